@@ -1,0 +1,44 @@
+# Quick start: `make run` serves the demo marketplace; `make test` runs every test.
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed-requirements
+TRANSLATIONS := market/translations
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+
+.PHONY: run test venv translations extract-messages update-messages migrate seed clean
+
+run: venv translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: venv translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+translations: venv $(MO_FILES)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile -i $< -o $@
+
+# For developers: gather new strings and merge them into each catalog.
+extract-messages: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o $(TRANSLATIONS)/messages.pot .
+
+update-messages: extract-messages
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
+
+migrate: venv
+	$(FLASK) db upgrade
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,105 @@
+"""Configuration: every setting comes from an environment variable.
+
+`MARKET_ENV` picks the class (development, test, production). Defaults are safe for a
+laptop only; production refuses to start without a real `SECRET_KEY`.
+"""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def instance_path() -> Path:
+    """Folder for every file the app writes: database, search index, uploads."""
+    return Path(os.environ.get("MARKET_INSTANCE_PATH", BASE_DIR / "instance")).resolve()
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain `postgres://` / `postgresql://` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-key-change-me")
+    INSTANCE_PATH = instance_path()
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'market.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Languages: Vietnamese first.
+    LANGUAGES = ("vi", "en")
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "market" / "translations")
+
+    # Cookies: HttpOnly and SameSite=Lax everywhere, Secure in production.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    # Largest request body (uploads included); larger answers 413.
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+
+    # Rate limits: memory by default, Redis when several workers share them.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 5 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
+    REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "10 per hour")
+
+    DEMO_SEED_ALLOWED = True
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("MARKET_TEST_DATABASE_URL", "sqlite://")
+    )
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # create_app refuses to start without it
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PREFERRED_URL_SCHEME = "https"
+    DEMO_SEED_ALLOWED = _bool("DEMO_SEED_ALLOWED", False)
+
+
+CONFIGS = {"development": Config, "test": TestConfig, "production": ProductionConfig}
+
+
+def config_for(env_name: str | None = None) -> type[Config]:
+    """The Config class for `MARKET_ENV` (development when unset)."""
+    name = env_name or os.environ.get("MARKET_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"MARKET_ENV must be one of {sorted(CONFIGS)}, not {name!r}") from None

@@ -1,0 +1,85 @@
+"""The marketplace application factory."""
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, config_for
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error pages, commands.
+
+    `config` defaults to the class `MARKET_ENV` names; `overrides` win over it (tests).
+    Migrations are never run here: `flask db upgrade` does that.
+    """
+    config = config or config_for()
+    instance = Path(overrides.get("INSTANCE_PATH", config.INSTANCE_PATH))
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    app.config.from_object(config)
+    app.config.update(overrides)
+    _check_production_settings(app)
+    instance.mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def _check_production_settings(app: Flask) -> None:
+    if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set when MARKET_ENV=production")
+
+
+def register_extensions(app: Flask) -> None:
+    from market.core.i18n import select_locale, select_timezone
+    from market.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "strong"
+    # Imported for its user_loader and message settings.
+    from market.accounts import auth  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from market.accounts import bp as accounts_bp
+    from market.catalog import bp as catalog_bp
+    from market.core import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp, url_prefix="/account")
+    app.register_blueprint(catalog_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from market.core.errors import register_error_pages
+
+    register_error_pages(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from market.core.templating import register_filters_and_globals
+
+    register_filters_and_globals(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from market.core.security import add_security_headers
+
+    app.after_request(add_security_headers)
+
+
+def register_commands(app: Flask) -> None:
+    from market.core.commands import create_user_command, seed_demo_command
+
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,55 @@
+"""The user account and its role."""
+from datetime import datetime, timezone
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, DateTime, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from market.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Role(StrEnum):
+    SHOPPER = "shopper"
+    SELLER = "seller"  # a member of a seller (cooperative or start-up)
+    STAFF = "staff"  # union staff: central when staff_province_code is empty, else provincial
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('shopper', 'seller', 'staff')", name="role_known"),
+        CheckConstraint("role = 'staff' OR staff_province_code IS NULL", name="province_only_for_staff"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased so that uniqueness ignores case.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164, e.g. +84912345678
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=Role.SHOPPER)
+    staff_province_code: Mapped[str | None] = mapped_column(String(2))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    # Bumped when the password changes: every other session and remember-me cookie dies.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == Role.STAFF
+
+    @property
+    def is_central_staff(self) -> bool:
+        return self.is_staff and self.staff_province_code is None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"

@@ -1,0 +1,139 @@
+"""Account rules: registration, authentication, profile and password changes, roles."""
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from market.accounts.models import Role, User, utcnow
+from market.extensions import db
+from market.geo.provinces import lookup as lookup_province
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 128
+# Checked when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+@dataclass
+class AccountError(Exception):
+    """A rule was broken; `field` names the form field the message belongs beside."""
+
+    message: str
+    field: str | None = None
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    """The user with this email, whatever its case."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def _hash(password: str) -> str:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise AccountError("password length out of range", "password")
+    return generate_password_hash(password)
+
+
+def register_user(
+    full_name: str, email: str, password: str, phone: str | None = None, locale: str | None = None
+) -> User:
+    """Create a shopper account. Raises AccountError(field="email") when the email is taken."""
+    user = User(
+        full_name=full_name.strip(),
+        email=normalise_email(email),
+        phone=phone or None,
+        password_hash=_hash(password),
+        role=Role.SHOPPER,
+        locale=locale,
+    )
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AccountError(_("An account with this email already exists."), "email") from None
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user whose email and password match, else None (same cost either way)."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def record_sign_in(user: User) -> None:
+    """Remember when the user last signed in."""
+    user.last_login_at = utcnow()
+    db.session.commit()
+
+
+def update_profile(user: User, full_name: str, phone: str | None, locale: str | None) -> User:
+    """Change the name, phone and preferred language."""
+    user.full_name = full_name.strip()
+    user.phone = phone or None
+    user.locale = locale or None
+    db.session.commit()
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Remember the language the user picked."""
+    user.locale = locale
+    db.session.commit()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> User:
+    """Replace the password after checking the current one; other sessions are signed out."""
+    if not check_password_hash(user.password_hash, current_password):
+        raise AccountError(_("The current password is not correct."), "current_password")
+    user.password_hash = _hash(new_password)
+    user.session_epoch += 1
+    db.session.commit()
+    return user
+
+
+def create_user(
+    email: str,
+    role: str,
+    password: str,
+    full_name: str | None = None,
+    province: str | None = None,
+) -> User:
+    """Create an account with any role (used by the CLI and the demo seed).
+
+    Staff given a province are provincial staff (the name may be a pre-2025 one); staff
+    without one are central staff. Raises AccountError on a bad role, province or email.
+    """
+    if role not in set(Role):
+        raise AccountError(f"unknown role {role!r}; use one of {', '.join(Role)}", "role")
+    province_code = None
+    if province:
+        if role != Role.STAFF:
+            raise AccountError("only staff accounts are bound to a province", "province")
+        found = lookup_province(province)
+        if found is None:
+            raise AccountError(f"unknown province {province!r}", "province")
+        province_code = found.code
+    if find_user_by_email(email) is not None:
+        raise AccountError(f"an account with the email {email} already exists", "email")
+    user = User(
+        email=normalise_email(email),
+        full_name=(full_name or email.split("@")[0]).strip(),
+        password_hash=_hash(password),
+        role=role,
+        staff_province_code=province_code,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user

@@ -1,0 +1,30 @@
+"""Field validators shared by the forms of every domain."""
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError
+
+from market.core.phones import parse_vn_phone
+
+
+class VietnamesePhone:
+    """Accept a Vietnamese number (mobile only by default) and put its E.164 form in `field.data`."""
+
+    def __init__(self, mobile_only: bool = True):
+        self.mobile_only = mobile_only
+
+    def __call__(self, form, field):
+        if not field.data:
+            field.data = None
+            return
+        e164 = parse_vn_phone(field.data, self.mobile_only)
+        if e164 is None:
+            raise ValidationError(
+                _l("Enter a Vietnamese mobile number, e.g. 0912 345 678.")
+                if self.mobile_only
+                else _l("Enter a Vietnamese phone number, e.g. 0912 345 678.")
+            )
+        field.data = e164
+
+
+def strip_filter(value):
+    """Trim spaces around text input (WTForms filter)."""
+    return value.strip() if isinstance(value, str) else value

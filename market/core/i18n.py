@@ -1,0 +1,48 @@
+"""Which language and time zone a request uses, and money/date formatting per locale."""
+from datetime import date, datetime
+
+from flask import current_app, request, session
+from flask_babel import format_currency, format_date, format_datetime
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+def supported_languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    """The visitor's choice (session, then profile), else Accept-Language, else Vietnamese."""
+    languages = supported_languages()
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def format_money(amount_vnd: int | None) -> str:
+    """An integer number of đồng as the locale writes it: `150.000 ₫` in Vietnamese."""
+    if amount_vnd is None:
+        return ""
+    return format_currency(int(amount_vnd), "VND")
+
+
+def format_day(value: date | datetime | None, style: str = "medium") -> str:
+    """A calendar date in the current locale (and time zone for datetimes)."""
+    if value is None:
+        return ""
+    return format_date(value, style)
+
+
+def format_moment(value: datetime | None, style: str = "medium") -> str:
+    """A date and time in the current locale, shown in Vietnam's time zone."""
+    if value is None:
+        return ""
+    return format_datetime(value, style)

@@ -1,0 +1,119 @@
+"""Shared fixtures: an app on a migrated test database, a client that keeps CSRF on.
+
+The database is SQLite in a temporary file, or `MARKET_TEST_DATABASE_URL` (PostgreSQL in
+CI). Migrations build the schema once per run; every test then starts from empty tables.
+"""
+import os
+import re
+
+import flask_migrate
+import pytest
+from sqlalchemy import text
+
+from config import TestConfig
+from market import create_app
+from market.extensions import db, limiter
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("MARKET_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory):
+    return tmp_path_factory.mktemp("instance")
+
+
+def make_app(database_url, instance_path, **overrides):
+    """A test app on the test database (overrides win; used by tests that need other settings)."""
+    from config import normalise_database_url
+
+    settings = {"SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url), "INSTANCE_PATH": instance_path}
+    settings.update(overrides)
+    return create_app(TestConfig, **settings)
+
+
+@pytest.fixture(scope="session")
+def _migrated_database(database_url, instance_path):
+    """Build the schema from the migrations, once, on an empty database."""
+    app = make_app(database_url, instance_path)
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_tables() -> None:
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(_migrated_database, instance_path):
+    app = make_app(_migrated_database, instance_path)
+    with app.app_context():
+        limiter.reset()
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token_from(response) -> str:
+    """The CSRF token a browser would read from the page's form."""
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, form_url: str | None = None, **kwargs):
+    """Open the page holding the form, then post it with its CSRF token, as a browser does."""
+    page = client.get(form_url or url)
+    return client.post(url, data={"csrf_token": csrf_token_from(page), **data}, **kwargs)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email="lan@example.vn", password="correct-horse-battery", **extra):
+        return post_form(self._client, "/account/sign-in", {"email": email, "password": password, **extra})
+
+    def logout(self):
+        return post_form(self._client, "/account/sign-out", {}, form_url="/")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user straight through the service (password `correct-horse-battery`)."""
+    from market.accounts.services import create_user
+
+    def _make(email="lan@example.vn", role="shopper", province=None, password="correct-horse-battery", **kwargs):
+        return create_user(email, role, password, province=province, **kwargs)
+
+    return _make
