@@ -8,6 +8,7 @@ import re
 
 import flask_migrate
 import pytest
+from flask import g, request_started
 from sqlalchemy import text
 
 from config import TestConfig
@@ -58,9 +59,21 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+def _fresh_g_per_request(sender, **extra) -> None:
+    """Give each test request an empty `g`, as production does.
+
+    Tests keep one app context open (to use the database between requests), and Flask
+    reuses it for requests, so without this the signed-in user and the locale that
+    Flask-Login and Flask-Babel cache on `g` would leak from one request to the next.
+    """
+    for name in list(vars(g)):
+        delattr(g, name)
+
+
 @pytest.fixture
 def app(_migrated_database, instance_path):
     app = make_app(_migrated_database, instance_path)
+    request_started.connect(_fresh_g_per_request, app)
     with app.app_context():
         limiter.reset()
         yield app

@@ -1,11 +1,11 @@
 """Account forms; every message is in the visitor's language."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from market.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from market.core.forms import VietnamesePhone, strip_filter
+from market.core.forms import PlainText, VietnamesePhone, strip_filter
 
 NAME_REQUIRED = _l("Enter your full name.")
 NAME_LENGTH = _l("Your name must be at most 120 characters.")
@@ -48,7 +48,7 @@ def _full_name_field():
     return StringField(
         _l("Full name"),
         filters=[strip_filter],
-        validators=[DataRequired(NAME_REQUIRED), Length(max=120, message=NAME_LENGTH)],
+        validators=[DataRequired(NAME_REQUIRED), Length(max=120, message=NAME_LENGTH), PlainText()],
     )
 
 
@@ -83,7 +83,7 @@ class ProfileForm(FlaskForm):
     phone = _phone_field()
     locale = SelectField(
         _l("Language"),
-        choices=[("vi", "Tiếng Việt"), ("en", "English")],
+        choices=[SelectChoice("vi", "Tiếng Việt", {"lang": "vi"}), SelectChoice("en", "English", {"lang": "en"})],
         validators=[DataRequired()],
     )
 

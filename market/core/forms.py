@@ -28,3 +28,15 @@ class VietnamesePhone:
 def strip_filter(value):
     """Trim spaces around text input (WTForms filter)."""
     return value.strip() if isinstance(value, str) else value
+
+
+class PlainText:
+    """Refuse control characters (NUL breaks PostgreSQL text); line breaks only when allowed."""
+
+    def __init__(self, multiline: bool = False):
+        self.allowed = {"\n", "\r", "\t"} if multiline else set()
+
+    def __call__(self, form, field):
+        text = field.data or ""
+        if any((ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0) and ch not in self.allowed for ch in text):
+            raise ValidationError(_l("This text contains characters that are not allowed."))

@@ -1,0 +1,58 @@
+"""The shell commands."""
+from sqlalchemy import select
+
+from market.accounts.models import User
+from market.accounts.services import authenticate
+from market.extensions import db
+
+
+def test_create_user_with_role_and_password(runner):
+    result = runner.invoke(args=["create-user", "Mai@Example.vn", "--role", "seller", "--password", "long-enough-pw"])
+    assert result.exit_code == 0, result.output
+    user = authenticate("mai@example.vn", "long-enough-pw")
+    assert user is not None and user.role == "seller"
+
+
+def test_create_provincial_staff_from_an_old_province_name(runner):
+    result = runner.invoke(
+        args=["create-user", "hoa@example.vn", "--role", "staff", "--province", "Quang Binh", "--password", "long-enough-pw"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "provincial: 44" in result.output
+    assert db.session.scalar(select(User)).staff_province_code == "44"  # Quảng Trị
+
+
+def test_create_user_prompts_for_the_password(runner):
+    result = runner.invoke(args=["create-user", "an@example.vn"], input="long-enough-pw\nlong-enough-pw\n")
+    assert result.exit_code == 0, result.output
+    assert authenticate("an@example.vn", "long-enough-pw") is not None
+
+
+def test_create_user_refuses_bad_input(runner):
+    cases = [
+        ["create-user", "x@example.vn", "--role", "staff", "--province", "Atlantis", "--password", "long-enough-pw"],
+        ["create-user", "x@example.vn", "--role", "shopper", "--province", "Huế", "--password", "long-enough-pw"],
+        ["create-user", "x@example.vn", "--password", "short"],
+    ]
+    for args in cases:
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0
+    assert db.session.scalar(select(User)) is None
+
+
+def test_create_user_refuses_a_duplicate_email(runner):
+    runner.invoke(args=["create-user", "x@example.vn", "--password", "long-enough-pw"])
+    result = runner.invoke(args=["create-user", "X@example.vn", "--password", "long-enough-pw"])
+    assert result.exit_code != 0 and "already exists" in result.output
+
+
+def test_seed_demo_is_idempotent_and_prints_accounts(runner):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    count = len(db.session.scalars(select(User)).all())
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert len(db.session.scalars(select(User)).all()) == count >= 4
+    assert "staff@demo.cho-phu-nu.vn" in second.output and "demo-password" in second.output
+    roles = {user.role for user in db.session.scalars(select(User))}
+    assert roles == {"shopper", "seller", "staff"}
