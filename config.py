@@ -71,6 +71,10 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
     REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "10 per hour")
 
+    # How many reverse proxies stand in front (their X-Forwarded-For gives the client's IP
+    # for rate limits); 0 on a laptop, 1 behind nginx.
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
+
     DEMO_SEED_ALLOWED = True
 
 
