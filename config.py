@@ -71,6 +71,23 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
     REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "10 per hour")
 
+    # Uploads (under the instance folder unless UPLOAD_FOLDER says otherwise).
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # default: <instance>/uploads
+    LOGO_MAX_BYTES = 5 * 1024 * 1024
+    DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+
+    # Seller members are invited by a signed link that expires.
+    INVITATION_MAX_AGE = _int("INVITATION_MAX_AGE", 7 * 24 * 3600)
+
+    # Email: with MAIL_SERVER unset, emails stay in the outbox table (development, tests).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = _int("MAIL_PORT", 587)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Chợ Hợp tác xã Phụ nữ <no-reply@localhost>")
+    MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 5)
+
     # How many reverse proxies stand in front (their X-Forwarded-For gives the client's IP
     # for rate limits); 0 on a laptop, 1 behind nginx.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
@@ -86,6 +103,7 @@ class TestConfig(Config):
         os.environ.get("MARKET_TEST_DATABASE_URL", "sqlite://")
     )
     RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_SERVER = None
 
 
 class ProductionConfig(Config):

@@ -39,6 +39,7 @@ def _check_production_settings(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from market.core.i18n import select_locale, select_timezone
+    from market.core.mail import init_mail
     from market.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -46,6 +47,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    init_mail(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"
@@ -54,13 +56,20 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from market.accounts import bp as accounts_bp
-    from market.catalog import bp as catalog_bp
-    from market.core import bp as core_bp
+    # Each domain's package holds its blueprint; importing its views module adds the routes.
+    from market.accounts import views as accounts_views
+    from market.catalog import views as catalog_views
+    from market.core import views as core_views
+    from market.programs import views as programs_views
+    from market.sellers import views as sellers_views
+    from market.staff import views as staff_views
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(accounts_bp, url_prefix="/account")
-    app.register_blueprint(catalog_bp)
+    app.register_blueprint(core_views.bp)
+    app.register_blueprint(accounts_views.bp, url_prefix="/account")
+    app.register_blueprint(catalog_views.bp)
+    app.register_blueprint(sellers_views.bp)
+    app.register_blueprint(programs_views.bp)
+    app.register_blueprint(staff_views.bp, url_prefix="/staff")
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -83,6 +92,8 @@ def register_security_headers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from market.core.commands import create_user_command, seed_demo_command
+    from market.core.mail import mail_cli
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(mail_cli)

@@ -1,8 +1,24 @@
-"""Demo data for `flask --app wsgi seed-demo`: idempotent, grows with each domain."""
+"""Demo data for `flask --app wsgi seed-demo`: idempotent, grows with each domain.
+
+Everything goes through the services, as a person would do it: sellers apply with a logo
+and a certificate, staff decide, sellers enrol in programs and staff approve them.
+"""
+import io
 from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from market.accounts.models import Role
 from market.accounts.services import create_user, find_user_by_email
+from market.extensions import db
+from market.programs import services as programs
+from market.programs.models import Program
+from market.sellers import services as sellers
+from market.sellers.models import DocumentKind
 
 
 @dataclass(frozen=True)
@@ -16,22 +32,233 @@ class DemoAccount:
 
 
 DEMO_PASSWORD = "demo-password"
+DOMAIN = "demo.cho-phu-nu.vn"
+STAFF = DemoAccount(f"staff@{DOMAIN}", DEMO_PASSWORD, Role.STAFF, "Lê Thị Thu", None, "central staff")
 DEMO_ACCOUNTS = (
-    DemoAccount("shopper@demo.cho-phu-nu.vn", DEMO_PASSWORD, Role.SHOPPER, "Nguyễn Thị Mai", None, "shopper"),
-    DemoAccount("seller@demo.cho-phu-nu.vn", DEMO_PASSWORD, Role.SELLER, "Trần Thị Hoa", None, "seller member"),
-    DemoAccount("staff@demo.cho-phu-nu.vn", DEMO_PASSWORD, Role.STAFF, "Lê Thị Thu", None, "central staff"),
+    DemoAccount(f"shopper@{DOMAIN}", DEMO_PASSWORD, Role.SHOPPER, "Nguyễn Thị Mai", None, "shopper"),
+    DemoAccount(f"seller@{DOMAIN}", DEMO_PASSWORD, Role.SHOPPER, "Trần Thị Hoa", None, "seller owner (HTX Cà phê Cầu Đất)"),
+    STAFF,
     DemoAccount(
-        "staff.lamdong@demo.cho-phu-nu.vn", DEMO_PASSWORD, Role.STAFF, "Phạm Thị Lan", "Lâm Đồng",
-        "provincial staff (Lâm Đồng)",
+        f"staff.lamdong@{DOMAIN}", DEMO_PASSWORD, Role.STAFF, "Phạm Thị Lan", "Lâm Đồng", "provincial staff (Lâm Đồng)"
     ),
 )
+
+COOPERATIVES_PROGRAM = programs.ProgramData(
+    name_vi="Hỗ trợ hợp tác xã do phụ nữ tham gia quản lý, tạo việc làm cho lao động nữ",
+    name_en="Supporting women's cooperatives to participate in managing and creating jobs for female labour",
+    description_vi=(
+        "Đề án của Hội LHPN Việt Nam hỗ trợ phụ nữ tham gia quản lý hợp tác xã, tổ hợp tác và tạo việc làm "
+        "ổn định cho lao động nữ: tập huấn quản trị, tiếp cận vốn, kết nối thị trường và bán hàng trực tuyến."
+    ),
+    description_en=(
+        "The Women's Union project helping women take part in managing cooperatives and cooperative groups and "
+        "creating stable jobs for female workers: management training, access to credit, market links and online sales."
+    ),
+    badge_vi="HTX phụ nữ",
+    badge_en="Women's cooperative",
+    starts_on=date(2022, 1, 1),
+    ends_on=date(2030, 12, 31),
+    legal_forms=["cooperative", "cooperative_group"],
+    women_led_required=True,
+    commission_rate_bp=200,
+    featured=True,
+    targets={"cooperatives": 1500, "cooperative_groups": 10000, "jobs_for_women": 30000},
+    targets_due_on=date(2030, 12, 31),
+)
+START_UPS_PROGRAM = programs.ProgramData(
+    name_vi="Hỗ trợ phụ nữ khởi nghiệp",
+    name_en="Supporting women start-ups",
+    description_vi="Đồng hành cùng phụ nữ khởi nghiệp: từ ý tưởng, sản phẩm đầu tiên đến khách hàng đầu tiên.",
+    description_en="Standing by women who start a business: from the idea to the first product and the first customers.",
+    badge_vi="Phụ nữ khởi nghiệp",
+    badge_en="Women start-up",
+    starts_on=date(2022, 1, 1),
+    ends_on=date(2030, 12, 31),
+    legal_forms=["enterprise", "household"],
+    women_led_required=True,
+    commission_rate_bp=300,
+    featured=True,
+    targets={"start_ups": 500, "jobs_for_women": 5000},
+    targets_due_on=date(2030, 12, 31),
+)
+
+
+@dataclass(frozen=True)
+class DemoSeller:
+    owner_email: str
+    owner_name: str
+    data: sellers.ApplicationData
+    decision: str | None  # "approve", or None to leave it pending
+    program: programs.ProgramData | None = None
+    members: tuple[tuple[str, str], ...] = ()
+    colour: str = "#9b1c4a"
+
+
+def _application(**values) -> sellers.ApplicationData:
+    defaults = dict(phone="+842633822222", women_led=True, leader_role="chair")
+    return sellers.ApplicationData(**{**defaults, **values})
+
+
+DEMO_SELLERS = (
+    DemoSeller(
+        f"seller@{DOMAIN}", "Trần Thị Hoa",
+        _application(
+            legal_form="cooperative", name="HTX Cà phê Phụ nữ Cầu Đất", registration_number="5800123456",
+            province="Lâm Đồng", commune="Phường Xuân Trường - Đà Lạt", street_address="Thôn Trường Sơn",
+            story="Hai mươi bốn chị em trồng và rang cà phê Arabica trên đồi Cầu Đất, ở độ cao 1.600 mét.\n"
+                  "Chúng tôi hái chín từng quả và phơi trên giàn tre.",
+            members_count=24, women_members_count=21, workers_count=30, women_workers_count=26,
+            leader_name="Trần Thị Hoa", leadership_statement="Chủ tịch HĐQT và giám đốc đều là phụ nữ.",
+        ),
+        "approve", COOPERATIVES_PROGRAM, members=((f"member@{DOMAIN}", "Đỗ Thị Ngọc"),), colour="#6b3e26",
+    ),
+    DemoSeller(
+        f"thocam@{DOMAIN}", "Vàng Thị Mỷ",
+        _application(
+            legal_form="cooperative_group", name="Tổ hợp tác Dệt thổ cẩm Lùng Tám", province="Hà Giang",
+            commune="Xã Lùng Tám", street_address="Thôn Lùng Tám Cao", phone="+84912000111",
+            story="Phụ nữ Mông ở Lùng Tám dệt vải lanh, nhuộm chàm và vẽ sáp ong như bà, như mẹ đã dạy.",
+            members_count=35, women_members_count=35, workers_count=35, women_workers_count=35,
+            leader_name="Vàng Thị Mỷ", leadership_statement="Tổ trưởng là chị Mỷ; mọi thành viên là phụ nữ.",
+        ),
+        "approve", COOPERATIVES_PROGRAM, colour="#1f4e79",
+    ),
+    DemoSeller(
+        f"maytre@{DOMAIN}", "Nguyễn Thị Hằng",
+        _application(
+            legal_form="cooperative", name="HTX Mây tre đan Phú Nghĩa", registration_number="0108765432",
+            province="Hà Nội", commune="Xã Phú Nghĩa", street_address="Thôn Phú Vinh", phone="+84988111222",
+            story="Làng nghề mây tre đan Phú Vinh hơn 400 năm tuổi. HTX giữ nghề và tạo việc làm cho 60 chị em.",
+            members_count=40, women_members_count=32, workers_count=60, women_workers_count=52,
+            leader_name="Nguyễn Thị Hằng", leadership_statement="Giám đốc HTX là nữ, 80% thành viên là phụ nữ.",
+            leader_role="director",
+        ),
+        "approve", COOPERATIVES_PROGRAM, colour="#8a6d1d",
+    ),
+    DemoSeller(
+        f"mutgung@{DOMAIN}", "Hồ Thị Lài",
+        _application(
+            legal_form="household", name="Mứt gừng Bà Lài", province="Thừa Thiên Huế", commune="Phường Kim Long",
+            street_address="12 Kim Long", phone="+84905333444",
+            story="Mứt gừng làm tay theo công thức ba đời ở Kim Long, không phẩm màu.",
+            members_count=4, women_members_count=3, workers_count=6, women_workers_count=5,
+            leader_name="Hồ Thị Lài", leader_role="majority_owner",
+            leadership_statement="Bà Lài là chủ hộ kinh doanh.",
+        ),
+        "approve", START_UPS_PROGRAM, colour="#b5651d",
+    ),
+    DemoSeller(
+        f"thaomoc@{DOMAIN}", "Lý Ngọc Trâm",
+        _application(
+            legal_form="enterprise", name="Thảo mộc Mộc Lan", registration_number="1801234567", province="Cần Thơ",
+            commune="Phường Ninh Kiều", street_address="45 Hai Bà Trưng", phone="+84939555666",
+            story="Khởi nghiệp từ vườn thảo mộc của mẹ: xà phòng và tinh dầu từ sả, bưởi, tràm.",
+            members_count=5, women_members_count=4, workers_count=12, women_workers_count=10,
+            leader_name="Lý Ngọc Trâm", leader_role="director",
+            leadership_statement="Nhà sáng lập và giám đốc là chị Trâm.",
+        ),
+        "approve", START_UPS_PROGRAM, colour="#3f7d3a",
+    ),
+    DemoSeller(
+        f"gaost25@{DOMAIN}", "Thạch Thị Sa Rênh",
+        _application(
+            legal_form="cooperative", name="HTX Gạo thơm Phụ nữ Kế Sách", registration_number="2200987654",
+            province="Sóc Trăng", commune="Xã Kế Sách", street_address="Ấp An Phú", phone="+84918777888",
+            story="Chị em Khmer và Kinh cùng trồng lúa thơm theo hướng hữu cơ.",
+            members_count=18, women_members_count=12, workers_count=25, women_workers_count=15,
+            leader_name="Thạch Thị Sa Rênh", leadership_statement="Chủ tịch HĐQT là nữ.",
+        ),
+        None,
+    ),
+    DemoSeller(
+        f"rauxanh@{DOMAIN}", "K'Thị Bình",
+        _application(
+            legal_form="cooperative_group", name="Tổ hợp tác Rau sạch Lang Biang", province="Lâm Đồng",
+            commune="Phường Lang Biang - Đà Lạt", street_address="Tổ dân phố Đăng Gia", phone="+84977222333",
+            story="Mười hai chị em trồng rau không dùng thuốc hóa học.",
+            members_count=12, women_members_count=12, workers_count=12, women_workers_count=12,
+            leader_name="K'Thị Bình", leadership_statement="Tổ trưởng là chị Bình.",
+        ),
+        None,
+    ),
+)
+
+
+def _logo(text: str, colour: str) -> FileStorage:
+    """A simple generated logo: the seller's initials on its colour."""
+    image = Image.new("RGB", (256, 256), colour)
+    draw = ImageDraw.Draw(image)
+    initials = "".join(word[0] for word in text.split()[-2:]).upper()
+    draw.text((128, 128), initials, fill="white", anchor="mm", font_size=110)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    buffer.seek(0)
+    return FileStorage(stream=buffer, filename="logo.png", content_type="image/png")
+
+
+def _certificate(name: str) -> FileStorage:
+    body = f"Giay chung nhan dang ky (demo): {name}".encode("ascii", "replace")
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n% " + body + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    return FileStorage(stream=io.BytesIO(pdf), filename="giay-chung-nhan.pdf", content_type="application/pdf")
+
+
+def _account(email: str, name: str, role: str = Role.SHOPPER, province: str | None = None):
+    user = find_user_by_email(email)
+    if user is None:
+        user = create_user(email, role, DEMO_PASSWORD, full_name=name, province=province)
+    return user
+
+
+def _program(data: programs.ProgramData, staff) -> Program:
+    existing = db.session.scalar(select(Program).where(Program.name_vi == data.name_vi))
+    return existing or programs.save_program(staff, data)
+
+
+def _seller(demo: DemoSeller, staff, program_ids: dict) -> None:
+    owner = _account(demo.owner_email, demo.owner_name)
+    if sellers.seller_of(owner) is not None:
+        return
+    sellers.save_application(
+        owner, demo.data, submit=True, logo=_logo(demo.data.name, demo.colour),
+        documents=[(DocumentKind.REGISTRATION_CERTIFICATE, _certificate(demo.data.name))],
+    )
+    if demo.decision is None:
+        return
+    seller = sellers.seller_of(owner)
+    sellers.decide(staff, seller.id, demo.decision)
+    for email, name in demo.members:
+        member = _account(email, name)
+        _, token = sellers.invite_member(owner, email)
+        sellers.accept_invitation(member, token)
+    if demo.program is not None:
+        today = date.today()
+        enrolment = programs.apply_to_program(
+            owner, program_ids[demo.program.name_vi],
+            "Chúng tôi muốn mở rộng thị trường và tạo thêm việc làm cho chị em.",
+            demo.data.women_members_count, demo.data.women_workers_count, today,
+        )
+        programs.decide_enrolment(staff, enrolment.id, "approve")
 
 
 def seed_demo() -> tuple[DemoAccount, ...]:
     """Create whatever demo data is missing and return the demo accounts."""
     for account in DEMO_ACCOUNTS:
-        if find_user_by_email(account.email) is None:
-            create_user(
-                account.email, account.role, account.password, full_name=account.full_name, province=account.province
-            )
-    return DEMO_ACCOUNTS
+        _account(account.email, account.full_name, account.role, account.province)
+    staff = find_user_by_email(STAFF.email)
+    program_ids = {data.name_vi: _program(data, staff).id for data in (COOPERATIVES_PROGRAM, START_UPS_PROGRAM)}
+    # Links in queued emails need a request context outside a request.
+    with current_app.test_request_context("/"):
+        for demo in DEMO_SELLERS:
+            _seller(demo, staff, program_ids)
+    return DEMO_ACCOUNTS + tuple(_seller_accounts())
+
+
+def _seller_accounts():
+    """The other sellers' owners and members, for the printed list."""
+    for demo in DEMO_SELLERS:
+        if demo.owner_email != DEMO_ACCOUNTS[1].email:
+            status = "approved" if demo.decision else "application pending"
+            yield DemoAccount(demo.owner_email, DEMO_PASSWORD, Role.SELLER, demo.owner_name, None,
+                              f"seller owner ({demo.data.name}, {status})")
+        for email, name in demo.members:
+            yield DemoAccount(email, DEMO_PASSWORD, Role.SELLER, name, None, f"seller member ({demo.data.name})")

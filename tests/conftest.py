@@ -71,8 +71,9 @@ def _fresh_g_per_request(sender, **extra) -> None:
 
 
 @pytest.fixture
-def app(_migrated_database, instance_path):
-    app = make_app(_migrated_database, instance_path)
+def app(_migrated_database, instance_path, tmp_path):
+    # Uploads per test, so a test can check exactly what was stored.
+    app = make_app(_migrated_database, instance_path, UPLOAD_FOLDER=str(tmp_path / "uploads"))
     request_started.connect(_fresh_g_per_request, app)
     with app.app_context():
         limiter.reset()

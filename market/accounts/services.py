@@ -1,30 +1,29 @@
 """Account rules: registration, authentication, profile and password changes, roles."""
-from dataclasses import dataclass
+from functools import cache
 
+from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from market.accounts.models import Role, User, utcnow
+from market.accounts.models import Notification, Role, User, utcnow
+from market.core.domain import DomainError
 from market.extensions import db
 from market.geo.provinces import lookup as lookup_province
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
-# Checked when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-@dataclass
-class AccountError(Exception):
-    """A rule was broken; `field` names the form field the message belongs beside."""
+@cache
+def _dummy_hash() -> str:
+    """Checked when the email is unknown, so a wrong email costs as long as a wrong password."""
+    return generate_password_hash("not-a-real-password")
 
-    message: str
-    field: str | None = None
 
-    def __str__(self) -> str:
-        return str(self.message)
+class AccountError(DomainError):
+    """An account rule was broken; `field` names the form field the message belongs beside."""
 
 
 def normalise_email(email: str) -> str:
@@ -67,7 +66,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The user whose email and password match, else None (same cost either way)."""
     user = find_user_by_email(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 
@@ -137,3 +136,47 @@ def create_user(
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def notify(user: User, subject: str, body: str, link: str | None = None) -> Notification:
+    """Tell a user something: a message in their account, and an email queued with it.
+
+    Both join the caller's transaction, so a decision and its notice commit together; the
+    email is delivered after the commit (`market.core.mail.deliver_pending`), and a failed
+    delivery is retried later without touching the decision.
+    """
+    from market.core.mail import queue_email
+
+    notification = Notification(user_id=user.id, subject=subject[:200], body=body, link=link)
+    db.session.add(notification)
+    email_body = body if not link else f"{body}\n\n{url_root()}{link}"
+    queue_email(user.email, subject[:200], email_body)
+    return notification
+
+
+def url_root() -> str:
+    """The site's address for links in emails (from the request, else SERVER_NAME)."""
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    return f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{current_app.config.get('SERVER_NAME') or 'localhost'}"
+
+
+def notifications_for(user: User, limit: int = 50) -> list[Notification]:
+    """The user's latest messages, newest first."""
+    query = select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def unread_count(user: User) -> int:
+    query = select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    return db.session.scalar(query) or 0
+
+
+def mark_notifications_read(user: User) -> None:
+    """Mark every message of the user as read."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()

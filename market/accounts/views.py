@@ -1,5 +1,5 @@
 """Account pages: register, sign in, sign out, profile, password."""
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -82,6 +82,30 @@ def logout():
     _renew_session()
     flash(_("You have signed out."), "info")
     return redirect(url_for("catalog.home"))
+
+
+@bp.app_context_processor
+def message_counts() -> dict:
+    return {"unread_messages": _unread_messages}
+
+
+def _unread_messages() -> int:
+    """Unread account messages of the signed-in user, counted once per request."""
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_messages" not in g:
+        g.unread_messages = services.unread_count(current_user)
+    return g.unread_messages
+
+
+@bp.route("/messages")
+@login_required
+def messages():
+    user = current_user._get_current_object()
+    notifications = services.notifications_for(user)
+    page = render_template("accounts/messages.html", notifications=notifications)
+    services.mark_notifications_read(user)
+    return page
 
 
 @bp.route("/")

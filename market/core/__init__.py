@@ -3,5 +3,3 @@ error pages, health check and the CLI commands."""
 from flask import Blueprint
 
 bp = Blueprint("core", __name__)
-
-from market.core import views  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """Which language and time zone a request uses, and money/date formatting per locale."""
 from datetime import date, datetime
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_currency, format_date, format_datetime
 from flask_login import current_user
 
@@ -15,6 +15,8 @@ def supported_languages() -> tuple[str, ...]:
 def select_locale() -> str:
     """The visitor's choice (session, then profile), else Accept-Language, else Vietnamese."""
     languages = supported_languages()
+    if not has_request_context():  # shell commands, background work
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

@@ -1,0 +1,85 @@
+"""The audit trail: who did what to which object, when, from which status to which, and why."""
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, select
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+
+from market.accounts.models import User, utcnow
+from market.extensions import db
+
+
+# How each audited action is shown in a history, in the reader's language.
+ACTION_LABELS = {
+    "created": _l("Application started"),
+    "submit": _l("Submitted"),
+    "applied": _l("Applied"),
+    "approve": _l("Approved"),
+    "reject": _l("Rejected"),
+    "request_changes": _l("Changes requested"),
+    "suspend": _l("Suspended"),
+    "reinstate": _l("Reinstated"),
+    "member_invited": _l("Member invited"),
+    "member_joined": _l("Member joined"),
+    "member_removed": _l("Member removed"),
+    "document_removed": _l("Document removed"),
+    "profile_updated": _l("Profile updated"),
+    "figures_reported": _l("Figures reported"),
+    "program_created": _l("Program created"),
+    "program_updated": _l("Program updated"),
+}
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str | None] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(Text)
+    # Extra context (e.g. which email was invited); plain text, shown to staff.
+    detail: Mapped[str | None] = mapped_column(String(300))
+
+    actor: Mapped[User | None] = relationship()
+
+
+def record_audit(
+    actor_id: int | None,
+    subject_type: str,
+    subject_id: int,
+    action: str,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    reason: str | None = None,
+    detail: str | None = None,
+) -> AuditEntry:
+    """Add an audit row to the current transaction (the caller commits it with the change)."""
+    entry = AuditEntry(
+        actor_id=actor_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        detail=detail,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def history(subject_type: str, subject_id: int) -> list[AuditEntry]:
+    """Every audit row of one object, oldest first, with its actor loaded."""
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.subject_type == subject_type, AuditEntry.subject_id == subject_id)
+        .options(joinedload(AuditEntry.actor))
+        .order_by(AuditEntry.created_at, AuditEntry.id)
+    )
+    return list(db.session.scalars(query))

@@ -1,0 +1,374 @@
+"""Program rules: managing programs, eligibility, enrolment and its review, program figures."""
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from market.accounts.models import User, utcnow
+from market.accounts.services import notify
+from market.core.audit import record_audit
+from market.core.domain import DomainError
+from market.core.mail import deliver_pending
+from market.core.slugs import unique_slug
+from market.core.states import change_status, review, status_label
+from market.extensions import db
+from market.geo.provinces import get_by_code
+from market.programs.models import Enrolment, Metric, Program, ProgramTarget
+from market.sellers.models import LEGAL_FORM_LABELS, LegalForm, Seller, SellerFigures, SellerStatus
+from market.sellers.services import MAX_COUNT, ValidationFailed, membership_of, quarter_start
+
+STAFF_ACTIONS = ("approve", "reject", "request_changes", "suspend", "reinstate")
+
+
+@dataclass
+class ProgramData:
+    name_vi: str
+    name_en: str
+    badge_vi: str
+    badge_en: str
+    starts_on: date
+    ends_on: date | None = None
+    description_vi: str = ""
+    description_en: str = ""
+    legal_forms: list[str] = field(default_factory=list)
+    province_codes: list[str] = field(default_factory=list)
+    women_led_required: bool = True
+    commission_rate_bp: int = 0
+    featured: bool = False
+    targets: dict[str, int] = field(default_factory=dict)  # metric -> target value
+    targets_due_on: date | None = None
+
+
+# --- reading ----------------------------------------------------------------------------
+
+def all_programs() -> list[Program]:
+    """Every program, featured first, then by start date."""
+    query = select(Program).options(selectinload(Program.targets)).order_by(Program.featured.desc(), Program.starts_on, Program.id)
+    return list(db.session.scalars(query))
+
+
+def program_by_slug(slug: str) -> Program | None:
+    return db.session.scalar(select(Program).where(Program.slug == slug).options(selectinload(Program.targets)))
+
+
+def enrolled_sellers(program: Program) -> list[Seller]:
+    """Public sellers with an approved enrolment in the program, by name."""
+    query = (
+        select(Seller)
+        .join(Enrolment, Enrolment.seller_id == Seller.id)
+        .where(Enrolment.program_id == program.id, Enrolment.status == "approved", Seller.status == SellerStatus.APPROVED)
+        .order_by(Seller.name)
+    )
+    return list(db.session.scalars(query))
+
+
+def badges_of(seller_ids: list[int]) -> dict[int, list[Program]]:
+    """The programs each seller is enrolled in (approved), in one query for a whole page."""
+    if not seller_ids:
+        return {}
+    query = (
+        select(Enrolment.seller_id, Program)
+        .join(Program, Program.id == Enrolment.program_id)
+        .where(Enrolment.seller_id.in_(seller_ids), Enrolment.status == "approved")
+        .order_by(Program.id)
+    )
+    badges: dict[int, list[Program]] = {}
+    for seller_id, program in db.session.execute(query):
+        badges.setdefault(seller_id, []).append(program)
+    return badges
+
+
+def enrolments_of(seller: Seller) -> dict[int, Enrolment]:
+    """The seller's enrolments by program id."""
+    query = select(Enrolment).where(Enrolment.seller_id == seller.id)
+    return {enrolment.program_id: enrolment for enrolment in db.session.scalars(query)}
+
+
+def enrolment_queue(staff: User, program: Program | None = None) -> list[Enrolment]:
+    """Pending enrolments the staff member may decide, oldest first."""
+    query = (
+        select(Enrolment)
+        .where(Enrolment.status == "pending", Enrolment.in_staff_scope(staff))
+        .options(joinedload(Enrolment.seller), joinedload(Enrolment.program))
+        .order_by(Enrolment.created_at, Enrolment.id)
+    )
+    if program is not None:
+        query = query.where(Enrolment.program_id == program.id)
+    return list(db.session.scalars(query))
+
+
+def enrolments_in_scope(staff: User, program: Program) -> list[Enrolment]:
+    query = (
+        select(Enrolment)
+        .where(Enrolment.program_id == program.id, Enrolment.in_staff_scope(staff))
+        .options(joinedload(Enrolment.seller))
+        .order_by(Enrolment.status, Enrolment.created_at)
+    )
+    return list(db.session.scalars(query))
+
+
+# --- managing programs --------------------------------------------------------------------
+
+def _require_central(staff: User) -> None:
+    if not staff.is_central_staff:
+        raise DomainError(_("Only central union staff manage programs."))
+
+
+def _validate_program(data: ProgramData) -> None:
+    errors = {}
+    for name in ("name_vi", "name_en", "badge_vi", "badge_en"):
+        if not (getattr(data, name) or "").strip():
+            errors[name] = _("This field is required.")
+    if data.ends_on and data.starts_on and data.ends_on < data.starts_on:
+        errors["ends_on"] = _("The end date must be after the start date.")
+    if not 0 <= data.commission_rate_bp <= 10000:
+        errors["commission_rate"] = _("The commission rate must be between 0 and 100 %.")
+    unknown_forms = set(data.legal_forms) - set(LegalForm)
+    if unknown_forms:
+        errors["legal_forms"] = _("Unknown legal form.")
+    if any(get_by_code(code) is None for code in data.province_codes):
+        errors["province_codes"] = _("Unknown province.")
+    for metric, value in data.targets.items():
+        if metric not in set(Metric) or value is None or not 0 < value <= 10_000_000:
+            errors[f"target_{metric}"] = _("Enter a whole number above 0.")
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def save_program(staff: User, data: ProgramData, program_id: int | None = None) -> Program:
+    """Create (program_id None) or edit a program and its targets (central staff only)."""
+    _require_central(staff)
+    _validate_program(data)
+    if program_id is None:
+        program = Program(slug=unique_slug(Program.slug, data.name_vi))
+        db.session.add(program)
+        action = "program_created"
+    else:
+        program = db.session.get(Program, program_id)
+        if program is None:
+            raise DomainError(_("This program does not exist."))
+        action = "program_updated"
+    for name in (
+        "name_vi", "name_en", "badge_vi", "badge_en", "starts_on", "ends_on", "description_vi", "description_en",
+        "women_led_required", "commission_rate_bp", "featured",
+    ):
+        value = getattr(data, name)
+        setattr(program, name, value.strip() if isinstance(value, str) else value)
+    program.legal_forms = sorted(set(data.legal_forms))
+    program.province_codes = sorted(set(data.province_codes))
+    _replace_targets(program, data)
+    db.session.flush()
+    record_audit(staff.id, "program", program.id, action)
+    db.session.commit()
+    return program
+
+
+def _replace_targets(program: Program, data: ProgramData) -> None:
+    by_metric = {target.metric: target for target in program.targets}
+    for metric, target in by_metric.items():
+        if metric not in data.targets:
+            program.targets.remove(target)
+    for metric, value in data.targets.items():
+        target = by_metric.get(metric)
+        if target is None:
+            program.targets.append(ProgramTarget(metric=metric, target_value=value, due_on=data.targets_due_on))
+        else:
+            target.target_value, target.due_on = value, data.targets_due_on
+
+
+# --- eligibility and enrolment --------------------------------------------------------------
+
+def eligibility_failures(program: Program, seller: Seller, today: date) -> list[str]:
+    """Each rule of the program the seller fails, said plainly; empty when eligible."""
+    failures = []
+    if seller.status != SellerStatus.APPROVED:
+        failures.append(_("Only approved sellers can join programs."))
+    if not program.is_open_on(today):
+        failures.append(_("The program is not open on this date."))
+    if program.legal_forms and seller.legal_form not in program.legal_forms:
+        allowed = ", ".join(str(LEGAL_FORM_LABELS[LegalForm(form)]) for form in program.legal_forms)
+        failures.append(_("The program is only for: %(forms)s.", forms=allowed))
+    if program.women_led_required and not seller.women_led:
+        failures.append(_("The program is only for women-led sellers."))
+    if program.province_codes and seller.province_code not in program.province_codes:
+        names = ", ".join(get_by_code(code).name for code in program.province_codes)
+        failures.append(_("The program is only for sellers in: %(provinces)s.", provinces=names))
+    return failures
+
+
+def apply_to_program(
+    member: User, program_id: int, statement: str, women_members: int, jobs_for_women: int, today: date
+) -> Enrolment:
+    """A member applies for the seller to join a program, with its current figures.
+
+    An ineligible seller gets a DomainError naming every rule it fails. After staff ask
+    for changes, applying again updates and resubmits the same enrolment.
+    """
+    membership = membership_of(member)
+    if membership is None:
+        raise DomainError(_("You are not a member of a seller."))
+    seller = membership.seller
+    program = db.session.get(Program, program_id)
+    if program is None:
+        raise DomainError(_("This program does not exist."))
+    failures = eligibility_failures(program, seller, today)
+    if failures:
+        raise DomainError(" ".join(failures))
+    statement = (statement or "").strip()
+    errors = {}
+    if not statement:
+        errors["statement"] = _("Say in a few words why the program would help you.")
+    for name, value in (("women_members", women_members), ("jobs_for_women", jobs_for_women)):
+        if value is None or not 0 <= value <= MAX_COUNT:
+            errors[name] = _("Enter a number between 0 and %(max)s.", max=f"{MAX_COUNT:,}".replace(",", "."))
+    if errors:
+        raise ValidationFailed(errors)
+
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.program_id == program.id, Enrolment.seller_id == seller.id)
+    )
+    figures = {"women_members_at_enrolment": women_members, "jobs_for_women_at_enrolment": jobs_for_women}
+    if enrolment is None:
+        enrolment = Enrolment(program_id=program.id, seller_id=seller.id, statement=statement, applied_by_id=member.id, **figures)
+        db.session.add(enrolment)
+        db.session.flush()
+        record_audit(member.id, "enrolment", enrolment.id, "applied", None, "pending")
+    elif enrolment.status == "changes_requested":
+        old, new = change_status(enrolment, "submit", statement=statement, status_reason=None, **figures)
+        record_audit(member.id, "enrolment", enrolment.id, "submit", old, new)
+    else:
+        raise DomainError(_("The seller has already applied to this program (%(status)s).", status=status_label(enrolment.status)))
+    _record_current_figures(seller.id, member.id, women_members, jobs_for_women, today)
+    db.session.commit()
+    return enrolment
+
+
+def _record_current_figures(seller_id: int, member_id: int, women_members: int, jobs: int, today: date) -> None:
+    period = quarter_start(today)
+    figures = db.session.scalar(
+        select(SellerFigures).where(SellerFigures.seller_id == seller_id, SellerFigures.period_start == period)
+    )
+    if figures is None:
+        figures = SellerFigures(seller_id=seller_id, period_start=period)
+        db.session.add(figures)
+    figures.women_members, figures.jobs_for_women = women_members, jobs
+    figures.reported_by_id, figures.reported_at = member_id, utcnow()
+
+
+def decide_enrolment(staff: User, enrolment_id: int, action: str, reason: str | None = None) -> Enrolment:
+    """A staff decision on an enrolment, with the same rules, audit and notices as sellers."""
+    if not staff.is_staff or action not in STAFF_ACTIONS:
+        raise DomainError(_("You cannot take this decision."))
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.id == enrolment_id, Enrolment.in_staff_scope(staff))
+    )
+    if enrolment is None:
+        raise DomainError(_("You cannot take this decision."))
+    _old, new = review(staff.id, enrolment, "enrolment", action, reason, decided_at=utcnow())
+    owner = enrolment.seller.owner
+    if owner is not None:
+        with force_locale(owner.locale or "vi"):
+            subject = _("Program “%(program)s”: %(status)s", program=enrolment.program.name, status=status_label(new))
+            body = _(
+                "Decision on “%(seller)s” in the program “%(program)s”: %(status)s.",
+                seller=enrolment.seller.name,
+                program=enrolment.program.name,
+                status=status_label(new),
+            )
+            if reason:
+                body += " " + _("Reason: %(reason)s", reason=reason.strip())
+        notify(owner, subject, body, link="/sell/programs")
+    db.session.commit()
+    deliver_pending()
+    return enrolment
+
+
+# --- figures ------------------------------------------------------------------------------
+
+@dataclass
+class TargetProgress:
+    label: str
+    metric: str
+    target: int
+    value: int
+    due_on: date | None
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.value / self.target)) if self.target else 0
+
+
+@dataclass
+class ProgramFigures:
+    sellers_enrolled: int
+    by_province: list[tuple[str, int]]
+    by_legal_form: list[tuple[str, int]]
+    women_members_now: int
+    women_members_at_enrolment: int
+    jobs_for_women_now: int
+    jobs_for_women_at_enrolment: int
+    targets: list[TargetProgress]
+
+
+def program_figures(program: Program, staff: User | None = None) -> ProgramFigures:
+    """The program's figures from its approved enrolments (within staff's province when
+    provincial): sellers by province and legal form, women members and jobs for women now
+    (latest report) and at enrolment, and progress against each target."""
+    query = (
+        select(Enrolment)
+        .where(Enrolment.program_id == program.id, Enrolment.status == "approved")
+        .options(joinedload(Enrolment.seller))
+    )
+    if staff is not None:
+        query = query.where(Enrolment.in_staff_scope(staff))
+    enrolments = list(db.session.scalars(query))
+    latest = _latest_figures([e.seller_id for e in enrolments])
+
+    def now(enrolment: Enrolment, name: str, at_enrolment: int) -> int:
+        figures = latest.get(enrolment.seller_id)
+        return getattr(figures, name) if figures is not None else at_enrolment
+
+    women_now = sum(now(e, "women_members", e.women_members_at_enrolment) for e in enrolments)
+    jobs_now = sum(now(e, "jobs_for_women", e.jobs_for_women_at_enrolment) for e in enrolments)
+    forms = Counter(e.seller.legal_form for e in enrolments)
+    provinces = Counter(e.seller.province_code for e in enrolments)
+    values = {
+        Metric.SELLERS_ENROLLED: len(enrolments),
+        Metric.COOPERATIVES: forms[LegalForm.COOPERATIVE],
+        Metric.COOPERATIVE_GROUPS: forms[LegalForm.COOPERATIVE_GROUP],
+        Metric.START_UPS: forms[LegalForm.ENTERPRISE],
+        Metric.WOMEN_MEMBERS: women_now,
+        Metric.JOBS_FOR_WOMEN: jobs_now,
+    }
+    return ProgramFigures(
+        sellers_enrolled=len(enrolments),
+        by_province=sorted(((get_by_code(code).name, count) for code, count in provinces.items()), key=lambda row: -row[1]),
+        by_legal_form=[(str(LEGAL_FORM_LABELS[LegalForm(form)]), count) for form, count in forms.most_common()],
+        women_members_now=women_now,
+        women_members_at_enrolment=sum(e.women_members_at_enrolment for e in enrolments),
+        jobs_for_women_now=jobs_now,
+        jobs_for_women_at_enrolment=sum(e.jobs_for_women_at_enrolment for e in enrolments),
+        targets=[
+            TargetProgress(t.label, t.metric, t.target_value, values.get(t.metric, 0), t.due_on) for t in program.targets
+        ],
+    )
+
+
+def _latest_figures(seller_ids: list[int]) -> dict[int, SellerFigures]:
+    """Each seller's most recent figures report, in one query."""
+    if not seller_ids:
+        return {}
+    newest = (
+        select(SellerFigures.seller_id, func.max(SellerFigures.period_start).label("period"))
+        .where(SellerFigures.seller_id.in_(seller_ids))
+        .group_by(SellerFigures.seller_id)
+        .subquery()
+    )
+    query = select(SellerFigures).join(
+        newest, (SellerFigures.seller_id == newest.c.seller_id) & (SellerFigures.period_start == newest.c.period)
+    )
+    return {figures.seller_id: figures for figures in db.session.scalars(query)}

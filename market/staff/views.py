@@ -1,0 +1,185 @@
+"""The staff console: seller review queue and decisions, programs and their figures."""
+from datetime import date
+from decimal import Decimal
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from market.accounts.models import utcnow
+from market.core import uploads
+from market.core.audit import history
+from market.core.domain import DomainError, get_in_scope_or_404
+from market.core.security import roles_required
+from market.core.states import REVIEW_TRANSITIONS
+from market.extensions import db
+from market.programs import services as program_services
+from market.programs.forms import ProgramForm
+from market.programs.models import Enrolment, Metric, Program
+from market.sellers import services as seller_services
+from market.sellers.models import Seller, SellerDocument, SellerStatus
+from market.sellers.views import show_errors
+from market.staff import bp
+from market.staff.forms import DECISION_LABELS, DecisionForm
+
+
+@bp.before_request
+@roles_required("staff")
+def staff_only():
+    """Every page here is for union staff only."""
+
+
+def _allowed_decisions(status: str) -> dict:
+    allowed = set(REVIEW_TRANSITIONS.allowed_actions(status))
+    return {action: label for action, label in DECISION_LABELS.items() if action in allowed}
+
+
+@bp.route("/")
+def index():
+    return render_template(
+        "staff/index.html",
+        queue=seller_services.review_queue(current_user),
+        enrolments=program_services.enrolment_queue(current_user),
+    )
+
+
+@bp.route("/sellers")
+def sellers():
+    status = request.args.get("status") or None
+    if status is not None and status not in set(SellerStatus):
+        abort(404)
+    return render_template(
+        "staff/sellers.html",
+        queue=seller_services.review_queue(current_user),
+        sellers=seller_services.sellers_in_scope(current_user, status) if status else [],
+        status=status,
+        statuses=[s for s in SellerStatus if s != SellerStatus.DRAFT],
+        now=utcnow(),
+    )
+
+
+@bp.route("/sellers/<int:seller_id>", methods=["GET", "POST"])
+def seller(seller_id: int):
+    get_in_scope_or_404(Seller, seller_id, current_user)
+    seller = seller_services.load_for_review(seller_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        action = request.form.get("action", "")
+        try:
+            seller_services.decide(current_user, seller_id, action, form.reason.data)
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            flash(_("Decision recorded: %(action)s.", action=DECISION_LABELS.get(action, action)), "success")
+            return redirect(url_for("staff.seller", seller_id=seller_id))
+    return render_template(
+        "staff/seller.html",
+        seller=seller,
+        form=form,
+        decisions=_allowed_decisions(seller.status),
+        entries=history("seller", seller_id),
+        figures=seller_services.figures_history(seller_id),
+    )
+
+
+@bp.route("/sellers/<int:seller_id>/documents/<int:document_id>")
+def seller_document(seller_id: int, document_id: int):
+    document = get_in_scope_or_404(SellerDocument, document_id, current_user)
+    if document.seller_id != seller_id:
+        abort(404)
+    return uploads.send_stored(seller_services.DOCUMENT_AREA, document.stored_name, document.content_type, document.original_name)
+
+
+@bp.route("/programs")
+def programs():
+    return render_template("staff/programs.html", programs=program_services.all_programs())
+
+
+def _program_data(form: ProgramForm) -> program_services.ProgramData:
+    targets = {
+        metric.value: getattr(form, f"target_{metric.value}").data
+        for metric in Metric
+        if getattr(form, f"target_{metric.value}").data is not None
+    }
+    return program_services.ProgramData(
+        name_vi=form.name_vi.data,
+        name_en=form.name_en.data,
+        badge_vi=form.badge_vi.data,
+        badge_en=form.badge_en.data,
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        description_vi=form.description_vi.data or "",
+        description_en=form.description_en.data or "",
+        legal_forms=form.legal_forms.data or [],
+        province_codes=form.province_codes.data or [],
+        women_led_required=form.women_led_required.data,
+        commission_rate_bp=int((form.commission_rate.data or Decimal(0)) * 100),
+        featured=form.featured.data,
+        targets=targets,
+        targets_due_on=form.targets_due_on.data,
+    )
+
+
+def _edit_program(program: Program | None):
+    if not current_user.is_central_staff:
+        abort(403)
+    form = ProgramForm(obj=program)
+    if request.method == "GET":
+        if program is not None:
+            form.commission_rate.data = Decimal(program.commission_rate_bp) / 100
+            for target in program.targets:
+                getattr(form, f"target_{target.metric}").data = target.target_value
+                form.targets_due_on.data = target.due_on
+        else:
+            form.starts_on.data = date.today()
+            form.commission_rate.data = Decimal(0)
+    if form.validate_on_submit():
+        try:
+            saved = program_services.save_program(current_user, _program_data(form), program.id if program else None)
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            flash(_("The program has been saved."), "success")
+            return redirect(url_for("staff.program", program_id=saved.id))
+    return render_template("staff/program_form.html", form=form, program=program, metrics=list(Metric))
+
+
+@bp.route("/programs/new", methods=["GET", "POST"])
+def new_program():
+    return _edit_program(None)
+
+
+@bp.route("/programs/<int:program_id>/edit", methods=["GET", "POST"])
+def edit_program(program_id: int):
+    program = db.session.get(Program, program_id) or abort(404)
+    return _edit_program(program)
+
+
+@bp.route("/programs/<int:program_id>")
+def program(program_id: int):
+    program = db.session.get(Program, program_id) or abort(404)
+    return render_template(
+        "staff/program.html",
+        program=program,
+        figures=program_services.program_figures(program, current_user),
+        enrolments=program_services.enrolments_in_scope(current_user, program),
+        decision_form=DecisionForm(),
+        decisions_for=_allowed_decisions,
+    )
+
+
+@bp.route("/enrolments/<int:enrolment_id>", methods=["POST"])
+def enrolment_decision(enrolment_id: int):
+    enrolment = get_in_scope_or_404(Enrolment, enrolment_id, current_user)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        action = request.form.get("action", "")
+        try:
+            program_services.decide_enrolment(current_user, enrolment_id, action, form.reason.data)
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("Decision recorded: %(action)s.", action=DECISION_LABELS.get(action, action)), "success")
+    else:
+        flash(_("The reason is too long or contains characters that are not allowed."), "error")
+    return redirect(url_for("staff.program", program_id=enrolment.program_id))
