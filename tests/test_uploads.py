@@ -409,7 +409,8 @@ def test_pdf_whose_object_streams_unpack_to_too_much_is_refused(upload_root):
 
 
 def test_pdf_with_too_many_object_streams_is_refused(upload_root):
-    pdf = b"%PDF-1.7\n" + b"<< /Type /ObjStm >> stream\nx\x9c\x03\x00\x00\x00\x00\x01\nendstream\n" * 10_001 + b"%%EOF\n"
+    empty_object_stream = b"<< /Type /ObjStm >> stream\n" + zlib.compress(b"") + b"\nendstream\n"
+    pdf = b"%PDF-1.7\n" + empty_object_stream * 10_001 + b"%%EOF\n"
     assert refusal(store_document, pdf, "x.pdf").startswith("The PDF could not be checked.")
 
 
@@ -560,6 +561,18 @@ def test_image_is_sent_inline_and_cached_privately(app, upload_root):
             assert response.mimetype == "image/png"
             assert response.headers["Content-Disposition"].startswith("inline;")
             assert response.headers["Cache-Control"] == "private, max-age=3600"
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+        finally:
+            response.close()
+
+
+def test_public_file_with_type_from_its_name(app, upload_root):
+    stored = store_image(upload(encode(two_colour_image(), "WEBP")), "logos")
+    with app.test_request_context():
+        response = send_stored("logos", stored.stored_name, max_age=86400, public=True)
+        try:
+            assert response.mimetype == "image/webp"
+            assert response.headers["Cache-Control"] == "public, max-age=86400"
             assert response.headers["X-Content-Type-Options"] == "nosniff"
         finally:
             response.close()

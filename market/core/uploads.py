@@ -76,6 +76,7 @@ _PNG = _ImageOutput("PNG", "image/png", ".png", True, {})
 _WEBP = _ImageOutput("WEBP", "image/webp", ".webp", True, {"quality": 85})
 # Pillow opens phone photos that carry extra pictures (depth maps, previews) as MPO: a JPEG.
 _OUTPUT_FOR_FORMAT = {"JPEG": _JPEG, "MPO": _JPEG, "PNG": _PNG, "WEBP": _WEBP}
+_TYPE_FOR_EXTENSION = {output.extension: output.content_type for output in (_JPEG, _PNG, _WEBP)} | {".pdf": PDF_TYPE}
 _IMAGE_FORMATS = ("JPEG", "PNG", "WEBP")
 _DOCUMENT_IMAGE_FORMATS = ("JPEG", "PNG")
 
@@ -115,20 +116,29 @@ def stored_path(area: str, stored_name: str) -> Path:
 
 
 def send_stored(
-    area: str, stored_name: str, content_type: str, download_name: str | None = None, max_age: int = 0
+    area: str,
+    stored_name: str,
+    content_type: str | None = None,
+    download_name: str | None = None,
+    max_age: int = 0,
+    public: bool = False,
 ) -> Response:
-    """Send a stored file to its owner: images inline, anything else as a download.
+    """Send a stored file: images inline, anything else as a download.
 
-    Callers check access first; the answer is cacheable by the browser only (private).
+    `content_type` defaults to the type the stored name's (server-chosen) extension stands
+    for. Documents are for their owners, so the answer is private unless `public` (logos
+    shown on public pages). Callers check access first.
     """
+    path = stored_path(area, stored_name)
+    content_type = content_type or _TYPE_FOR_EXTENSION[path.suffix]
     response = send_file(
-        stored_path(area, stored_name),
+        path,
         mimetype=content_type,
         as_attachment=content_type not in INLINE_TYPES,
         download_name=download_name or stored_name,
         max_age=max_age,
     )
-    response.headers["Cache-Control"] = f"private, max-age={max_age}"
+    response.headers["Cache-Control"] = f"{'public' if public else 'private'}, max-age={max_age}"
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Should a browser ever render it anyway, the file may run nothing and load nothing.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -296,10 +306,14 @@ def _check_pdf(data: bytes) -> None:
     if _PDF_ENCRYPT.search(data):
         raise UploadError(PDF_ENCRYPTED)
     # Compressed stream data (every scanned page) looks random and holds "/JS" and a
-    # delimiter about once in 30 MB; the long names never. A script action also needs
-    # "/JavaScript", so the short name is only looked for outside stream data.
+    # delimiter by chance, about once in 250 MB; the long names never. A script action also
+    # needs "/JavaScript", so the short name is only looked for outside stream data.
     if _PDF_ACTIVE_LONG.search(data) or _PDF_ACTIVE.search(_outside_streams(data)):
         raise UploadError(PDF_ACTIVE_CONTENT)
+    _check_object_streams(data)
+
+
+def _check_object_streams(data: bytes) -> None:
     starts = _object_stream_starts(data)
     if len(starts) > _PDF_MAX_OBJECT_STREAMS:
         raise UploadError(PDF_UNCHECKABLE)
