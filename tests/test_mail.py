@@ -10,35 +10,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import make_app
+from market.core import mail as mail_module
 from market.extensions import db
 
-# TEMPORARY until the outbound_emails migration exists. Importing market.core.models puts
-# the table in db.metadata, and conftest empties every metadata table after each test, so
-# it is imported only once the table is there (inside the fixtures below), never at
-# collection time. Once the migration exists: delete `_outbound_emails_table`, import
-# `market.core.mail` at the top and drop the `mail` fixture.
-
-
-@pytest.fixture(scope="session")
-def _outbound_emails_table(_migrated_database, instance_path):
-    from market.core.models import OutboundEmail
-
-    setup_app = make_app(_migrated_database, instance_path)
-    with setup_app.app_context():
-        OutboundEmail.__table__.create(db.engine, checkfirst=True)
-        db.engine.dispose()
-    yield
-    with setup_app.app_context():
-        OutboundEmail.__table__.drop(db.engine, checkfirst=True)
-        db.engine.dispose()
-
-
 @pytest.fixture
-def mail(_outbound_emails_table, app):
+def mail(app):
     """The market.core.mail module, with no SMTP server configured."""
-    from market.core import mail as mail_module
-
     app.config.update(MAIL_SERVER=None, MAIL_MAX_ATTEMPTS=5)
     return mail_module
 
