@@ -75,6 +75,9 @@ class Config:
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # default: <instance>/uploads
     LOGO_MAX_BYTES = 5 * 1024 * 1024
     DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+    PHOTO_MAX_BYTES = 5 * 1024 * 1024
+    # The seller's product list warns when stock is at or below this.
+    LOW_STOCK_THRESHOLD = _int("LOW_STOCK_THRESHOLD", 5)
 
     # Seller members are invited by a signed link that expires.
     INVITATION_MAX_AGE = _int("INVITATION_MAX_AGE", 7 * 24 * 3600)

@@ -58,6 +58,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     # Each domain's package holds its blueprint; importing its views module adds the routes.
     from market.accounts import views as accounts_views
+    from market.catalog import seller_views  # noqa: F401  (seller tools on the catalog blueprint)
     from market.catalog import views as catalog_views
     from market.core import views as core_views
     from market.programs import views as programs_views
@@ -92,8 +93,10 @@ def register_security_headers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from market.core.commands import create_user_command, seed_demo_command
+    from market.catalog.commands import catalog_cli
     from market.core.mail import mail_cli
 
+    app.cli.add_command(catalog_cli)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(mail_cli)

@@ -1,9 +1,109 @@
-"""Storefront pages."""
-from flask import render_template
+"""Storefront pages: home, categories, products, photos, sitemap and robots.txt."""
+from flask import Response, abort, render_template, request, url_for
 
-from market.catalog import bp
+from market.catalog import bp, queries, services
+from market.catalog.models import OCOP_STATUS_LABELS, PRODUCT_STATUS_LABELS, UNITS
+from market.core import uploads
+
+YEAR = 365 * 24 * 3600
+
+
+@bp.record_once
+def register_template_globals(state) -> None:
+    """Labels of the catalog's coded values, for every template and macro."""
+    state.app.jinja_env.globals.update(
+        unit_labels=UNITS,
+        product_status_labels=PRODUCT_STATUS_LABELS,
+        ocop_status_labels=OCOP_STATUS_LABELS,
+        low_stock=state.app.config["LOW_STOCK_THRESHOLD"],
+    )
+
+
+def _page_number() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < len(value) < 6 else 1
 
 
 @bp.route("/")
 def home():
-    return render_template("catalog/home.html")
+    featured = queries.featured_products()
+    arrivals = queries.new_arrivals()
+    return render_template(
+        "catalog/home.html",
+        featured=featured,
+        arrivals=arrivals,
+        categories=services.category_tree(),
+        badges=queries.seller_badges(featured + arrivals),
+    )
+
+
+@bp.route("/c/<slug>")
+def category(slug: str):
+    category = services.category_by_slug(slug)
+    if category is None:
+        abort(404)
+    sort = request.args.get("sort", "newest")
+    if sort not in queries.SORTS:
+        sort = "newest"
+    page = queries.category_products(category, sort, _page_number())
+    return render_template("catalog/category.html", category=category, page=page, sort=sort,
+                           badges=queries.seller_badges(page.items))
+
+
+@bp.route("/products/<slug>")
+def product(slug: str):
+    product = queries.visible_product(slug)
+    if product is None:
+        abort(404)
+    more = queries.more_from_seller(product)
+    return render_template("catalog/product.html", product=product, more=more, json_ld=_json_ld(product),
+                           badges=queries.seller_badges([product] + more))
+
+
+def _json_ld(product) -> dict:
+    """schema.org Product data for search engines (rendered with |tojson, so escaped)."""
+    url = url_for("catalog.product", slug=product.slug, _external=True)
+    return {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.name,
+        "description": product.description,
+        "image": [url_for("catalog.photo", name=f"{image.token}-large.webp", _external=True) for image in product.images],
+        "brand": {"@type": "Organization", "name": product.seller.name},
+        "offers": {
+            "@type": "Offer",
+            "price": product.price_vnd,
+            "priceCurrency": "VND",
+            "availability": "https://schema.org/InStock" if product.stock > 0 else "https://schema.org/OutOfStock",
+            "url": url,
+        },
+    }
+
+
+@bp.route("/media/products/<name>")
+def photo(name: str):
+    """Photo variants: public, and cached for a year (names are never reused)."""
+    response = uploads.send_stored(services.PHOTO_AREA, name, max_age=YEAR, public=True)
+    response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    return response
+
+
+@bp.route("/robots.txt")
+def robots():
+    lines = ["User-agent: *"]
+    lines += [f"Disallow: {path}" for path in ("/account/", "/sell", "/staff/", "/cart", "/checkout", "/lang/")]
+    lines.append(f"Sitemap: {url_for('catalog.sitemap', _external=True)}")
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+@bp.route("/sitemap.xml")
+def sitemap():
+    from market.programs.services import all_programs
+    from market.sellers.services import public_sellers
+
+    products, categories = queries.sitemap_entries()
+    body = render_template(
+        "catalog/sitemap.xml", products=products, categories=categories,
+        sellers=public_sellers(), programs=all_programs(),
+    )
+    return Response(body, mimetype="application/xml")

@@ -40,3 +40,10 @@ class PlainText:
         text = field.data or ""
         if any((ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0) and ch not in self.allowed for ch in text):
             raise ValidationError(_l("This text contains characters that are not allowed."))
+
+
+def optional_int(value):
+    """SelectField coerce for numeric choices with an empty "Choose…" option."""
+    if value in (None, ""):
+        return None
+    return int(value)

@@ -41,6 +41,9 @@ STATUS_LABELS = {
     "rejected": _l("rejected"),
     "changes_requested": _l("changes requested"),
     "suspended": _l("suspended"),
+    "active": _l("on sale"),
+    "hidden": _l("hidden"),
+    "blocked": _l("blocked"),
 }
 
 

@@ -107,6 +107,56 @@ def store_document(file, area: str, max_bytes: int = 10 * 1024 * 1024) -> Stored
     return _store_image_data(data, area, _DOCUMENT_IMAGE_FORMATS, NOT_A_DOCUMENT, filename)
 
 
+# Product photos are served only as these resized variants (longest side in pixels).
+IMAGE_VARIANTS = {"thumb": 400, "large": 1200}
+
+
+@dataclass(frozen=True)
+class StoredImageSet:
+    """A photo stored as WebP variants named `<token>-<variant>.webp`."""
+
+    token: str
+    width: int  # of the largest variant
+    height: int
+
+
+def store_image_variants(file, area: str, max_bytes: int = 5 * 1024 * 1024) -> StoredImageSet:
+    """Store an uploaded JPEG, PNG or WebP photo as resized WebP variants (no metadata).
+
+    Every variant is written atomically; if one fails, the ones written are removed.
+    Raises UploadError for anything but a sound image within the size limits.
+    """
+    data = _read_upload(file, max_bytes)
+    token = secrets.token_urlsafe(16)
+    written: list[str] = []
+    try:
+        with _refuse_bad_image(NOT_AN_IMAGE):
+            with _open_image(data, _IMAGE_FORMATS) as image:
+                upright = ImageOps.exif_transpose(image)
+                for variant, side in IMAGE_VARIANTS.items():
+                    resized = upright.copy()
+                    resized.thumbnail((side, side), Image.Resampling.LANCZOS)
+                    encoded = _encode_image(resized, _WEBP)
+                    written.append(_write_new(area, ".webp", encoded, variant_name(token, variant)))
+                width, height = resized.size
+    except BaseException:
+        for name in written:
+            delete_stored(area, name)
+        raise
+    return StoredImageSet(token, width, height)
+
+
+def variant_name(token: str, variant: str) -> str:
+    """The stored name of one variant of a photo."""
+    return f"{token}-{variant}.webp"
+
+
+def delete_image_variants(area: str, token: str) -> None:
+    """Remove every variant of a photo."""
+    for variant in IMAGE_VARIANTS:
+        delete_stored(area, variant_name(token, variant))
+
+
 def stored_path(area: str, stored_name: str) -> Path:
     """Path of a stored file; NotFound for anything but an existing, plainly named file."""
     path = _path_of(area, stored_name)
@@ -187,15 +237,15 @@ def _path_of(area: str, stored_name: str) -> Path:
     return _area_folder(area) / stored_name
 
 
-def _write_new(area: str, extension: str, data: bytes) -> str:
-    """Write `data` under a new random name and return the name.
+def _write_new(area: str, extension: str, data: bytes, stored_name: str | None = None) -> str:
+    """Write `data` under a new random name (or `stored_name`) and return the name.
 
     The bytes go to a hidden temporary file first and are renamed into place, so a reader
     never sees a half-written file and a failure leaves nothing behind.
     """
     folder = _area_folder(area)
     folder.mkdir(parents=True, exist_ok=True)
-    stored_name = secrets.token_urlsafe(16) + extension
+    stored_name = stored_name or secrets.token_urlsafe(16) + extension
     descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
     try:
         with os.fdopen(descriptor, "wb") as out:

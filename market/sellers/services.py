@@ -91,6 +91,11 @@ def public_seller(slug: str) -> Seller | None:
     return db.session.scalar(select(Seller).where(Seller.slug == slug, Seller.status == SellerStatus.APPROVED))
 
 
+def public_sellers() -> list[Seller]:
+    """Every approved seller, by name."""
+    return list(db.session.scalars(select(Seller).where(Seller.status == SellerStatus.APPROVED).order_by(Seller.name)))
+
+
 def review_queue(staff: User) -> list[Seller]:
     """Pending applications the staff member may decide, oldest submission first."""
     query = (

@@ -2,7 +2,7 @@
 from datetime import date
 from functools import wraps
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -25,24 +25,14 @@ from market.sellers.models import (
 EDITABLE_STATUSES = (SellerStatus.DRAFT, SellerStatus.CHANGES_REQUESTED)
 
 
-@bp.app_context_processor
-def seller_labels() -> dict:
-    """Labels every template may show for sellers' coded values."""
-    return {
-        "legal_form_labels": LEGAL_FORM_LABELS,
-        "leader_role_labels": LEADER_ROLE_LABELS,
-        "document_kinds": DOCUMENT_KIND_LABELS,
-        "my_seller_membership": _my_membership,
-    }
-
-
-def _my_membership():
-    """The signed-in user's seller membership (for the header's links), looked up once."""
-    if not current_user.is_authenticated or current_user.role != "seller":
-        return None
-    if "seller_membership" not in g:
-        g.seller_membership = services.membership_of(current_user)
-    return g.seller_membership
+@bp.record_once
+def register_template_globals(state) -> None:
+    """Labels of the sellers' coded values, for every template and macro."""
+    state.app.jinja_env.globals.update(
+        legal_form_labels=LEGAL_FORM_LABELS,
+        leader_role_labels=LEADER_ROLE_LABELS,
+        document_kinds=DOCUMENT_KIND_LABELS,
+    )
 
 
 def member_required(view):

@@ -1,0 +1,105 @@
+"""Storefront reads: what shoppers see, each page in a bounded number of queries."""
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from market.catalog.models import Category, Product
+from market.extensions import db
+from market.programs.models import Enrolment, Program
+from market.programs.services import badges_of
+
+SORTS = {
+    "newest": (Product.published_at.desc(), Product.id.desc()),
+    "price_asc": (Product.price_vnd.asc(), Product.id.desc()),
+    "price_desc": (Product.price_vnd.desc(), Product.id.desc()),
+}
+PER_PAGE = 24
+
+
+@dataclass
+class Page:
+    items: list[Product]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _listing(query):
+    """Eager-load what a product card shows: main photo and seller."""
+    return query.options(selectinload(Product.images), joinedload(Product.seller))
+
+
+def paginate(query, page: int, per_page: int = PER_PAGE) -> Page:
+    """One query for the count, one for the page (plus one for the photos)."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    items = list(db.session.scalars(_listing(query).limit(per_page).offset((page - 1) * per_page)).unique())
+    return Page(items, total, page, per_page)
+
+
+def visible_products():
+    return select(Product).where(Product.visible())
+
+
+def new_arrivals(limit: int = 12) -> list[Product]:
+    query = _listing(visible_products().order_by(*SORTS["newest"]).limit(limit))
+    return list(db.session.scalars(query).unique())
+
+
+def featured_products(limit: int = 8) -> list[Product]:
+    """Products of sellers enrolled in featured programs, newest first."""
+    featured_sellers = (
+        select(Enrolment.seller_id)
+        .join(Program, Program.id == Enrolment.program_id)
+        .where(Program.featured.is_(True), Enrolment.status == "approved")
+    )
+    query = visible_products().where(Product.seller_id.in_(featured_sellers)).order_by(*SORTS["newest"]).limit(limit)
+    return list(db.session.scalars(_listing(query)).unique())
+
+
+def category_products(category: Category, sort: str, page: int) -> Page:
+    """A category's visible products, its sub-categories' included."""
+    ids = [category.id] + [child.id for child in category.children]
+    query = visible_products().where(Product.category_id.in_(ids)).order_by(*SORTS.get(sort, SORTS["newest"]))
+    return paginate(query, page)
+
+
+def seller_products_page(seller_id: int, page: int, sort: str = "newest") -> Page:
+    query = visible_products().where(Product.seller_id == seller_id).order_by(*SORTS.get(sort, SORTS["newest"]))
+    return paginate(query, page)
+
+
+def visible_product(slug: str) -> Product | None:
+    """A product shown to shoppers (404 otherwise), with its photos, seller and category."""
+    query = (
+        visible_products()
+        .where(Product.slug == slug)
+        .options(selectinload(Product.images), joinedload(Product.seller), joinedload(Product.category).joinedload(Category.parent))
+    )
+    return db.session.scalar(query)
+
+
+def more_from_seller(product: Product, limit: int = 6) -> list[Product]:
+    query = visible_products().where(Product.seller_id == product.seller_id, Product.id != product.id)
+    return list(db.session.scalars(_listing(query.order_by(*SORTS["newest"]).limit(limit))).unique())
+
+
+def seller_badges(products: list[Product]) -> dict[int, list[Program]]:
+    """Program badges of the sellers of a list of products, in one query."""
+    return badges_of(sorted({product.seller_id for product in products}))
+
+
+def sitemap_entries():
+    """(kind, slug, last change) of everything public, for sitemap.xml."""
+    products = db.session.execute(select(Product.slug, Product.updated_at).where(Product.visible()))
+    categories = db.session.scalars(select(Category.slug))
+    return products, categories

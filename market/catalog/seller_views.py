@@ -1,0 +1,174 @@
+"""Seller listing tools (/sell/products): list, quick stock and price edit, create, edit,
+duplicate, hide, delete. Every product is fetched through its ownership check."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from market.catalog import bp, services
+from market.catalog.forms import ProductForm, QuickEditForm
+from market.catalog.models import Product, ProductStatus
+from market.core.domain import DomainError, get_owned_or_404
+from market.core.states import status_label
+from market.sellers.forms import ActionForm
+from market.sellers.models import SellerStatus
+from market.sellers.views import member_required, show_errors
+
+
+def _approved_or_redirect(membership):
+    if membership.seller.status != SellerStatus.APPROVED:
+        flash(_("Only approved sellers can list products."), "error")
+        return redirect(url_for("sellers.dashboard"))
+    return None
+
+
+@bp.route("/sell/products")
+@member_required
+def seller_products(membership):
+    status = request.args.get("status") or None
+    if status is not None and status not in set(ProductStatus):
+        abort(404)
+    return render_template(
+        "catalog/seller_products.html",
+        seller=membership.seller,
+        products=services.seller_products(membership.seller_id, status),
+        status=status,
+        quick_form=QuickEditForm(),
+        action_form=ActionForm(),
+        low_stock=services.low_stock_threshold(),
+    )
+
+
+def _product_data(form: ProductForm) -> services.ProductData:
+    return services.ProductData(
+        name=form.name.data,
+        category_id=form.category_id.data,
+        price_vnd=form.price_vnd.data,
+        stock=form.stock.data,
+        unit=form.unit.data,
+        description=form.description.data or "",
+        compare_at_price_vnd=form.compare_at_price_vnd.data,
+        weight_grams=form.weight_grams.data,
+        origin_province=form.origin_province.data or None,
+        ocop_stars=int(form.ocop_stars.data) if form.ocop_stars.data else None,
+    )
+
+
+def _files(field) -> list:
+    return [file for file in (field.data or []) if getattr(file, "filename", "")]
+
+
+def _file(field):
+    return field.data if field.data and getattr(field.data, "filename", "") else None
+
+
+def _product_form(product: Product | None = None) -> ProductForm:
+    form = ProductForm(obj=product if request.method == "GET" else None)
+    form.category_id.choices = [("", _("Choose…"))] + services.category_choices()
+    if request.method == "GET" and product is not None:
+        form.ocop_stars.data = str(product.ocop_stars) if product.ocop_stars else ""
+        form.origin_province.data = product.origin_province_code
+    return form
+
+
+@bp.route("/sell/products/new", methods=["GET", "POST"])
+@member_required
+def new_product(membership):
+    refused = _approved_or_redirect(membership)
+    if refused:
+        return refused
+    form = _product_form()
+    if form.validate_on_submit():
+        try:
+            product = services.create_product(
+                current_user, _product_data(form), photos=_files(form.photos),
+                ocop_certificate=_file(form.ocop_certificate), publish="publish" in request.form,
+            )
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            flash(_("The product has been saved."), "success")
+            return redirect(url_for("catalog.edit_product", product_id=product.id))
+    return render_template("catalog/product_form.html", form=form, product=None)
+
+
+@bp.route("/sell/products/<int:product_id>/edit", methods=["GET", "POST"])
+@member_required
+def edit_product(membership, product_id: int):
+    product = get_owned_or_404(Product, product_id, current_user)
+    form = _product_form(product)
+    if form.validate_on_submit():
+        try:
+            services.update_product(
+                current_user, product.id, _product_data(form), new_photos=_files(form.photos),
+                remove_image_ids=[int(i) for i in request.form.getlist("remove_image") if i.isdigit()],
+                main_image_id=int(request.form["main_image"]) if request.form.get("main_image", "").isdigit() else None,
+                ocop_certificate=_file(form.ocop_certificate),
+            )
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            flash(_("The product has been saved."), "success")
+            return redirect(url_for("catalog.edit_product", product_id=product.id))
+    return render_template("catalog/product_form.html", form=form, product=product, action_form=ActionForm())
+
+
+@bp.route("/sell/products/<int:product_id>/quick", methods=["POST"])
+@member_required
+def quick_edit(membership, product_id: int):
+    product = get_owned_or_404(Product, product_id, current_user)
+    form = QuickEditForm()
+    if form.validate_on_submit() and (form.seen_stock.data or "").isdigit():
+        try:
+            services.set_stock_and_price(current_user, product.id, form.stock.data, form.price_vnd.data, int(form.seen_stock.data))
+        except DomainError as error:
+            flash(f"{product.name}: {error.message}", "error")
+        else:
+            flash(_("“%(name)s”: stock and price saved.", name=product.name), "success")
+    else:
+        messages = [message for errors in form.errors.values() for message in errors]
+        flash(f"{product.name}: {' '.join(str(m) for m in messages) or _('Check the figures.')}", "error")
+    return redirect(url_for("catalog.seller_products") + f"#product-{product.id}")
+
+
+@bp.route("/sell/products/<int:product_id>/<any(publish, hide):action>", methods=["POST"])
+@member_required
+def product_status(membership, product_id: int, action: str):
+    product = get_owned_or_404(Product, product_id, current_user)
+    if ActionForm().validate_on_submit():
+        try:
+            services.change_product_status(current_user, product.id, action)
+        except DomainError as error:
+            flash(f"{product.name}: {error.message}", "error")
+        else:
+            flash(_("“%(name)s” is now %(status)s.", name=product.name, status=status_label(product.status)), "success")
+    return redirect(request.form.get("back") == "edit" and url_for("catalog.edit_product", product_id=product.id)
+                    or url_for("catalog.seller_products"))
+
+
+@bp.route("/sell/products/<int:product_id>/duplicate", methods=["POST"])
+@member_required
+def duplicate_product(membership, product_id: int):
+    product = get_owned_or_404(Product, product_id, current_user)
+    if ActionForm().validate_on_submit():
+        try:
+            copy = services.duplicate_product(current_user, product.id)
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("A copy has been made as a draft."), "success")
+            return redirect(url_for("catalog.edit_product", product_id=copy.id))
+    return redirect(url_for("catalog.seller_products"))
+
+
+@bp.route("/sell/products/<int:product_id>/delete", methods=["POST"])
+@member_required
+def delete_product(membership, product_id: int):
+    product = get_owned_or_404(Product, product_id, current_user)
+    if ActionForm().validate_on_submit():
+        try:
+            services.delete_product(current_user, product.id)
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("The product has been deleted."), "success")
+    return redirect(url_for("catalog.seller_products"))
