@@ -2,12 +2,12 @@
 from datetime import datetime
 from enum import StrEnum
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.accounts.models import utcnow
+from market.core.i18n import localised
 from market.extensions import db
 from market.sellers.models import Seller, SellerStatus, member_seller_ids
 
@@ -33,8 +33,7 @@ class Category(db.Model):
 
     @property
     def name(self) -> str:
-        locale = get_locale()
-        return self.name_en if locale is not None and locale.language == "en" else self.name_vi
+        return localised(self.name_vi, self.name_en)
 
 
 class ProductStatus(StrEnum):

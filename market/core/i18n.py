@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -23,6 +23,12 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def localised(vietnamese: str, english: str) -> str:
+    """The English text for English readers (when there is one), else the Vietnamese."""
+    locale = get_locale()
+    return english if english and locale is not None and locale.language == "en" else vietnamese
 
 
 def select_timezone() -> str:

@@ -17,7 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from market.core.forms import PlainText, strip_filter
 from market.geo.provinces import all_provinces
 from market.programs.models import METRIC_LABELS
-from market.sellers.forms import COUNT_MESSAGE, _required_count_field
+from market.sellers.forms import _required_count_field
 from market.sellers.models import LEGAL_FORM_LABELS
 
 REQUIRED = _l("This field is required.")

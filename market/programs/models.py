@@ -2,13 +2,13 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy import UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.accounts.models import utcnow
+from market.core.i18n import localised
 from market.extensions import db
 from market.sellers.models import Seller, member_seller_ids
 
@@ -65,21 +65,17 @@ class Program(db.Model):
     )
     enrolments: Mapped[list["Enrolment"]] = relationship(back_populates="program", cascade="all, delete-orphan")
 
-    def _localised(self, vi: str, en: str) -> str:
-        locale = get_locale()
-        return en if locale is not None and locale.language == "en" and en else vi
-
     @property
     def name(self) -> str:
-        return self._localised(self.name_vi, self.name_en)
+        return localised(self.name_vi, self.name_en)
 
     @property
     def description(self) -> str:
-        return self._localised(self.description_vi, self.description_en)
+        return localised(self.description_vi, self.description_en)
 
     @property
     def badge(self) -> str:
-        return self._localised(self.badge_vi, self.badge_en)
+        return localised(self.badge_vi, self.badge_en)
 
     def is_open_on(self, day: date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)

@@ -1,4 +1,5 @@
 """Seller rules: applications and their review, members and invitations, documents, figures."""
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -250,7 +251,7 @@ def save_application(
             raise ValidationFailed({"certificate": _("Attach the business registration certificate.")})
 
     stored = _store_files(logo, documents)
-    try:
+    with _files_follow_the_transaction(stored):
         if seller is None:
             seller = Seller(slug=unique_slug(Seller.slug, values["name"]), status=SellerStatus.DRAFT, **values)
             seller.memberships.append(SellerMember(user_id=user.id, role=MemberRole.OWNER))
@@ -268,13 +269,21 @@ def save_application(
             old, new = change_status(seller, "submit", submitted_at=utcnow(), status_reason=None)
             record_audit(user.id, "seller", seller.id, "submit", old, new)
         db.session.commit()
+    return seller
+
+
+@contextmanager
+def _files_follow_the_transaction(stored: dict):
+    """Remove the files just stored if the transaction fails; once it commits, remove the
+    logo they replaced."""
+    try:
+        yield
     except Exception:
         db.session.rollback()
         _delete_files(stored)
         raise
     if stored.get("old_logo"):
         uploads.delete_stored(LOGO_AREA, stored["old_logo"])
-    return seller
 
 
 def _store_files(logo, documents) -> dict:
@@ -510,7 +519,7 @@ def update_profile(owner: User, data: ApplicationData, logo=None) -> Seller:
     merged = ApplicationData(**{**{f.name: getattr(data, f.name) for f in fields(ApplicationData)}, **fixed})
     values = _validate(merged, seller, submitting=True)
     stored = _store_files(logo, [])
-    try:
+    with _files_follow_the_transaction(stored):
         for key in PROFILE_FIELDS:
             column = "commune_name" if key == "commune" else key
             setattr(seller, column, values[column])
@@ -518,12 +527,6 @@ def update_profile(owner: User, data: ApplicationData, logo=None) -> Seller:
         _attach_files(seller, owner, stored)
         record_audit(owner.id, "seller", seller.id, "profile_updated")
         db.session.commit()
-    except Exception:
-        db.session.rollback()
-        _delete_files(stored)
-        raise
-    if stored.get("old_logo"):
-        uploads.delete_stored(LOGO_AREA, stored["old_logo"])
     return seller
 
 
