@@ -14,8 +14,9 @@ run: venv translations
 	$(FLASK) seed-demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# Two workers by default (CI has two cores); PYTEST_ARGS="-n 0" runs in one process.
 test: venv translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 venv: $(STAMP)
 

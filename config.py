@@ -91,6 +91,11 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Chợ Hợp tác xã Phụ nữ <no-reply@localhost>")
     MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 5)
 
+    # Search: "whoosh" (an index folder, one machine) or "postgres" (full-text in the database).
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
+    SEARCH_INDEX_PATH = os.environ.get("SEARCH_INDEX_PATH")  # default: <instance>/search-index
+    SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "2"))
+
     # How many reverse proxies stand in front (their X-Forwarded-For gives the client's IP
     # for rate limits); 0 on a laptop, 1 behind nginx.
     PROXY_COUNT = _int("PROXY_COUNT", 0)

@@ -142,7 +142,8 @@ def notify(user: User, subject: str, body: str, link: str | None = None) -> Noti
     """Tell a user something: a message in their account, and an email queued with it.
 
     Both join the caller's transaction, so a decision and its notice commit together; the
-    email is delivered after the commit (`market.core.mail.deliver_pending`), and a failed
+    email is delivered after the commit by `flask --app wsgi mail deliver` (cron or a timer,
+    so no request waits on the mail server), and a failed
     delivery is retried later without touching the decision.
     """
     from market.core.mail import queue_email

@@ -25,7 +25,6 @@ from market.catalog.models import (
 from market.core import uploads
 from market.core.audit import record_audit
 from market.core.domain import DomainError
-from market.core.mail import deliver_pending
 from market.core.slugs import unique_slug
 from market.core.states import ReasonRequired, Transitions, change_status
 from market.extensions import db
@@ -493,7 +492,6 @@ def moderate_product(staff: User, product_id: int, action: str, reason: str | No
             lambda: _("“%(name)s” is no longer blocked. It is hidden: put it on sale again when ready.", name=product.name),
         )
     db.session.commit()
-    deliver_pending()
     return product
 
 
@@ -537,7 +535,6 @@ def decide_ocop(staff: User, product_id: int, verify: bool, reason: str | None =
                    name=product.name, reason=reason)),
     )
     db.session.commit()
-    deliver_pending()
     return product
 
 

@@ -12,7 +12,6 @@ from market.accounts.models import User, utcnow
 from market.accounts.services import notify
 from market.core.audit import record_audit
 from market.core.domain import DomainError
-from market.core.mail import deliver_pending
 from market.core.slugs import unique_slug
 from market.core.states import change_status, review, status_label
 from market.extensions import db
@@ -283,7 +282,6 @@ def decide_enrolment(staff: User, enrolment_id: int, action: str, reason: str | 
                 body += " " + _("Reason: %(reason)s", reason=reason.strip())
         notify(owner, subject, body, link="/sell/programs")
     db.session.commit()
-    deliver_pending()
     return enrolment
 
 

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     select,
-    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -121,8 +120,12 @@ class Seller(db.Model):
 
     @classmethod
     def in_staff_scope(cls, staff):
-        """SQL condition: central staff see every seller, provincial staff their province's."""
-        return true() if staff.staff_province_code is None else cls.province_code == staff.staff_province_code
+        """SQL condition: central staff see every submitted seller, provincial staff their
+        province's; an unsubmitted draft belongs to its applicant alone."""
+        submitted = cls.status != SellerStatus.DRAFT
+        if staff.staff_province_code is None:
+            return submitted
+        return submitted & (cls.province_code == staff.staff_province_code)
 
     @property
     def province(self):

@@ -15,7 +15,7 @@ from market.accounts.services import normalise_email, notify
 from market.core import uploads
 from market.core.audit import record_audit
 from market.core.domain import DomainError
-from market.core.mail import deliver_pending, queue_email
+from market.core.mail import queue_email
 from market.core.slugs import unique_slug
 from market.core.states import change_status, review, status_label
 from market.extensions import db
@@ -109,7 +109,7 @@ def review_queue(staff: User) -> list[Seller]:
 
 def sellers_in_scope(staff: User, status: str | None = None) -> list[Seller]:
     """Every seller the staff member may see (optionally of one status), newest first."""
-    query = select(Seller).where(Seller.in_staff_scope(staff), Seller.status != SellerStatus.DRAFT)
+    query = select(Seller).where(Seller.in_staff_scope(staff))
     if status:
         query = query.where(Seller.status == status)
     return list(db.session.scalars(query.order_by(Seller.id.desc())))
@@ -390,7 +390,6 @@ def decide(staff: User, seller_id: int, action: str, reason: str | None = None) 
             body = _decision_text(action, seller.name, (reason or "").strip())
         notify(owner, subject, body, link="/sell")
     db.session.commit()
-    deliver_pending()
     return seller
 
 
@@ -441,7 +440,6 @@ def invite_member(owner: User, email: str) -> tuple[SellerInvitation, str]:
             ),
         )
     db.session.commit()
-    deliver_pending()
     return invitation, token
 
 

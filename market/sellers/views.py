@@ -195,10 +195,10 @@ def delete_document(document_id: int):
 def members(membership):
     seller = membership.seller
     is_owner = membership.role == MemberRole.OWNER
+    if request.method == "POST" and not is_owner:
+        abort(403)
     form = InviteForm()
     if form.validate_on_submit():
-        if not is_owner:
-            abort(403)
         try:
             services.invite_member(current_user, form.email.data)
         except DomainError as error:
