@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 
 from market.accounts.models import Role
 from market.accounts.services import create_user, find_user_by_email
+from market.catalog.demo_catalog import seed_demo_catalog
 from market.extensions import db
 from market.programs import services as programs
 from market.programs.models import Program
@@ -250,6 +251,7 @@ def seed_demo() -> tuple[DemoAccount, ...]:
     with current_app.test_request_context("/"):
         for demo in DEMO_SELLERS:
             _seller(demo, staff, program_ids)
+        seed_demo_catalog()
     return DEMO_ACCOUNTS + tuple(_seller_accounts())
 
 

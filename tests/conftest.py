@@ -91,7 +91,12 @@ def _fresh_g_per_request(sender, **extra) -> None:
 @pytest.fixture
 def app(_migrated_database, instance_path, tmp_path):
     # Uploads per test, so a test can check exactly what was stored.
-    app = make_app(_migrated_database, instance_path, UPLOAD_FOLDER=str(tmp_path / "uploads"))
+    app = make_app(
+        _migrated_database,
+        instance_path,
+        UPLOAD_FOLDER=str(tmp_path / "uploads"),
+        SEARCH_INDEX_PATH=str(tmp_path / "search-index"),
+    )
     request_started.connect(_fresh_g_per_request, app)
     with app.app_context():
         limiter.reset()

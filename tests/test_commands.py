@@ -46,7 +46,10 @@ def test_create_user_refuses_a_duplicate_email(runner):
     assert result.exit_code != 0 and "already exists" in result.output
 
 
-def test_seed_demo_is_idempotent_and_prints_accounts(runner):
+def test_seed_demo_is_idempotent_and_prints_accounts(runner, monkeypatch):
+    from market.catalog import demo_catalog
+
+    monkeypatch.setattr(demo_catalog, "PHOTO_SIDE", 200)  # small photos: same path, less encoding
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     count = len(db.session.scalars(select(User)).all())
@@ -56,3 +59,6 @@ def test_seed_demo_is_idempotent_and_prints_accounts(runner):
     assert "staff@demo.cho-phu-nu.vn" in second.output and "demo-password" in second.output
     roles = {user.role for user in db.session.scalars(select(User))}
     assert roles == {"shopper", "seller", "staff"}
+    from market.catalog.models import Product
+
+    assert len(db.session.scalars(select(Product)).all()) >= 60

@@ -24,6 +24,7 @@ from market.catalog.models import (
 )
 from market.core import uploads
 from market.core.audit import record_audit
+from market.core.changes import note_changed
 from market.core.domain import DomainError
 from market.core.slugs import unique_slug
 from market.core.states import ReasonRequired, Transitions, change_status
@@ -335,6 +336,8 @@ def set_stock_and_price(member: User, product_id: int, stock: int, price_vnd: in
     update is refused rather than silently overwriting it (conditional UPDATE).
     """
     product = _owned_product(member, product_id)
+    if product.status == ProductStatus.BLOCKED:
+        raise DomainError(_("A blocked product cannot be edited; read the union's reason."))
     errors = {}
     if stock is None or not 0 <= stock <= MAX_STOCK:
         errors["stock"] = _("Enter the quantity in stock, from 0 to 1.000.000.")
@@ -352,6 +355,7 @@ def set_stock_and_price(member: User, product_id: int, stock: int, price_vnd: in
     if result.rowcount != 1:
         db.session.rollback()
         raise DomainError(_("The stock changed meanwhile (an order came in). Check the new figure and try again."))
+    note_changed(Product, product.id)
     record_audit(member.id, "product", product.id, "stock_price_set", detail=f"stock {seen_stock}→{stock}, price {price_vnd}")
     db.session.commit()
     db.session.refresh(product)
@@ -382,6 +386,8 @@ def duplicate_product(member: User, product_id: int) -> Product:
     """A draft copy of a product, photos included (copied, so each can change alone)."""
     original = _owned_product(member, product_id)
     acting_seller(member)
+    if original.status == ProductStatus.BLOCKED:
+        raise DomainError(_("A blocked product cannot be copied; read the union's reason."))
     copy = Product(
         seller_id=original.seller_id, category_id=original.category_id,
         slug=unique_slug(Product.slug, original.name), name=original.name[:140] + _(" (copy)"),
@@ -470,7 +476,7 @@ def _notify_seller(product: Product, subject_text, body_text) -> None:
 
 def moderate_product(staff: User, product_id: int, action: str, reason: str | None = None) -> Product:
     """Staff block (reason required, the seller sees it) or unblock a product; audited."""
-    if action not in ("block", "unblock"):
+    if not staff.is_staff or action not in ("block", "unblock"):
         raise DomainError(_("You cannot do that."))
     product = db.session.scalar(select(Product).where(Product.id == product_id, Product.in_staff_scope(staff)))
     if product is None:
@@ -497,6 +503,8 @@ def moderate_product(staff: User, product_id: int, action: str, reason: str | No
 
 def ocop_queue(staff: User) -> list[Product]:
     """Products whose OCOP claim waits for verification, oldest change first."""
+    if not staff.is_staff:
+        return []
     query = (
         select(Product)
         .where(Product.ocop_status == OcopStatus.CLAIMED, Product.in_staff_scope(staff))
@@ -506,8 +514,16 @@ def ocop_queue(staff: User) -> list[Product]:
     return list(db.session.scalars(query))
 
 
-def decide_ocop(staff: User, product_id: int, verify: bool, reason: str | None = None) -> Product:
-    """Staff verify the claimed OCOP stars (then shown) or refuse them (reason required)."""
+def decide_ocop(
+    staff: User, product_id: int, verify: bool, reason: str | None = None, stars_seen: int | None = None
+) -> Product:
+    """Staff verify the claimed OCOP stars (then shown) or refuse them (reason required).
+
+    `stars_seen` is the rating the staff member looked at: if the seller changed it since,
+    the decision is refused rather than applied to a rating nobody checked.
+    """
+    if not staff.is_staff:
+        raise DomainError(_("You cannot do that."))
     product = db.session.scalar(select(Product).where(Product.id == product_id, Product.in_staff_scope(staff)))
     if product is None:
         raise DomainError(_("This product does not exist."))
@@ -515,14 +531,14 @@ def decide_ocop(staff: User, product_id: int, verify: bool, reason: str | None =
     if not verify and not reason:
         raise ReasonRequired(_("Give a reason: the seller will see it."), "reason")
     new_status = OcopStatus.VERIFIED if verify else OcopStatus.REFUSED
-    result = db.session.execute(
-        update(Product)
-        .where(Product.id == product.id, Product.ocop_status == OcopStatus.CLAIMED)
-        .values(ocop_status=new_status)
-    )
+    condition = (Product.id == product.id) & (Product.ocop_status == OcopStatus.CLAIMED)
+    if stars_seen is not None:
+        condition &= Product.ocop_stars == stars_seen
+    result = db.session.execute(update(Product).where(condition).values(ocop_status=new_status))
     if result.rowcount != 1:
         db.session.rollback()
         raise DomainError(_("There is no OCOP claim waiting on this product."))
+    note_changed(Product, product.id)
     record_audit(staff.id, "product", product.id, "ocop_verified" if verify else "ocop_refused",
                  OcopStatus.CLAIMED, new_status, reason, detail=f"{product.ocop_stars} stars")
     _notify_seller(
@@ -540,6 +556,8 @@ def decide_ocop(staff: User, product_id: int, verify: bool, reason: str | None =
 
 def staff_products(staff: User, query_text: str = "", status: str | None = None, limit: int = 100) -> list[Product]:
     """Products in the staff member's scope, optionally matching a name, newest first."""
+    if not staff.is_staff:
+        return []
     query = (
         select(Product)
         .where(Product.in_staff_scope(staff))

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from market.core.audit import record_audit
+from market.core.changes import note_changed
 from market.core.domain import DomainError
 from market.extensions import db
 
@@ -81,6 +82,7 @@ def change_status(obj, action: str, transitions: Transitions = REVIEW_TRANSITION
     if result.rowcount != 1:
         db.session.rollback()
         raise TransitionError(_l("Someone else changed this in the meantime. Reload the page and try again."))
+    note_changed(model, obj.id)
     return old, new
 
 

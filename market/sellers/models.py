@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -123,6 +124,8 @@ class Seller(db.Model):
         """SQL condition: central staff see every submitted seller, provincial staff their
         province's; an unsubmitted draft belongs to its applicant alone."""
         submitted = cls.status != SellerStatus.DRAFT
+        if not staff.is_staff:
+            return false()
         if staff.staff_province_code is None:
             return submitted
         return submitted & (cls.province_code == staff.staff_province_code)

@@ -6,10 +6,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market.catalog.queries import seller_products_page
 from market.core import uploads
 from market.core.audit import history
 from market.core.domain import DomainError, get_owned_or_404
 from market.core.phones import display_phone
+from market.programs.services import badges_of
 from market.sellers import bp, services
 from market.sellers.forms import FIXED_AFTER_APPROVAL, ActionForm, ApplicationForm, FiguresForm, InviteForm
 from market.sellers.models import (
@@ -273,12 +275,14 @@ def seller_history(membership):
 
 @bp.route("/sellers/<slug>")
 def public_page(slug: str):
-    from market.programs.services import badges_of
-
     seller = services.public_seller(slug)
     if seller is None:
         abort(404)
-    return render_template("sellers/public.html", seller=seller, programs=badges_of([seller.id]).get(seller.id, []))
+    page_arg = request.args.get("page", "1")
+    page = seller_products_page(seller.id, int(page_arg) if page_arg.isdigit() and len(page_arg) < 6 else 1)
+    badges = badges_of([seller.id])
+    return render_template("sellers/public.html", seller=seller, programs=badges.get(seller.id, []), page=page,
+                           badges=badges)
 
 
 @bp.route("/media/logos/<name>")

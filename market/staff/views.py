@@ -233,7 +233,11 @@ def ocop():
         product_id = request.form.get("product_id", "")
         product = get_in_scope_or_404(Product, int(product_id) if product_id.isdigit() else 0, current_user)
         try:
-            catalog_services.decide_ocop(current_user, product.id, request.form.get("action") == "verify", form.reason.data)
+            stars = request.form.get("stars", "")
+            catalog_services.decide_ocop(
+                current_user, product.id, request.form.get("action") == "verify", form.reason.data,
+                stars_seen=int(stars) if stars.isdigit() else None,
+            )
         except DomainError as error:
             flash(f"{product.name}: {error.message}", "error")
         else:
