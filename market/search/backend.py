@@ -129,7 +129,10 @@ def get_backend() -> SearchBackend:
         if name == "whoosh":
             from market.search.whoosh_backend import WhooshBackend
 
-            backend = WhooshBackend(current_app.config["SEARCH_INDEX_PATH"] or f"{current_app.instance_path}/search-index")
+            backend = WhooshBackend(
+                current_app.config["SEARCH_INDEX_PATH"] or f"{current_app.instance_path}/search-index",
+                lock_timeout=current_app.config["SEARCH_LOCK_TIMEOUT"],
+            )
         elif name == "postgres":
             from market.search.postgres_backend import PostgresBackend
 

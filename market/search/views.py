@@ -39,7 +39,21 @@ def results():
         price_bands={key: (low, high) for key, low, high in PRICE_BANDS},
         url_with=lambda **changes: _url_with(request.args, **changes),
         filters=FILTERS,
+        active=_active_filters(search),
     )
+
+
+def _active_filters(search) -> dict[str, str]:
+    """The filters in force, as parsed (a malformed argument is simply not in force)."""
+    values = {
+        "category": search.category_id,
+        "province": search.province_code,
+        "program": search.program_id,
+        "ocop": search.ocop_stars,
+        "price": search.price_band,
+        "in_stock": "1" if search.in_stock_only else None,
+    }
+    return {name: str(value) for name, value in values.items() if value is not None}
 
 
 @bp.route("/search/suggest")

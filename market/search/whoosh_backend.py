@@ -28,6 +28,8 @@ becomes Term queries, so quotes, `*`, `?`, `AND OR NOT` and parentheses are just
 """
 from __future__ import annotations
 
+import functools
+import heapq
 import itertools
 import json
 import logging
@@ -37,16 +39,17 @@ import secrets
 import shutil
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from whoosh import fields as wf
 from whoosh import index as windex
 from whoosh.analysis import Filter, RegexTokenizer
-from whoosh.query import And, Every, FuzzyTerm, NumericRange, Or, Prefix, Term
-from whoosh.sorting import FieldFacet, MultiFacet
+from whoosh.columns import NumericColumn
+from whoosh.query import And, FuzzyTerm, Or, Prefix, Term
 from whoosh.support.levenshtein import distance
 from whoosh.util.filelock import FileLock, try_for
 
@@ -82,6 +85,8 @@ REBUILD_SWAP_TIMEOUT = 30.0  # how long a finished rebuild waits for the writers
 # Text fields a query word may match in, with the boost of a loose (fuzzy/prefix) match there.
 TEXT_FIELDS = ("name", "description", "seller_name", "category_name", "badges")
 LOOSE_BOOST = {"name": 1.5, "description": 0.3, "seller_name": 0.5, "category_name": 0.5, "badges": 0.5}
+# Fields where the last word may match as a prefix (elsewhere "pha" would match "sản phẩm").
+PREFIX_FIELDS = ("name",)
 # Fields whose words "did you mean" may suggest (descriptions are too noisy).
 SPELLING_FIELDS = ("name", "category_name", "seller_name", "badges")
 # facet name -> field; each value of the field is a facet value.
@@ -126,7 +131,7 @@ class FoldFilter(Filter):
 
     def __call__(self, tokens):
         for token in tokens:
-            text = fold(token.text)
+            text = token.text if token.text.isascii() and token.text == token.text.lower() else fold(token.text)
             if text and len(text) <= MAX_TOKEN_LENGTH:
                 token.text = text
                 yield token
@@ -140,7 +145,7 @@ def make_schema() -> wf.Schema:
     analyzer = folding_analyzer()
     return wf.Schema(
         id=wf.ID(stored=True, unique=True),
-        pid=wf.NUMERIC(int, bits=64, stored=False, sortable=True),
+        pid=wf.COLUMN(NumericColumn("q")),  # columns: sort keys and price bands, not indexed
         name=wf.TEXT(analyzer=analyzer, field_boost=3.0, stored=True),
         description=wf.TEXT(analyzer=analyzer, stored=True),
         seller_name=wf.TEXT(analyzer=analyzer),
@@ -150,15 +155,15 @@ def make_schema() -> wf.Schema:
         province=wf.ID(),
         programs=wf.KEYWORD(commas=True),
         ocop=wf.ID(),
-        price=wf.NUMERIC(int, bits=64, signed=True, sortable=True),
+        price=wf.COLUMN(NumericColumn("q")),
         in_stock=wf.ID(),
-        listed_at=wf.NUMERIC(int, bits=64, signed=True, sortable=True),  # µs since the epoch, UTC
+        listed_at=wf.COLUMN(NumericColumn("q")),  # µs since the epoch, UTC
     )
 
 
 def _timestamp(value: datetime) -> int:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)  # the database keeps UTC
+        value = value.replace(tzinfo=UTC)  # the database keeps UTC
     return int(value.timestamp() * 1_000_000)
 
 
@@ -187,8 +192,16 @@ def document_fields(doc: ProductDocument) -> dict:
 # -- queries ----------------------------------------------------------------------------
 
 
+def _any(parts: list) -> Or:
+    """Or as a lazy tree of unions: inside an And, only candidates of the rarest word are
+    scored (Whoosh's default for small indexes preloads and scores every posting)."""
+    query = Or(parts)
+    query.matcher_type = Or.DEFAULT_MATCHER
+    return query
+
+
 def _exact_word(word: str) -> Or:
-    return Or([Term(field, word) for field in TEXT_FIELDS])
+    return _any([Term(field, word) for field in TEXT_FIELDS])
 
 
 def _loose_word(word: str, is_last: bool) -> Or:
@@ -196,8 +209,8 @@ def _loose_word(word: str, is_last: bool) -> Or:
     if FUZZY_MIN_LENGTH <= len(word) <= FUZZY_MAX_LENGTH:
         parts += [FuzzyTerm(f, word, maxdist=1, prefixlength=1, boost=LOOSE_BOOST[f]) for f in TEXT_FIELDS]
     if is_last and len(word) >= 2:
-        parts += [Prefix(f, word, boost=LOOSE_BOOST[f]) for f in TEXT_FIELDS]
-    return Or(parts)
+        parts += [Prefix(f, word, boost=LOOSE_BOOST[f]) for f in PREFIX_FIELDS]
+    return _any(parts)
 
 
 def _is_loose(words: list[str]) -> bool:
@@ -211,7 +224,7 @@ class _Matcher:
     def __init__(self, words: list[str], loose: bool):
         self.exact = set(words)
         self.fuzzy = [w for w in words if FUZZY_MIN_LENGTH <= len(w) <= FUZZY_MAX_LENGTH] if loose else []
-        self.prefix = words[-1] if loose and words and len(words[-1]) >= 2 else None
+        self.prefix = words[-1] if loose and words and len(words[-1]) >= 2 else None  # (any field: harmless)
 
     def __call__(self, word: str) -> bool:
         if word in self.exact:
@@ -221,6 +234,11 @@ class _Matcher:
         return any(word[:1] == w[:1] and distance(word, w, limit=1) <= 1 for w in self.fuzzy)
 
 
+@functools.lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    return fold(word)
+
+
 def _snippet(text: str, matches: Callable[[str], bool], window: bool) -> Snippet | None:
     """Parts of `text` with the matched words marked; with `window`, ~30 words around the
     first match (None when nothing matches)."""
@@ -228,17 +246,18 @@ def _snippet(text: str, matches: Callable[[str], bool], window: bool) -> Snippet
     if window:
         text = " ".join(text.split())
     tokens = list(WORD_RE.finditer(text))
-    hits = [i for i, m in enumerate(tokens) if matches(fold(m.group()))]
     start, end, before, after = 0, len(text), "", ""
     if window:
-        if not hits:
+        first = next((i for i, m in enumerate(tokens) if matches(_fold_word(m.group()))), None)
+        if first is None:
             return None
-        first_token = max(0, hits[0] - SNIPPET_BEFORE)
+        first_token = max(0, first - SNIPPET_BEFORE)
         last_token = min(len(tokens), first_token + SNIPPET_WORDS) - 1
         if first_token > 0:
             start, before = tokens[first_token].start(), "…"
         if last_token < len(tokens) - 1:
             end, after = tokens[last_token].end(), "…"
+        tokens = tokens[first_token:last_token + 1]
     parts: list[tuple[str, bool]] = []
 
     def add(part: str, matched: bool) -> None:
@@ -251,9 +270,8 @@ def _snippet(text: str, matches: Callable[[str], bool], window: bool) -> Snippet
 
     add(before, False)
     position = start
-    hit_set = set(hits)
-    for i, m in enumerate(tokens):
-        if i not in hit_set or m.start() < start or m.end() > end:
+    for m in tokens:
+        if not matches(_fold_word(m.group())):
             continue
         add(text[position:m.start()], False)
         add(m.group(), True)
@@ -273,6 +291,8 @@ class _Local(threading.local):
     searcher = None
     facet_searcher = None
     facet_sets = None
+    spelling_searcher = None
+    spelling = None
 
 
 class WhooshBackend(SearchBackend):
@@ -345,8 +365,8 @@ class WhooshBackend(SearchBackend):
         index changed; None when there is no index yet."""
         st = self._local
         if st.pid != os.getpid():  # forked: never share file positions with the parent
-            st.pid, st.version, st.ix, st.searcher, st.facet_searcher, st.facet_sets = (
-                os.getpid(), None, None, None, None, None)
+            st.__dict__.clear()
+            st.pid = os.getpid()
         version = self.current_version()
         if version is None:
             return None
@@ -356,7 +376,11 @@ class WhooshBackend(SearchBackend):
             self._close_local()
             st.version, st.ix, st.searcher = version, ix, searcher
         elif not st.searcher.up_to_date():
-            st.searcher = st.searcher.refresh()
+            # A new searcher, not Searcher.refresh(): whoosh-reloaded 2.7.5 reuses segment
+            # readers by segment there and keeps seeing documents deleted since.
+            ix, searcher = st.ix, st.ix.searcher()
+            self._close_local()
+            st.version, st.ix, st.searcher = version, ix, searcher
         return st.searcher
 
     def _close_local(self) -> None:
@@ -364,9 +388,10 @@ class WhooshBackend(SearchBackend):
         if st.searcher is not None:
             try:
                 st.searcher.close()
-            except Exception:  # pragma: no cover - closing an index whose files are gone
-                pass
+            except OSError:  # pragma: no cover - closing an index whose files are gone
+                log.debug("closing an old searcher failed", exc_info=True)
         st.version = st.ix = st.searcher = st.facet_searcher = st.facet_sets = None
+        st.spelling_searcher = st.spelling = None
 
     def _read(self, fn):
         """Run fn(searcher), retrying when the version vanished under us (a rebuild swapped
@@ -382,7 +407,8 @@ class WhooshBackend(SearchBackend):
                 log.info("search index changed while reading; reopening", exc_info=True)
 
     def _facet_sets(self, searcher) -> dict:
-        """facet -> value -> set of docnums, cached while the searcher is current."""
+        """facet -> value -> set of docnums (and the sort columns), cached while the
+        searcher is current: filters and facet counts are then set operations."""
         st = self._local
         if st.facet_searcher is searcher and st.facet_sets is not None:
             return st.facet_sets
@@ -395,11 +421,17 @@ class WhooshBackend(SearchBackend):
                 if docs:
                     values[btext.decode("utf-8")] = docs
             sets[facet] = values
+        sets["all"] = {"": set(reader.all_doc_ids())}
+        # Sort keys by docnum (deleted documents keep a slot; they are never matched).
+        sets["columns"] = columns = {
+            field: list(reader.column_reader(field)) if reader.doc_count_all() else []
+            for field in ("price", "listed_at", "pid")
+        }
+        prices = columns["price"]
         sets["price"] = {
-            key: set(NumericRange("price", low, None if high is None else high, endexcl=True).docs(searcher))
+            key: {d for d in sets["all"][""] if prices[d] >= low and (high is None or prices[d] < high)}
             for key, low, high in PRICE_BANDS
         }
-        sets["all"] = {"": set(reader.all_doc_ids())}
         st.facet_searcher, st.facet_sets = searcher, sets
         return sets
 
@@ -408,7 +440,7 @@ class WhooshBackend(SearchBackend):
         per_page = _int(request.per_page, 24, 1, MAX_PER_PAGE)
         text = str(request.text or "")[:MAX_QUERY_LENGTH]
         words = list(dict.fromkeys(words_of(text)))[:MAX_QUERY_WORDS]
-        empty = SearchResult(hits=[], total=0, page=page, per_page=per_page, facets={})
+        empty = SearchResult(hits=[], total=0, page=page, per_page=per_page, facets=_empty_facets())
         if text.strip() and not words:  # only punctuation, emoji, control characters...
             return empty
         result = self._read(lambda searcher: self._search(searcher, request, words, page, per_page))
@@ -419,17 +451,29 @@ class WhooshBackend(SearchBackend):
             return None
         sets = self._facet_sets(searcher)
         allowed = self._allowed(sets, request)
+        sort = request.sort if request.sort in SORTS else "relevance"
+        if sort == "relevance" and not words:
+            sort = "newest"
+        scored = sort == "relevance"
+
+        def run(query) -> list[tuple[float, int]]:
+            """(score, docnum) of the allowed matches, best first when scored."""
+            if not allowed:  # (Whoosh takes an empty filter set for no filter at all)
+                return []
+            if scored:
+                return list(searcher.search(query, filter=allowed, limit=None, terms=False).top_n)
+            return [(0.0, docnum) for docnum in query.docs(searcher) if docnum in allowed]
+
         loose = False
         if words:
-            query = And([_exact_word(w) for w in words])
-            matched = set(query.docs(searcher)) & allowed
-            if len(matched) < FEW_HITS and _is_loose(words):
-                loose_query = And([_loose_word(w, i == len(words) - 1) for i, w in enumerate(words)])
-                loose_matched = set(loose_query.docs(searcher)) & allowed
-                if len(loose_matched) > len(matched):
-                    query, matched, loose = loose_query, loose_matched, True
+            ranked = run(And([_exact_word(w) for w in words]))
+            if len(ranked) < FEW_HITS and _is_loose(words):
+                loosely = run(And([_loose_word(w, i == len(words) - 1) for i, w in enumerate(words)]))
+                if len(loosely) > len(ranked):
+                    ranked, loose = loosely, True
+            matched = {docnum for _, docnum in ranked}
         else:
-            query, matched = Every(), allowed
+            ranked, matched = [], allowed
         total = len(matched)
         facets = self._facets(sets, matched)
         suggestion = self._did_you_mean(searcher, words, allowed) if words and total < FEW_HITS else None
@@ -438,23 +482,20 @@ class WhooshBackend(SearchBackend):
         hits: list[Hit] = []
         if start < total:
             end = min(start + per_page, total)
-            sort = request.sort if request.sort in SORTS else "relevance"
-            if sort == "relevance" and not words:
-                sort = "newest"
-            if sort == "relevance":
-                results = searcher.search(query, filter=matched, limit=end, terms=False)
+            if scored:
+                page_docs = ranked[start:end]
             else:
-                field = {"price_asc": "price", "price_desc": "price", "newest": "listed_at"}[sort]
-                results = searcher.search(
-                    query, filter=matched, limit=end, terms=False, scored=False,
-                    sortedby=MultiFacet([FieldFacet(field), FieldFacet("pid")]), reverse=sort != "price_asc",
-                )
+                columns = sets["columns"]
+                primary = columns["listed_at" if sort == "newest" else "price"]
+                pid = columns["pid"]
+                order = heapq.nsmallest if sort == "price_asc" else heapq.nlargest
+                page_docs = [(0.0, d) for d in order(end, matched, key=lambda d: (primary[d], pid[d]))[start:end]]
             matches = _Matcher(words, loose)
-            for hit in results[start:end]:
-                stored = hit.fields()
+            for score, docnum in page_docs:
+                stored = searcher.stored_fields(docnum)
                 hits.append(Hit(
                     product_id=int(stored["id"]),
-                    score=float(hit.score or 0.0) if sort == "relevance" else 0.0,
+                    score=float(score),
                     name=_snippet(stored.get("name", ""), matches, window=False),
                     description=_snippet(stored.get("description", ""), matches, window=True) if words else None,
                 ))
@@ -481,14 +522,16 @@ class WhooshBackend(SearchBackend):
 
     @staticmethod
     def _facets(sets: dict, matched: set[int]) -> dict[str, dict[str, int]]:
-        """Counts of the matching documents per facet value (values with none are left out;
-        in_stock always has "true"). Each count equals a direct count of the matches."""
+        """Counts of the matching documents per facet value, biggest first (values with no
+        match are left out; in_stock counts only "true"). Each count equals a direct count of
+        the matches under the current query and all current filters."""
         facets = {}
         for facet in ("category", "province", "program", "ocop"):
             counts = {value: len(matched & docs) for value, docs in sets[facet].items()}
             facets[facet] = dict(sorted(((v, n) for v, n in counts.items() if n), key=lambda item: (-item[1], item[0])))
         facets["price"] = {key: n for key, _, _ in PRICE_BANDS if (n := len(matched & sets["price"][key]))}
-        facets["in_stock"] = {"true": len(matched & sets["in_stock"].get("true", set()))}
+        in_stock = len(matched & sets["in_stock"].get("true", set()))
+        facets["in_stock"] = {"true": in_stock} if in_stock else {}
         return facets
 
     def _did_you_mean(self, searcher, words: list[str], allowed: set[int]) -> str | None:
@@ -501,43 +544,56 @@ class WhooshBackend(SearchBackend):
             if any(reader.doc_frequency(field, word) for field in TEXT_FIELDS):
                 options.append([(0, word)])
             else:
-                options.append(self._corrections(reader, word) or [(0, word)])
+                options.append(self._corrections(searcher, word) or [(0, word)])
         if all(len(o) == 1 and o[0][1] == w for o, w in zip(options, words)):
             return None
         combos = sorted(itertools.islice(itertools.product(*options), 64), key=lambda c: sum(d for d, _ in c))
-        for combo in combos[:16]:
-            corrected = [w for _, w in combo]
-            if corrected == words:
-                continue
-            query = And([_exact_word(w) for w in corrected])
-            docs = set(query.docs(searcher)) & allowed
-            if not docs:
-                continue
-            accented: dict[str, str] = {}
-            for hit in searcher.search(query, filter=docs, limit=3, terms=False):
-                for m in WORD_RE.finditer(unicodedata.normalize("NFC", hit.get("name", ""))):
-                    accented.setdefault(fold(m.group()), m.group().lower())
-            return " ".join(accented.get(w, w) for w in corrected)
+        combos = [[w for _, w in combo] for combo in combos[:16] if [w for _, w in combo] != words]
+        # Prefer a correction whose words are together in a product name, then anywhere.
+        for make_query in (lambda ws: And([Term("name", w) for w in ws]), lambda ws: And([_exact_word(w) for w in ws])):
+            for corrected in combos:
+                query = make_query(corrected)
+                docs = set(query.docs(searcher)) & allowed
+                if not docs:
+                    continue
+                accented: dict[str, str] = {}
+                for hit in searcher.search(query, filter=docs, limit=3, terms=False):
+                    for m in WORD_RE.finditer(unicodedata.normalize("NFC", hit.get("name", ""))):
+                        accented.setdefault(fold(m.group()), m.group().lower())
+                return " ".join(accented.get(w, w) for w in corrected)
         return None
 
-    @staticmethod
-    def _corrections(reader, word: str, limit: int = 4) -> list[tuple[int, str]]:
+    def _corrections(self, searcher, word: str, limit: int = 4) -> list[tuple[int, str]]:
         """Close words of the spelling fields (Damerau distance 1, or 2 for words of five
         letters or more; same first letter), nearest and then most frequent first."""
         if len(word) < 2 or len(word) > FUZZY_MAX_LENGTH:
             return []
         allowed = 2 if len(word) >= 5 else 1
-        candidates = {}
+        candidates = []
+        for term, frequency in self._spelling_words(searcher).get(word[0], ()):
+            if abs(len(term) - len(word)) <= allowed and term != word:
+                d = distance(term, word, limit=allowed)
+                if d <= allowed:
+                    candidates.append((d, -frequency, term))
+        return [(d, term) for d, _, term in sorted(candidates)[:limit]]
+
+    def _spelling_words(self, searcher) -> dict[str, list[tuple[str, int]]]:
+        """first letter -> (word, documents with it) of the spelling fields, cached while
+        the searcher is current."""
+        st = self._local
+        if st.spelling_searcher is searcher and st.spelling is not None:
+            return st.spelling
+        reader = searcher.reader()
+        frequencies: Counter[str] = Counter()
         for field in SPELLING_FIELDS:
-            # The automaton counts a swap of two letters as 2 edits: ask for one more.
-            for term in reader.terms_within(field, word, allowed + 1, prefix=1):
-                if term != word and (d := distance(term, word)) <= allowed:
-                    candidates[term] = d
-        ranked = sorted(
-            candidates,
-            key=lambda t: (candidates[t], -sum(reader.doc_frequency(f, t) for f in SPELLING_FIELDS), t),
-        )
-        return [(candidates[t], t) for t in ranked[:limit]]
+            for btext in reader.lexicon(field):
+                word = btext.decode("utf-8")
+                frequencies[word] += reader.doc_frequency(field, btext)
+        words: dict[str, list[tuple[str, int]]] = {}
+        for word, frequency in frequencies.items():
+            words.setdefault(word[0], []).append((word, frequency))
+        st.spelling_searcher, st.spelling = searcher, words
+        return words
 
     def suggest(self, text: str, limit: int = 8) -> list[str]:
         text = str(text or "")[:MAX_QUERY_LENGTH]
@@ -576,7 +632,7 @@ class WhooshBackend(SearchBackend):
         """Add or replace `documents`, remove `removed_ids`. Raises IndexBusy when another
         writer holds the index for longer than `lock_timeout` (nothing is written then)."""
         documents = list({doc.id: doc for doc in documents}.values())  # the last one of an id wins
-        removed_ids = [i for i in dict.fromkeys(removed_ids)]
+        removed_ids = list(dict.fromkeys(removed_ids))
         if not documents and not removed_ids:
             return
         with self._lock("WRITELOCK", self.lock_timeout, "another process is writing"):
@@ -655,13 +711,22 @@ class WhooshBackend(SearchBackend):
             return count
 
     def _replay(self, ix, journal: str) -> None:
+        """Apply the writes made during the rebuild, in order (last state of an id wins)."""
         try:
             with open(journal, encoding="utf-8") as f:
                 entries = [json.loads(line) for line in f if line.strip()]
         except FileNotFoundError:
             return
+        final: dict[int, ProductDocument | None] = {}
         for entry in entries:
-            _apply(ix, [_from_json(d) for d in entry["documents"]], entry["removed"], self.lock_timeout)
+            for product_id in entry["removed"]:
+                final[int(product_id)] = None
+            for data in entry["documents"]:
+                doc = _from_json(data)
+                final[doc.id] = doc
+        if final:
+            _apply(ix, [d for d in final.values() if d is not None],
+                   [i for i, d in final.items() if d is None], self.lock_timeout)
 
     def _cleanup_leftovers(self) -> None:
         """Remove what a killed rebuild left (call under REBUILDLOCK)."""
@@ -711,6 +776,10 @@ def _from_json(data: dict) -> ProductDocument:
     for key in ("category_ids", "program_ids", "program_badges"):
         data[key] = tuple(data[key])
     return ProductDocument(**data)
+
+
+def _empty_facets() -> dict[str, dict[str, int]]:
+    return {"category": {}, "province": {}, "program": {}, "ocop": {}, "price": {}, "in_stock": {}}
 
 
 def _int(value, default: int, low: int, high: int) -> int:

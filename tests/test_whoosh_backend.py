@@ -1,0 +1,746 @@
+"""The Whoosh search engine, on hand-made documents in a temporary index (no app needed)."""
+import multiprocessing
+import os
+import threading
+import unicodedata
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from whoosh import index as windex
+from whoosh.query import Term
+from whoosh.util.filelock import FileLock
+
+from market.search.backend import (
+    PRICE_BANDS,
+    ProductDocument,
+    SearchRequest,
+    SearchResult,
+    Snippet,
+)
+from market.search.whoosh_backend import (
+    IndexBusy,
+    WhooshBackend,
+    folding_analyzer,
+    words_of,
+)
+from market.text import fold
+
+# (id, name, parent id)
+CATEGORIES = {
+    10: ("Thực phẩm", None),
+    11: ("Đặc sản khô", 10),
+    12: ("Đồ uống", 10),
+    20: ("Thủ công mỹ nghệ", None),
+    21: ("Thời trang", 20),
+}
+SELLERS = ("Hợp tác xã Hoa Sen", "HTX Bình Minh", "Tổ hợp tác Mây Vàng", "Chị Lan khởi nghiệp")
+PROVINCES = ("01", "79", "68", "92", "22")
+PROGRAMS = ((), (1,), (2,), (1, 2))
+BADGES = {1: "Phụ nữ khởi nghiệp", 2: "HTX do phụ nữ quản lý"}
+PRICES = (45_000, 99_999, 100_000, 120_000, 299_999, 300_000, 350_000, 999_999, 1_000_000, 2_500_000)
+OCOP = (None, 3, 4, 5, None)
+
+# (query, name of a product it must find): folding of tones, marks, đ/Đ and case.
+FOLDING = [
+    ("ao dai", "Áo dài lụa Hà Đông"),
+    ("ÁO DÀI", "Áo dài lụa Hà Đông"),
+    ("áo dài lụa", "Áo dài lụa Hà Đông"),
+    ("ảo đải", "Áo dài lụa Hà Đông"),
+    ("da lat", "Dâu tây Đà Lạt"),
+    ("ĐÀ LẠT", "Dâu tây Đà Lạt"),
+    ("nuoc mam", "Nước mắm Phú Quốc"),
+    (unicodedata.normalize("NFD", "nước mắm"), "Nước mắm Phú Quốc"),
+    ("mat ong", "Mật ong rừng U Minh"),
+    ("tra shan tuyet", "Trà shan tuyết cổ thụ"),
+    ("banh da", "Bánh đa đỏ Hải Phòng"),
+    ("dac san", "Đặc sản chả mực Hạ Long"),
+    ("ĐẶC SẢN", "Đặc sản chả mực Hạ Long"),
+    ("gao st25", "Gạo ST25 Sóc Trăng"),
+    ("tho cam", "Khăn thổ cẩm Mường"),
+    ("may tre dan", "Giỏ mây tre đan Phú Vinh"),
+    ("mu coi", "Mũ cói Kim Sơn"),
+    ("ca phe", "Cà phê Robusta Buôn Ma Thuột"),
+    ("hat dieu", "Hạt điều rang muối Bình Phước"),
+    ("mien dong", "Miến dong Bắc Kạn"),
+    ("mut gung", "Mứt gừng dẻo"),
+    ("xa phong", "Xà phòng thảo mộc"),
+    ("tinh dau sa", "Tinh dầu sả chanh"),
+    ("non la", "Nón lá bài thơ Huế"),
+    ("lua to tam", "Lụa tơ tằm Bảo Lộc"),
+    ("gom bat trang", "Bình gốm Bát Tràng"),
+    ("nem chua", "Nem chua Thanh Hóa"),
+    ("che thai nguyen", "Chè búp Thái Nguyên"),
+    ("muoi ot", "Muối ớt Tây Ninh"),
+    ("banh pia", "Bánh pía Sóc Trăng"),
+    ("dua nuong", "Dừa nướng Bến Tre"),
+    ("khoai lang", "Khoai lang tím Nhật"),
+    ("ruou can", "Rượu cần Tây Nguyên"),
+    ("cha ca", "Chả cá Lã Vọng"),
+    ("bot sắn dây", "Bột sắn dây Kinh Môn"),
+    ("keo dua", "Kẹo dừa Bến Tre"),
+    ("ao ba ba", "Áo bà ba Nam Bộ"),
+    ("lanh my a", "Vải lanh Mỹ A"),
+    ("ST25", "Gạo ST25 Sóc Trăng"),
+]
+EXTRA_NAMES = [
+    "Bánh quy bơ",  # "mật ong" only in its description (ranking test)
+    "Cà phê Robusta Buôn Ma Thuột",  # the same name from another seller (suggest dedupes)
+    "Cà phê chồn",
+    "Kẹo lạc Mỹ Tho",  # "Mỹ" without "A"
+]
+NAMES = list(dict.fromkeys(name for _, name in FOLDING)) + EXTRA_NAMES
+CATEGORY_OF = (11, 12, 21, 11, 20, 12, 21, 11, 10, 20)
+
+
+def make_doc(i: int, name: str, description: str | None = None, **overrides) -> ProductDocument:
+    category = CATEGORY_OF[i % len(CATEGORY_OF)]
+    parent = CATEGORIES[category][1]
+    programs = PROGRAMS[i % len(PROGRAMS)]
+    fields = {
+        "id": i,
+        "slug": f"san-pham-{i}",
+        "name": name,
+        "description": description if description is not None
+        else f"Sản phẩm {name.lower()} do chị em làm ra, đóng gói cẩn thận.",
+        "seller_name": SELLERS[i % len(SELLERS)],
+        "seller_slug": f"seller-{i % len(SELLERS)}",
+        "category_id": category,
+        "category_ids": tuple(c for c in (category, parent) if c is not None),
+        "category_name": CATEGORIES[category][0],
+        "province_code": PROVINCES[i % len(PROVINCES)],
+        "program_ids": programs,
+        "program_badges": tuple(BADGES[p] for p in programs),
+        "ocop_stars": OCOP[i % len(OCOP)],
+        "price_vnd": PRICES[(i * 7) % len(PRICES)],
+        "in_stock": i % 4 != 0,
+        "stock": 0 if i % 4 == 0 else i,
+        "listed_at": datetime(2025, 1, 1) + timedelta(hours=(i * 37) % 500),
+        "image_token": None,
+    }
+    fields.update(overrides)
+    return ProductDocument(**fields)
+
+
+def catalog() -> list[ProductDocument]:
+    docs = [make_doc(i, name) for i, name in enumerate(NAMES, start=1)]
+    honey_biscuit = NAMES.index("Bánh quy bơ") + 1
+    docs[honey_biscuit - 1] = make_doc(
+        honey_biscuit, "Bánh quy bơ",
+        "Bánh nướng giòn với mật ong: mật ong rừng, mật ong hoa nhãn, thêm mật ong cho ngọt.",
+    )
+    return docs
+
+
+DOCS = catalog()
+BY_ID = {doc.id: doc for doc in DOCS}
+ID_OF = {}
+for _doc in DOCS:
+    ID_OF.setdefault(_doc.name, _doc.id)
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory):
+    """The catalog, indexed once for the tests that only read."""
+    backend = WhooshBackend(str(tmp_path_factory.mktemp("shared") / "search-index"))
+    backend.update(DOCS, [])
+    return backend
+
+
+@pytest.fixture()
+def fresh(tmp_path):
+    """The catalog in an index of the test's own, for the tests that write."""
+    backend = WhooshBackend(str(tmp_path / "search-index"))
+    backend.update(DOCS, [])
+    return backend
+
+
+def search(backend, text="", **kwargs) -> SearchResult:
+    kwargs.setdefault("per_page", 100)
+    return backend.search(SearchRequest(text=text, **kwargs))
+
+
+def names(result: SearchResult) -> list[str]:
+    return ["".join(part for part, _ in hit.name.parts) for hit in result.hits]
+
+
+def ids(result: SearchResult) -> list[int]:
+    return [hit.product_id for hit in result.hits]
+
+
+def parts(snippet: Snippet) -> list[tuple[str, bool]]:
+    return list(snippet.parts)
+
+
+# -- analysis ----------------------------------------------------------------------------
+
+
+def test_analyzer_folds_every_vietnamese_letter_and_keeps_short_words():
+    tokens = [t.text for t in folding_analyzer()("ĐÀ LẠT đặc sản Áo dài lụa tơ tằm Mỹ A, và ở")]
+    assert tokens == ["da", "lat", "dac", "san", "ao", "dai", "lua", "to", "tam", "my", "a", "va", "o"]
+    assert words_of(unicodedata.normalize("NFD", "Nước mắm")) == ["nuoc", "mam"]
+    assert words_of("gạo_ST25 — 100% \x00 🙂") == ["gao", "st25", "100"]
+
+
+# -- matching ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("query", "name"), FOLDING)
+def test_folded_query_finds_product(backend, query, name):
+    assert name in names(search(backend, query))
+
+
+def test_upper_case_and_accents_give_the_same_results(backend):
+    assert ids(search(backend, "ao dai")) == ids(search(backend, "ÁO DÀI")) == ids(search(backend, "Áo Dài"))
+
+
+def test_every_word_must_match(backend):
+    assert names(search(backend, "ca phe")) and set(names(search(backend, "ca phe"))) <= {
+        "Cà phê Robusta Buôn Ma Thuột", "Cà phê chồn"}
+    result = search(backend, "mat ong ca phe")
+    assert result.total == 0 and result.hits == []
+    # "a" is a word of its own: "Kẹo lạc Mỹ Tho" has "Mỹ" but no "A"
+    assert names(search(backend, "my a")) == ["Vải lanh Mỹ A"]
+
+
+def test_name_matches_rank_above_description_matches(backend):
+    result = search(backend, "mat ong")
+    assert names(result)[:2] == ["Mật ong rừng U Minh", "Bánh quy bơ"]
+    assert result.hits[0].score > result.hits[1].score
+
+
+def test_words_of_seller_category_and_badges_match(backend):
+    assert search(backend, "hoa sen").total == sum(d.seller_name == "Hợp tác xã Hoa Sen" for d in DOCS)
+    assert search(backend, "thoi trang").total == sum(21 in d.category_ids for d in DOCS)
+    assert search(backend, "phu nu khoi nghiep").total == sum(1 in d.program_ids for d in DOCS)
+
+
+@pytest.mark.parametrize(("query", "name"), [
+    ("mat ongg", "Mật ong rừng U Minh"),
+    ("ca phee", "Cà phê Robusta Buôn Ma Thuột"),
+    ("nuoc mamm", "Nước mắm Phú Quốc"),
+    ("xa phongg", "Xà phòng thảo mộc"),
+])
+def test_a_typo_finds_by_fuzzy_matching(backend, query, name):
+    assert name in names(search(backend, query))
+
+
+def test_last_word_is_matched_as_a_prefix_when_few_exact_hits(backend):
+    assert "Hạt điều rang muối Bình Phước" in names(search(backend, "hat die"))
+
+
+def test_short_words_are_not_fuzzy(backend):
+    # "pha" is one letter from "phe" (cà phê) but too short to match loosely; "did you mean" helps
+    result = search(backend, "ca pha")
+    assert result.total == 0
+    assert result.suggestion == "cà phê"
+
+
+def test_did_you_mean(backend):
+    result = search(backend, "mta ong")  # a swap of letters in a short word: no fuzzy hit
+    assert result.total == 0
+    assert result.suggestion == "mật ong"
+    assert search(backend, "mat ong").suggestion is None
+    assert search(backend, "zzqqxx").suggestion is None
+    assert search(backend, "mat ongg").suggestion == "mật ong"  # fuzzy hits, and the right spelling
+
+
+# -- highlights --------------------------------------------------------------------------------
+
+
+def test_name_highlight_marks_the_words_of_the_query(backend):
+    hit = search(backend, "ao dai").hits[0]
+    assert parts(hit.name) == [("Áo", True), (" ", False), ("dài", True), (" lụa Hà Đông", False)]
+    assert hit.description is not None and ("áo", True) in parts(hit.description)
+
+
+def test_fuzzy_highlight_marks_the_matched_word(backend):
+    hit = search(backend, "mat ongg").hits[0]
+    assert parts(hit.name)[:3] == [("Mật", True), (" ", False), ("ong", True)]
+
+
+def test_description_snippet_is_a_window_around_the_first_match(tmp_path):
+    backend = WhooshBackend(str(tmp_path / "ix"))
+    filler = " ".join(f"chữ{i}" for i in range(100))
+    backend.update([make_doc(1, "Khăn choàng", f"{filler} thổ cẩm <b>đẹp</b> {filler}")], [])
+    hit = search(backend, "tho cam").hits[0]
+    snippet = parts(hit.description)
+    assert snippet[0][0].startswith("…") and snippet[-1][0].endswith("…")
+    assert ("thổ", True) in snippet and ("cẩm", True) in snippet
+    text = "".join(part for part, _ in snippet)
+    assert "<b>đẹp</b>" in text  # raw text: the template escapes it
+    assert len(text.split()) <= 32
+    assert search(backend, "khan choang").hits[0].description is None  # no match in the description
+    assert search(backend, "").hits[0].description is None
+
+
+# -- filters and facets ----------------------------------------------------------------------
+
+
+def direct_matches(text="", category_id=None, province_code=None, program_id=None, ocop_stars=None,
+                   price_band=None, in_stock_only=False):
+    """The documents a request should find, computed in Python from the documents."""
+    words = words_of(text)
+    bands = {key: (low, high) for key, low, high in PRICE_BANDS}
+    found = []
+    for doc in DOCS:
+        haystack = set(words_of(" ".join([doc.name, doc.description, doc.seller_name, doc.category_name,
+                                          *doc.program_badges])))
+        if not all(w in haystack for w in words):
+            continue
+        if category_id is not None and category_id not in doc.category_ids:
+            continue
+        if province_code is not None and doc.province_code != province_code:
+            continue
+        if program_id is not None and program_id not in doc.program_ids:
+            continue
+        if ocop_stars is not None and doc.ocop_stars != ocop_stars:
+            continue
+        if price_band is not None:
+            low, high = bands[price_band]
+            if doc.price_vnd < low or (high is not None and doc.price_vnd >= high):
+                continue
+        if in_stock_only and not doc.in_stock:
+            continue
+        found.append(doc)
+    return found
+
+
+def direct_facets(docs):
+    def counts(values):
+        return {str(k): n for k, n in Counter(values).items()}
+
+    return {
+        "category": counts(c for d in docs for c in set(d.category_ids)),
+        "province": counts(d.province_code for d in docs),
+        "program": counts(p for d in docs for p in d.program_ids),
+        "ocop": counts(d.ocop_stars for d in docs if d.ocop_stars),
+        "price": counts(key for d in docs for key, low, high in PRICE_BANDS
+                        if d.price_vnd >= low and (high is None or d.price_vnd < high)),
+        "in_stock": {"true": sum(d.in_stock for d in docs)},
+    }
+
+
+FILTERS = [
+    {},
+    {"category_id": 10},  # a parent: its sub-categories' products too
+    {"category_id": 11},
+    {"category_id": 20, "in_stock_only": True},
+    {"province_code": "68"},
+    {"program_id": 1},
+    {"program_id": 2, "province_code": "01"},
+    {"ocop_stars": 4},
+    {"price_band": "0-100000"},
+    {"price_band": "100000-300000"},
+    {"price_band": "300000-1000000", "in_stock_only": True},
+    {"price_band": "1000000-"},
+    {"in_stock_only": True},
+    {"text": "hop tac"},
+    {"text": "phu nu", "in_stock_only": True},
+    {"text": "san pham", "category_id": 10},
+    {"text": "chi em", "price_band": "300000-1000000"},
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()) or "all")
+def test_filters_and_facet_counts_equal_a_direct_count(backend, filters):
+    expected = direct_matches(**filters)
+    if filters.get("text"):
+        assert len(expected) >= 5  # enough exact hits: no fuzzy widening
+    result = search(backend, **filters)
+    assert result.total == len(expected)
+    assert set(ids(result)) == {d.id for d in expected}
+    expected_facets = direct_facets(expected)
+    expected_facets["in_stock"] = {k: n for k, n in expected_facets["in_stock"].items() if n}
+    assert result.facets == expected_facets
+    assert result.facets["in_stock"].get("true", 0) == sum(d.in_stock for d in expected)
+    assert all(n > 0 for values in result.facets.values() for n in values.values())
+
+
+def test_a_filter_value_nobody_has_gives_nothing(backend):
+    assert search(backend, province_code="99").total == 0
+    assert search(backend, category_id=999).total == 0
+    for sort in ("relevance", "price_asc"):
+        assert search(backend, "mat ong", province_code="99", sort=sort).total == 0
+        assert search(backend, "mat ong", ocop_stars=4, program_id=1, price_band="1000000-", sort=sort).total == \
+            len(direct_matches("mat ong", ocop_stars=4, program_id=1, price_band="1000000-"))
+
+
+def test_unknown_price_band_and_sort_are_ignored(backend):
+    assert search(backend, price_band="cheap", sort="random").total == len(DOCS)
+
+
+# -- sorts and pages -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sort", "key"), [
+    ("price_asc", lambda d: (d.price_vnd, d.id)),
+    ("price_desc", lambda d: (-d.price_vnd, -d.id)),
+    ("newest", lambda d: (-d.listed_at.timestamp(), -d.id)),
+    ("relevance", lambda d: (-d.listed_at.timestamp(), -d.id)),  # no text: newest first
+])
+def test_sorts(backend, sort, key):
+    assert ids(search(backend, sort=sort)) == [d.id for d in sorted(DOCS, key=key)]
+
+
+def test_sort_with_text_and_filters(backend):
+    expected = direct_matches(text="hop tac")
+    result = search(backend, "hop tac", sort="price_asc")
+    assert ids(result) == [d.id for d in sorted(expected, key=lambda d: (d.price_vnd, d.id))]
+
+
+def test_pages_cover_every_result_once(backend):
+    seen = []
+    first = search(backend, per_page=7)
+    for page in range(1, first.pages + 1):
+        result = search(backend, page=page, per_page=7)
+        assert result.total == len(DOCS) and result.page == page
+        assert len(result.hits) == (7 if page < first.pages else len(DOCS) - 7 * (first.pages - 1))
+        seen += ids(result)
+    assert seen == ids(search(backend))
+    assert first.pages == -(-len(DOCS) // 7)
+
+
+def test_a_page_past_the_end_has_no_hits_but_the_total(backend):
+    result = search(backend, "hop tac", page=50, per_page=10)
+    assert result.hits == [] and result.total == len(direct_matches(text="hop tac")) and result.page == 50
+    assert search(backend, page=10**12).hits == []
+
+
+def test_silly_paging_values_are_clamped(backend):
+    result = backend.search(SearchRequest(page=0, per_page=0))
+    assert result.page == 1 and result.per_page == 1 and len(result.hits) == 1
+    assert len(backend.search(SearchRequest(per_page=10**6)).hits) == min(len(DOCS), 100)
+
+
+# -- updates ---------------------------------------------------------------------------------
+
+
+def test_update_replaces_and_removes(fresh):
+    backend = fresh
+    honey = ID_OF["Mật ong rừng U Minh"]
+    backend.update([make_doc(honey, "Mật hoa dừa Trà Vinh")], [ID_OF["Nước mắm Phú Quốc"], 987654])
+    assert search(backend, "nuoc mam").total == 0
+    assert search(backend, "u minh").total == 0
+    assert names(search(backend, "mat hoa dua")) == ["Mật hoa dừa Trà Vinh"]
+    assert search(backend).total == len(DOCS) - 1
+    assert backend.doc_count() == len(DOCS) - 1
+    assert sum(search(backend).facets["province"].values()) == len(DOCS) - 1
+
+
+def test_a_searcher_opened_before_an_update_sees_it(tmp_path):
+    backend = WhooshBackend(str(tmp_path / "ix"))
+    backend.update([make_doc(1, "Cà phê Culi", in_stock=True), make_doc(2, "Trà xanh")], [])
+    assert search(backend, "culi", in_stock_only=True).total == 1  # caches a searcher
+    backend.update([make_doc(1, "Cà phê Culi", in_stock=False)], [])
+    assert search(backend, "culi", in_stock_only=True).total == 0
+    result = search(backend, "culi")
+    assert result.total == 1 and "in_stock" not in result.facets or result.facets["in_stock"] == {}
+    assert search(backend).total == 2 and backend.doc_count() == 2
+    backend.update([], [2])
+    assert search(backend).total == 1 and search(backend, "tra xanh").total == 0
+
+
+def test_the_same_id_twice_in_one_update_is_one_document(tmp_path):
+    backend = WhooshBackend(str(tmp_path / "ix"))
+    backend.update([make_doc(1, "Nón lá"), make_doc(1, "Nón lá bài thơ")], [])
+    assert names(search(backend, "non la")) == ["Nón lá bài thơ"]
+
+
+def test_searching_before_anything_is_indexed(tmp_path):
+    backend = WhooshBackend(str(tmp_path / "nothing-yet"))
+    result = search(backend, "mat ong")
+    assert result.total == 0 and result.hits == [] and result.facets["province"] == {}
+    assert backend.suggest("ca") == []
+    assert not os.path.exists(tmp_path / "nothing-yet")  # reading creates nothing
+
+
+def test_aware_and_naive_listing_dates(tmp_path):
+    backend = WhooshBackend(str(tmp_path / "ix"))
+    backend.update([
+        make_doc(1, "Cũ", listed_at=datetime(2025, 3, 1, 12, 0)),
+        make_doc(2, "Mới", listed_at=datetime(2025, 3, 1, 12, 30, tzinfo=UTC)),
+    ], [])
+    assert ids(search(backend, sort="newest")) == [2, 1]
+
+
+# -- suggestions -------------------------------------------------------------------------------
+
+
+def test_suggest_matches_the_last_word_as_a_prefix(backend):
+    suggestions = backend.suggest("ca ph")
+    assert suggestions[:2] == ["Cà phê Robusta Buôn Ma Thuột", "Cà phê chồn"] or \
+        suggestions[:2] == ["Cà phê chồn", "Cà phê Robusta Buôn Ma Thuột"]
+    assert len(suggestions) == 2  # the same name of two sellers once
+    assert backend.suggest("CÀ PH") == suggestions
+    assert backend.suggest("mat o") == ["Mật ong rừng U Minh"]
+    assert backend.suggest("bánh") and all(fold(name).startswith("banh") or " banh" in fold(name)
+                                           for name in backend.suggest("bánh"))
+    assert backend.suggest("ca ph", limit=1) == suggestions[:1]
+    assert backend.suggest("") == [] and backend.suggest("   ") == []
+
+
+def test_suggest_puts_names_starting_with_the_text_first(backend):
+    assert backend.suggest("ben tre")  # "Dừa nướng Bến Tre", "Kẹo dừa Bến Tre"
+    assert backend.suggest("dua")[0].startswith("Dừa")
+
+
+# -- hostile queries ---------------------------------------------------------------------------
+
+HOSTILE = [
+    '"', '""', '"mật ong', "'", "*", "?", "mat*", "ong?", "*:*", "name:*", "AND", "OR NOT", "AND OR NOT",
+    "mat AND ong OR NOT", "(", "((", "))", "((mat ong", "[", "{", "}", "~", "mat~2", "^", "ong^5", "\\",
+    "/", "-", "+", "!", ":", "a:b:c", "x" * 10_000, "mật ong " * 2_000, "🙂", "🍯 mật ong 🍯",
+    "\x00", "mat\x00ong", "\u200b", "\ufeff", "\ud7ff", "\ud800", "\U0001F1FB\U0001F1F3", "'; DROP TABLE products; --",
+    "1 OR 1=1", "%", "_", "%_%", "<script>alert(1)</script>", "${jndi:ldap://x}", "\n\t\r", "",
+    "   ", "ǅ ǈ ß ﬁ", "ا ب", "日本", "a " * 100, "0", "-1", "1e309", "NaN",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE, ids=lambda q: repr(q[:20]))
+def test_hostile_queries_answer_a_normal_page(backend, query):
+    for sort in ("relevance", "price_desc", "newest"):
+        result = backend.search(SearchRequest(text=query, sort=sort, category_id=10))
+        assert isinstance(result, SearchResult)
+        assert isinstance(result.hits, list) and result.total >= len(result.hits)
+        assert set(result.facets) == {"category", "province", "program", "ocop", "price", "in_stock"}
+    assert isinstance(backend.suggest(query), list)
+
+
+def test_query_syntax_is_just_text(backend):
+    honey = "Mật ong rừng U Minh"
+    for query in ('"mật ong"', "mat* ong?", "((mat ong", "mật ong 🍯", "mat\x00ong", "+mat -ong"):
+        assert honey in names(search(backend, query)), query
+
+
+def test_hostile_filter_values(backend):
+    result = backend.search(SearchRequest(province_code="'; DROP TABLE x; --", price_band="\x00",
+                                          sort="'; --", page="x", per_page=None))
+    assert result.total == 0 and result.page == 1
+
+
+# -- rebuild ---------------------------------------------------------------------------------
+
+
+def batches_of(docs, size=10):
+    for start in range(0, len(docs), size):
+        yield docs[start:start + size]
+
+
+def test_rebuild_swaps_in_a_fresh_index(fresh):
+    backend = fresh
+    old_version = backend.current_version()
+    backend.update([make_doc(5000, "Sản phẩm đã xoá khỏi cơ sở dữ liệu")], [])
+    told = []
+    assert backend.rebuild(batches_of(DOCS), progress=told.append) == len(DOCS)
+    assert sum(told) == len(DOCS) and len(told) == -(-len(DOCS) // 10)
+    assert backend.current_version() != old_version
+    assert not os.path.exists(os.path.join(backend.path, old_version))
+    assert search(backend).total == len(DOCS)
+    assert search(backend, "xoa khoi").total == 0
+    assert sorted(os.listdir(backend.path)) == sorted(["CURRENT", backend.current_version(), "WRITELOCK",
+                                                       "REBUILDLOCK"])
+    backend.update([make_doc(6000, "Sau khi dựng lại")], [])  # writes go to the new version
+    assert names(search(backend, "sau khi dung lai")) == ["Sau khi dựng lại"]
+
+
+def test_searches_and_writes_keep_working_during_a_rebuild(fresh):
+    backend = fresh
+    other_worker = WhooshBackend(backend.path)
+    search(other_worker, "mat ong")  # holds a searcher on the old version
+    honey, fish_sauce = ID_OF["Mật ong rừng U Minh"], ID_OF["Nước mắm Phú Quốc"]
+    seen_during = []
+
+    def slow_batches():
+        for number, batch in enumerate(batches_of(DOCS)):
+            yield batch
+            seen_during.append(search(other_worker).total)
+            seen_during.append(search(backend, "mat ong").total)
+            if number == 1:
+                # a seller edits and a product goes away while the rebuild runs
+                other_worker.update([make_doc(7000, "Tương ớt Mường Khương")], [fish_sauce])
+
+    assert backend.rebuild(slow_batches()) == len(DOCS)
+    assert all(total > 0 for total in seen_during)
+    for b in (backend, other_worker):
+        assert names(search(b, "tuong ot")) == ["Tương ớt Mường Khương"]  # replayed from the journal
+        assert search(b, "nuoc mam").total == 0
+        assert honey in ids(search(b, "mat ong"))
+        assert search(b).total == len(DOCS)  # one added, one removed
+
+
+def test_an_open_searcher_keeps_working_after_the_swap(fresh):
+    backend = fresh
+    old_folder = os.path.join(backend.path, backend.current_version())
+    searcher = windex.open_dir(old_folder).searcher()
+    try:
+        backend.rebuild(batches_of(DOCS[:5]))
+        assert not os.path.exists(old_folder)
+        hits = searcher.search(Term("name", "mat"), limit=None)
+        assert "Mật ong rừng U Minh" in [hit["name"] for hit in hits]
+        assert searcher.doc_count() == len(DOCS)
+    finally:
+        searcher.close()
+    assert search(backend).total == 5
+
+
+def test_a_failed_rebuild_leaves_the_index_alone(fresh):
+    backend = fresh
+    version = backend.current_version()
+
+    def broken():
+        yield DOCS[:5]
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError):
+        backend.rebuild(broken())
+    assert backend.current_version() == version
+    assert search(backend).total == len(DOCS)
+    assert sorted(os.listdir(backend.path)) == sorted(["CURRENT", version, "WRITELOCK", "REBUILDLOCK"])
+    backend.update([make_doc(8000, "Vẫn ghi được")], [])
+    assert search(backend, "van ghi duoc").total == 1
+
+
+def _hanging_rebuild(path, started):
+    def batches():
+        yield DOCS[:5]
+        started.set()
+        threading.Event().wait(60)  # killed before this ends
+        yield DOCS[5:]
+
+    WhooshBackend(path).rebuild(batches())
+
+
+@pytest.mark.skipif(os.name != "posix", reason="fork start method")
+def test_a_killed_rebuild_is_cleaned_up(fresh):
+    backend = fresh
+    context = multiprocessing.get_context("fork")
+    started = context.Event()
+    process = context.Process(target=_hanging_rebuild, args=(backend.path, started))
+    process.start()
+    try:
+        assert started.wait(30)
+        assert os.path.exists(os.path.join(backend.path, "REBUILDING"))
+    finally:
+        process.kill()
+        process.join()
+    # the marker of the dead rebuild is dropped by the next write instead of journaling forever
+    backend.update([make_doc(9100, "Sau sự cố")], [])
+    assert not os.path.exists(os.path.join(backend.path, "REBUILDING"))
+    assert not [n for n in os.listdir(backend.path) if n.startswith("journal-")]
+    assert search(backend, "sau su co").total == 1
+    # the next rebuild removes the half-built index
+    assert [n for n in os.listdir(backend.path) if n.startswith(".build-")]
+    backend.rebuild(batches_of(DOCS))
+    assert sorted(os.listdir(backend.path)) == sorted(["CURRENT", backend.current_version(), "WRITELOCK",
+                                                       "REBUILDLOCK"])
+
+
+def test_one_rebuild_at_a_time(fresh):
+    backend = fresh
+    errors = []
+
+    def batches():
+        yield DOCS[:3]
+        try:
+            WhooshBackend(backend.path, lock_timeout=0.1).rebuild([DOCS])
+        except IndexBusy as error:
+            errors.append(error)
+
+    assert backend.rebuild(batches()) == 3
+    assert len(errors) == 1
+
+
+def test_rebuild_of_an_empty_catalog(tmp_path):
+    backend = WhooshBackend(str(tmp_path / "ix"))
+    assert backend.rebuild([]) == 0
+    assert search(backend).total == 0
+
+
+# -- locking and concurrency -----------------------------------------------------------------
+
+
+def test_a_held_lock_gives_index_busy_within_the_timeout(fresh):
+    backend = fresh
+    lock = FileLock(os.path.join(backend.path, "WRITELOCK"))
+    assert lock.acquire()
+    try:
+        impatient = WhooshBackend(backend.path, lock_timeout=0.2)
+        with pytest.raises(IndexBusy):
+            impatient.update([make_doc(9000, "Không vào được")], [])
+    finally:
+        lock.release()
+    assert search(backend, "khong vao duoc").total == 0
+
+
+def test_whoosh_own_lock_also_gives_index_busy(fresh):
+    backend = fresh
+    writer = windex.open_dir(os.path.join(backend.path, backend.current_version())).writer()
+    try:
+        with pytest.raises(IndexBusy):
+            WhooshBackend(backend.path, lock_timeout=0.1).update([], [1])
+    finally:
+        writer.cancel()
+    assert search(backend).total == len(DOCS)
+
+
+def test_threads_writing_at_once(tmp_path):
+    backend = WhooshBackend(str(tmp_path / "ix"), lock_timeout=10)
+    errors = []
+
+    def write(worker):
+        try:
+            for round_ in range(5):
+                base = 10_000 + worker * 1000 + round_ * 10
+                backend.update([make_doc(base + k, f"Luồng {worker} sản phẩm {k}") for k in range(10)], [])
+                search(backend, "san pham")
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert search(backend).total == 4 * 5 * 10
+
+
+def _writer_process(path, worker, rounds, lock_timeout):
+    """One 'gunicorn worker': writes `rounds` batches; returns (ids written, busy count, errors)."""
+    backend = WhooshBackend(path, lock_timeout=lock_timeout)
+    written, busy, errors = [], 0, []
+    for round_ in range(rounds):
+        docs = [make_doc(100_000 + worker * 10_000 + round_ * 10 + k, f"Tiến trình {worker} hàng {k}")
+                for k in range(10)]
+        try:
+            backend.update(docs, [])
+            written += [d.id for d in docs]
+        except IndexBusy:
+            busy += 1
+        except Exception as error:  # noqa: BLE001 - the test reports it
+            errors.append(repr(error))
+        try:
+            backend.search(SearchRequest(text="tien trinh"))
+        except Exception as error:  # noqa: BLE001
+            errors.append(repr(error))
+    return written, busy, errors
+
+
+@pytest.mark.skipif(os.name != "posix", reason="fork start method")
+@pytest.mark.parametrize("lock_timeout", [10.0, 0.0])
+def test_processes_writing_at_once_never_corrupt_the_index(tmp_path, lock_timeout):
+    path = str(tmp_path / "ix")
+    WhooshBackend(path).update([make_doc(1, "Hạt giống")], [])
+    context = multiprocessing.get_context("fork")
+    with context.Pool(4) as pool:
+        outcomes = pool.starmap(_writer_process, [(path, w, 6, lock_timeout) for w in range(4)])
+    written = [i for ids_, _, _ in outcomes for i in ids_]
+    assert [e for _, _, errors in outcomes for e in errors] == []
+    if lock_timeout >= 10:
+        assert sum(busy for _, busy, _ in outcomes) == 0
+    backend = WhooshBackend(path)
+    assert backend.doc_count() == len(written) + 1
+    stored = backend._read(lambda s: sorted(int(f["id"]) for f in s.all_stored_fields()))
+    assert stored == sorted([1, *written])
+    assert search(backend, "tien trinh", per_page=1).total == len(written)
