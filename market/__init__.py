@@ -40,6 +40,7 @@ def _check_production_settings(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from market.core.i18n import select_locale, select_timezone
     from market.core.mail import init_mail
+    from market.search.sync import init_search_sync
     from market.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -48,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     init_mail(app)
+    init_search_sync()
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"
@@ -59,9 +61,11 @@ def register_blueprints(app: Flask) -> None:
     # Each domain's package holds its blueprint; importing its views module adds the routes.
     from market.accounts import views as accounts_views
     from market.catalog import seller_views  # noqa: F401  (seller tools on the catalog blueprint)
+    from market.catalog import import_views  # noqa: F401
     from market.catalog import views as catalog_views
     from market.core import views as core_views
     from market.programs import views as programs_views
+    from market.search import views as search_views
     from market.sellers import views as sellers_views
     from market.staff import views as staff_views
 
@@ -71,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sellers_views.bp)
     app.register_blueprint(programs_views.bp)
     app.register_blueprint(staff_views.bp, url_prefix="/staff")
+    app.register_blueprint(search_views.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -95,8 +100,10 @@ def register_commands(app: Flask) -> None:
     from market.core.commands import create_user_command, seed_demo_command
     from market.catalog.commands import catalog_cli
     from market.core.mail import mail_cli
+    from market.search.commands import search_cli
 
     app.cli.add_command(catalog_cli)
+    app.cli.add_command(search_cli)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(mail_cli)

@@ -27,6 +27,18 @@ ACTION_LABELS = {
     "figures_reported": _l("Figures reported"),
     "program_created": _l("Program created"),
     "program_updated": _l("Program updated"),
+    "products_imported": _l("Products imported"),
+    "product_created": _l("Product created"),
+    "product_updated": _l("Product updated"),
+    "product_deleted": _l("Product deleted"),
+    "stock_price_set": _l("Stock and price changed"),
+    "publish": _l("Put on sale"),
+    "hide": _l("Hidden"),
+    "block": _l("Blocked"),
+    "unblock": _l("Unblocked"),
+    "ocop_verified": _l("OCOP rating verified"),
+    "ocop_refused": _l("OCOP rating refused"),
+    "category_saved": _l("Category saved"),
 }
 
 
