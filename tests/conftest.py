@@ -19,11 +19,12 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory, worker_id) -> str:
+def database_url(tmp_path_factory) -> str:
     url = os.environ.get("MARKET_TEST_DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    if worker_id == "master":
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER")  # set by pytest-xdist in its workers
+    if not worker_id:
         return url
     return _database_for_worker(url, worker_id)
 
