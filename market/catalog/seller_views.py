@@ -141,8 +141,9 @@ def product_status(membership, product_id: int, action: str):
             flash(f"{product.name}: {error.message}", "error")
         else:
             flash(_("“%(name)s” is now %(status)s.", name=product.name, status=status_label(product.status)), "success")
-    return redirect(request.form.get("back") == "edit" and url_for("catalog.edit_product", product_id=product.id)
-                    or url_for("catalog.seller_products"))
+    if request.form.get("back") == "edit":
+        return redirect(url_for("catalog.edit_product", product_id=product.id))
+    return redirect(url_for("catalog.seller_products"))
 
 
 @bp.route("/sell/products/<int:product_id>/duplicate", methods=["POST"])

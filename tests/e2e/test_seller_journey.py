@@ -1,5 +1,4 @@
 """A cooperative applies on a phone; provincial staff approve it; it appears on the storefront."""
-import io
 
 import pytest
 from PIL import Image
