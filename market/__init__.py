@@ -60,6 +60,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     # Each domain's package holds its blueprint; importing its views module adds the routes.
     from market.accounts import views as accounts_views
+    from market.api import views as api_views
     from market.catalog import seller_views  # noqa: F401  (seller tools on the catalog blueprint)
     from market.catalog import import_views  # noqa: F401
     from market.catalog import views as catalog_views
@@ -76,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(programs_views.bp)
     app.register_blueprint(staff_views.bp, url_prefix="/staff")
     app.register_blueprint(search_views.bp)
+    app.register_blueprint(api_views.bp, url_prefix="/api/v1")
 
 
 def register_errorhandlers(app: Flask) -> None:

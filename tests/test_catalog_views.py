@@ -495,7 +495,8 @@ def test_ocop_claim_verify_and_change_through_the_pages(app, shop, staff, make_u
     assert certificate.status_code == 200 and certificate.mimetype == "application/pdf"
 
     # Refusing needs a reason.
-    response = post_form(desk, "/staff/ocop", {"product_id": str(product.id), "action": "refuse", "reason": ""})
+    response = post_form(desk, "/staff/ocop", {"product_id": str(product.id), "action": "refuse", "reason": ""},
+                         headers=EN)
     assert response.status_code == 302
     assert "Give a reason" in text(desk.get("/staff/ocop", headers=EN))
     assert fresh(product.id).ocop_status == OcopStatus.CLAIMED and not stars_shown()
@@ -546,7 +547,8 @@ def test_quick_edit_with_a_stale_stock_changes_nothing(app, shop, browser):
     catalog.set_stock_and_price(shop.owner, product.id, 17, 150_000, seen_stock=20)  # ...an order takes 3
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text(list_page)).group(1)
     response = client.post(f"/sell/products/{product.id}/quick",
-                           data={"csrf_token": token, "stock": "40", "price_vnd": "99000", "seen_stock": "20"})
+                           data={"csrf_token": token, "stock": "40", "price_vnd": "99000", "seen_stock": "20"},
+                           headers=EN)
     assert response.status_code == 302
     assert (fresh(product.id).stock, fresh(product.id).price_vnd) == (17, 150_000)
     assert "The stock changed meanwhile" in text(client.get("/sell/products", headers=EN))

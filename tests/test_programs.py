@@ -2,6 +2,7 @@
 from datetime import date
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from market.core.audit import history
@@ -27,6 +28,13 @@ def program_data(**changes) -> ProgramData:
         targets_due_on=date(2030, 12, 31),
     )
     return ProgramData(**{**values, **changes})
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages of services called outside a request, in English (the msgids)."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

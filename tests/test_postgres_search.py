@@ -1,0 +1,789 @@
+"""The PostgreSQL search engine (SEARCH_BACKEND=postgres).
+
+Runs only when the test database is PostgreSQL (MARKET_TEST_DATABASE_URL=postgresql://...).
+
+Two halves:
+- the index follows the database in the product's own transaction: real sellers and
+  products built through the services, checked right after each commit (and from another
+  connection, as another web machine would), and never after a rollback;
+- the engine answers like the Whoosh engine: the Whoosh engine's own hand-made catalogue
+  and expectations (tests/test_whoosh_backend.py) run against PostgreSQL, on product rows
+  carrying the documents' ids.
+"""
+import dataclasses
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from market.catalog import services as catalog
+from market.catalog.models import Category, Product, ProductStatus
+from market.extensions import db
+from market.search import services, sync
+from market.search.backend import PRICE_BANDS, SearchRequest, SearchResult, get_backend
+from market.search.documents import all_documents
+from market.search.models import SearchQueueEntry
+from market.search.postgres_backend import (
+    LOCK_KEY,
+    PostgresBackend,
+    edit_distance,
+    query_words,
+    tsquery_all,
+    tsvector_literal,
+)
+from market.sellers import services as sellers
+from market.sellers.models import Seller
+from tests import test_whoosh_backend as whoosh_cases
+from market.text import fold
+from tests.catalog_helpers import (
+    approved_seller,
+    category_id,
+    enrol_in_program,
+    fresh,
+    make_program,
+    photo,
+    product_data,
+)
+from tests.catalog_helpers import make_product as listed_product
+from tests.test_sellers import pdf
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(autouse=True)
+def backend(app) -> PostgresBackend:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the PostgreSQL engine needs MARKET_TEST_DATABASE_URL=postgresql://...")
+    app.config["SEARCH_BACKEND"] = "postgres"
+    app.extensions.pop("search_backend", None)
+    engine = get_backend()
+    assert isinstance(engine, PostgresBackend) and engine.transactional
+    yield engine
+    app.extensions.pop("search_backend", None)
+
+
+def search(text="", **kwargs) -> SearchResult:
+    kwargs.setdefault("per_page", 100)
+    return get_backend().search(SearchRequest(text=text, **kwargs))
+
+
+def index_rows() -> dict[int, dict]:
+    """product_search as another connection (another web machine) sees it now."""
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT * FROM product_search ORDER BY product_id")).mappings()
+        return {row["product_id"]: dict(row) for row in rows}
+
+
+# =====================================================================================
+# The index follows the database, in the same transaction
+# =====================================================================================
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("staff@example.vn", role="staff")
+
+
+@pytest.fixture
+def shop(app, make_user, staff):
+    catalog.seed_categories()
+    hoa, hoa_seller = approved_seller(make_user, staff, "hoa@example.vn", name="HTX Nông sản Bảo Lộc")
+    lan, lan_seller = approved_seller(make_user, staff, "lan@example.vn", name="HTX Mây tre Phú Nghĩa",
+                                      province="Hà Nội")
+    return {"staff": staff, "hoa": hoa, "lan": lan, "hoa_seller": hoa_seller, "lan_seller": lan_seller}
+
+
+def make_product(member, description="", **changes):
+    """A product on sale (with a photo), with no description unless given."""
+    return listed_product(member, description=description, **changes)
+
+
+def names_found(text="", **filters) -> list[str]:
+    """Through the storefront's service (hits of products no longer visible are dropped)."""
+    result, products = services.search_products(SearchRequest(text=text, per_page=100, **filters))
+    return [products[hit.product_id].name for hit in result.hits]
+
+
+def test_a_new_product_is_in_the_index_when_its_commit_returns(shop):
+    product = make_product(shop["hoa"], name="Mật ong hoa cà phê", description="Ong nuôi dưới tán cà phê Cầu Đất.")
+    draft = make_product(shop["hoa"], name="Mật ong bản nháp", publish=False)
+    rows = index_rows()
+    assert set(rows) == {product.id}  # drafts are never indexed
+    row = rows[product.id]
+    assert row["name"] == "Mật ong hoa cà phê" and row["name_folded"] == "mat ong hoa ca phe"
+    assert row["province_code"] == "68" and row["in_stock"] is True and row["price_vnd"] == 150_000
+    assert row["category_ids"] == [category_id("mat-ong"), category_id("dac-san")]
+    assert "'mat':1A" in row["search_vector"] and "'cau':" in row["search_vector"]
+    assert names_found("mat ong") == ["Mật ong hoa cà phê"]
+    assert names_found("cau dat") == ["Mật ong hoa cà phê"]  # description
+    assert names_found("bao loc") == ["Mật ong hoa cà phê"]  # the seller's name
+    assert draft.id not in {hit.product_id for hit in search("ban nhap").hits}
+
+
+def test_an_edited_name_is_searchable_at_once_and_the_old_one_is_gone(shop):
+    product = make_product(shop["hoa"], name="Cà phê Robusta")
+    data = catalog.ProductData(name="Cà phê Culi Cầu Đất", category_id=category_id("ca-phe"), price_vnd=120_000,
+                               stock=3, unit="bag", description="Hạt culi rang mộc")
+    catalog.update_product(shop["hoa"], product.id, data)
+    assert index_rows()[product.id]["name"] == "Cà phê Culi Cầu Đất"
+    assert names_found("culi") == ["Cà phê Culi Cầu Đất"]
+    assert search("robusta").total == 0
+    assert search(category_id=category_id("ca-phe")).total == 1
+    assert search(category_id=category_id("mat-ong")).total == 0
+
+
+def test_hidden_blocked_and_published_again(shop):
+    product = make_product(shop["hoa"], name="Trà shan tuyết cổ thụ", category="tra")
+    catalog.change_product_status(shop["hoa"], product.id, "hide")
+    assert product.id not in index_rows() and search("tra shan tuyet").total == 0
+    catalog.change_product_status(shop["hoa"], product.id, "publish")
+    assert product.id in index_rows() and names_found("tra shan tuyet") == ["Trà shan tuyết cổ thụ"]
+    catalog.moderate_product(shop["staff"], product.id, "block", "Ảnh không đúng sản phẩm")
+    assert product.id not in index_rows() and search("tra").total == 0
+    catalog.moderate_product(shop["staff"], product.id, "unblock")  # unblocked products come back hidden
+    assert product.id not in index_rows()
+
+
+def test_a_suspended_seller_leaves_the_index_and_comes_back_when_reinstated(shop):
+    honey = make_product(shop["hoa"], name="Mật ong rừng")
+    tea = make_product(shop["hoa"], name="Trà hoa vàng", category="tra")
+    tray = make_product(shop["lan"], name="Khay mây tre đan", category="may-tre-dan")
+    sellers.decide(shop["staff"], shop["hoa_seller"].id, "suspend", "Kiểm tra hồ sơ")
+    assert set(index_rows()) == {tray.id}
+    assert search().total == 1 and search("mat ong").total == 0
+    sellers.decide(shop["staff"], shop["hoa_seller"].id, "reinstate")
+    assert set(index_rows()) == {honey.id, tea.id, tray.id}
+    assert names_found("mat ong") == ["Mật ong rừng"]
+
+
+def test_stock_going_to_zero_and_a_new_price(shop):
+    product = make_product(shop["hoa"], name="Nước mắm Phan Thiết", category="nuoc-mam", stock=2, price_vnd=90_000)
+    assert search("nuoc mam", in_stock_only=True).total == 1
+    catalog.set_stock_and_price(shop["hoa"], product.id, 0, 350_000, seen_stock=2)  # a conditional UPDATE
+    row = index_rows()[product.id]
+    assert row["in_stock"] is False and row["price_vnd"] == 350_000
+    assert search("nuoc mam", in_stock_only=True).total == 0
+    result = search("nuoc mam")
+    assert result.total == 1 and result.facets["in_stock"] == {"true": 0}
+    assert result.facets["price"] == {"300000-1000000": 1}
+
+
+def test_programs_badges_and_verified_ocop_stars(shop):
+    product = catalog.create_product(
+        shop["hoa"], product_data(name="Mật ong hoa nhãn", ocop_stars=4), photos=[photo()],
+        ocop_certificate=pdf(), publish=True)
+    other = make_product(shop["lan"], name="Mật ong bạc hà", category="mat-ong")
+    assert search(ocop_stars=4).total == 0  # claimed, not verified yet
+    catalog.decide_ocop(shop["staff"], product.id, True)
+    assert [hit.product_id for hit in search(ocop_stars=4).hits] == [product.id]
+    program = make_program(shop["staff"], badge_vi="Phụ nữ khởi nghiệp")
+    enrol_in_program(shop["staff"], shop["hoa"], program)
+    assert index_rows()[product.id]["program_ids"] == [program.id]
+    result = search("mat ong")
+    assert result.facets["program"] == {str(program.id): 1} and result.facets["ocop"] == {"4": 1}
+    assert [hit.product_id for hit in search("phu nu khoi nghiep").hits] == [product.id]  # the badge
+    assert [hit.product_id for hit in search(program_id=program.id).hits] == [product.id]
+    assert other.id in {hit.product_id for hit in search("mat ong").hits}
+
+
+def test_a_deleted_product_leaves_the_index(shop):
+    product = make_product(shop["hoa"], name="Mứt gừng dẻo", category="banh-mut-keo")
+    catalog.change_product_status(shop["hoa"], product.id, "hide")
+    catalog.change_product_status(shop["hoa"], product.id, "publish")
+    catalog.delete_product(shop["hoa"], product.id)
+    assert index_rows() == {} and search("mut gung").total == 0
+
+
+def test_deleting_a_product_row_cascades_to_its_index_row(shop):
+    product = make_product(shop["hoa"], name="Mứt gừng dẻo", category="banh-mut-keo")
+    with db.engine.begin() as connection:  # not through the services: the foreign key alone
+        connection.execute(text("DELETE FROM product_images WHERE product_id = :id"), {"id": product.id})
+        connection.execute(text("DELETE FROM products WHERE id = :id"), {"id": product.id})
+    assert index_rows() == {}
+
+
+def test_a_rolled_back_change_never_reaches_the_index(shop):
+    product = make_product(shop["hoa"], name="Bánh pía Sóc Trăng", category="banh-mut-keo")
+    row_before = index_rows()[product.id]
+
+    db.session.get(Product, product.id).name = "Bánh pía sầu riêng"
+    db.session.flush()
+    db.session.rollback()
+    assert index_rows()[product.id] == row_before
+
+    # The index row is written inside the transaction; when the commit then fails, it goes too.
+    seen_inside = {}
+
+    def fail_after_the_index_write(session):
+        seen_inside["here"] = session.connection().execute(  # what this very transaction sees
+            text("SELECT name FROM product_search WHERE product_id = :id"), {"id": product.id}).scalar()
+        seen_inside["elsewhere"] = index_rows()[product.id]["name"]
+        raise RuntimeError("the disk is full")
+
+    event.listen(db.session, "before_commit", fail_after_the_index_write)  # runs after the index sync
+    try:
+        data = catalog.ProductData(name="Bánh pía sầu riêng", category_id=category_id("banh-mut-keo"),
+                                   price_vnd=80_000, stock=5, unit="box")
+        with pytest.raises(RuntimeError):
+            catalog.update_product(shop["hoa"], product.id, data)
+    finally:
+        event.remove(db.session, "before_commit", fail_after_the_index_write)
+    assert seen_inside == {"here": "Bánh pía sầu riêng", "elsewhere": "Bánh pía Sóc Trăng"}
+    assert index_rows()[product.id] == row_before
+    assert names_found("banh pia soc trang") == ["Bánh pía Sóc Trăng"]
+    assert search("sau rieng").total == 0
+    assert fresh(product.id).name == "Bánh pía Sóc Trăng"
+
+
+def test_other_connections_see_the_change_only_after_the_commit(shop):
+    product = make_product(shop["hoa"], name="Gạo ST25 Sóc Trăng", category="gao")
+    db.session.execute(update(Product).where(Product.id == product.id).values(stock=0))
+    from market.core.changes import note_changed
+
+    note_changed(Product, product.id)
+    seen = {}
+    original = get_backend().apply_in_transaction
+
+    def spy(session, documents, removed_ids):
+        original(session, documents, removed_ids)
+        seen["others"] = index_rows()[product.id]["in_stock"]  # written, not committed yet
+
+    get_backend().apply_in_transaction = spy
+    try:
+        db.session.commit()
+    finally:
+        del get_backend().apply_in_transaction
+    assert seen == {"others": True}
+    assert index_rows()[product.id]["in_stock"] is False
+
+
+def test_facet_counts_equal_a_direct_sql_count(shop):
+    for number, (price, stock) in enumerate([(45_000, 3), (150_000, 0), (250_000, 7), (950_000, 1), (1_500_000, 2)]):
+        make_product(shop["hoa"], name=f"Mật ong số {number}", price_vnd=price, stock=stock)
+    make_product(shop["hoa"], name="Cà phê Cầu Đất", category="ca-phe", price_vnd=180_000)
+    make_product(shop["lan"], name="Khay mây tre", category="may-tre-dan", price_vnd=450_000, stock=0)
+    make_product(shop["lan"], name="Giỏ mây", category="may-tre-dan", publish=False)
+
+    visible = (select(Product).join(Seller, Seller.id == Product.seller_id)
+               .where(Product.status == ProductStatus.ACTIVE, Seller.status == "approved").subquery())
+
+    def sql_counts(column, joined=visible) -> dict[str, int]:
+        rows = db.session.execute(select(column, func.count()).select_from(joined).group_by(column))
+        return {str(value): n for value, n in rows if value is not None}
+
+    expected_categories = sql_counts(visible.c.category_id)
+    with_parent = visible.join(Category, Category.id == visible.c.category_id)
+    for value, n in sql_counts(Category.parent_id, with_parent).items():  # a parent counts its children
+        expected_categories[value] = expected_categories.get(value, 0) + n
+    expected_price = {}
+    for key, low, high in PRICE_BANDS:
+        condition = visible.c.price_vnd >= low
+        if high is not None:
+            condition &= visible.c.price_vnd < high
+        if n := db.session.scalar(select(func.count()).select_from(visible).where(condition)):
+            expected_price[key] = n
+
+    result = search()
+    assert result.total == db.session.scalar(select(func.count()).select_from(visible)) == 7
+    assert result.facets["province"] == sql_counts(visible.c.origin_province_code) == {"68": 6, "01": 1}
+    assert result.facets["category"] == expected_categories
+    assert result.facets["price"] == expected_price
+    assert result.facets["in_stock"] == {"true": db.session.scalar(
+        select(func.count()).select_from(visible).where(visible.c.stock > 0))}
+    # Under a query and a filter: counted over what matches both.
+    honey = search("mat ong", price_band="100000-300000")
+    assert honey.total == 2 and honey.facets["in_stock"] == {"true": 1}
+    assert honey.facets["category"] == {str(category_id("mat-ong")): 2, str(category_id("dac-san")): 2}
+
+
+def test_names_rank_above_descriptions_with_real_products(shop):
+    make_product(shop["hoa"], name="Bánh quy bơ", category="banh-mut-keo",
+                 description="Nướng với mật ong: mật ong rừng, mật ong hoa nhãn, thêm mật ong cho ngọt.")
+    make_product(shop["hoa"], name="Mật ong hoa nhãn", category="banh-mut-keo", description="Hũ 500 ml.")
+    make_product(shop["hoa"], name="Trà gừng", category="tra", description="Pha với một thìa mật ong.")
+    result = search("mat ong")
+    assert [h.name.parts[0][0] for h in result.hits][0] == "Mật"
+    assert names_found("mat ong")[0] == "Mật ong hoa nhãn"
+    assert result.hits[0].score > result.hits[1].score
+    assert result.total == 3
+
+
+REAL_FOLDING = [
+    ("ao dai", "Áo dài lụa Hà Đông"),
+    ("ÁO DÀI", "Áo dài lụa Hà Đông"),
+    ("da lat", "Dâu tây Đà Lạt"),
+    ("ĐÀ LẠT", "Dâu tây Đà Lạt"),
+    ("nuoc mam", "Nước mắm Phú Quốc"),
+    ("mat ong", "Mật ong rừng U Minh"),
+    ("tra shan tuyet", "Trà shan tuyết cổ thụ"),
+]
+
+
+def test_folding_with_real_products(shop, subtests):
+    for product_name, category in [("Áo dài lụa Hà Đông", "ao-dai"), ("Dâu tây Đà Lạt", "hat-trai-cay-say"),
+                                   ("Nước mắm Phú Quốc", "nuoc-mam"), ("Mật ong rừng U Minh", "mat-ong"),
+                                   ("Trà shan tuyết cổ thụ", "tra")]:
+        make_product(shop["hoa"], name=product_name, category=category)
+    for query, name in REAL_FOLDING:
+        with subtests.test(query=query):
+            assert names_found(query) == [name]
+
+
+def test_typo_and_suggest_with_real_products(shop):
+    make_product(shop["hoa"], name="Mật ong rừng U Minh")
+    make_product(shop["hoa"], name="Cà phê Arabica Cầu Đất", category="ca-phe")
+    result = search("mat ongg")
+    assert [h.name.parts[:3] for h in result.hits] == [(("Mật", True), (" ", False), ("ong", True))]
+    assert result.suggestion == "mật ong"
+    assert services.suggest("ca ph") == ["Cà phê Arabica Cầu Đất"]
+    assert services.suggest("arabi") == ["Cà phê Arabica Cầu Đất"]
+    assert services.suggest("mat ongg") == ["Mật ong rừng U Minh"]  # a typo: trigram similarity
+
+
+# -- the other ways in: update(), the queue, rebuild ----------------------------------------------
+
+
+def test_update_and_drain_write_outside_the_product_transaction(shop):
+    product = make_product(shop["hoa"], name="Nem chua Thanh Hóa", category="thit-ca-kho")
+    with db.engine.begin() as connection:
+        connection.execute(text("DELETE FROM product_search"))
+    assert search("nem chua").total == 0
+    assert sync.write_to_index({product.id}) is True  # the non-transactional path uses update()
+    assert names_found("nem chua") == ["Nem chua Thanh Hóa"]
+    db.session.add(SearchQueueEntry(product_id=987654, attempts=1))  # a product that no longer exists
+    db.session.commit()
+    assert sync.drain_queue() == 1
+    assert db.session.scalar(select(func.count()).select_from(SearchQueueEntry)) == 0
+
+
+def test_reindex_rebuilds_the_table_from_the_database(shop, runner):
+    keep = make_product(shop["hoa"], name="Chè Thái Nguyên", category="tra")
+    stale = make_product(shop["hoa"], name="Chè búp", category="tra")
+    with db.engine.begin() as connection:  # an index that drifted: a wrong name, a row too many
+        connection.execute(text("UPDATE product_search SET name = 'sai', search_vector = 'sai'"
+                                " WHERE product_id = :id"), {"id": keep.id})
+        connection.execute(update(Product).where(Product.id == stale.id).values(status="hidden"))
+    assert search("che").total == 1 and search("sai").total == 1
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "1 products indexed" in result.output
+    assert set(index_rows()) == {keep.id}
+    assert names_found("che thai nguyen") == ["Chè Thái Nguyên"] and search("sai").total == 0
+
+
+def test_readers_see_the_old_index_during_a_rebuild_and_writes_are_not_lost(shop):
+    products = [make_product(shop["hoa"], name=f"Xà phòng thảo mộc {n}", category="xa-phong-tinh-dau")
+                for n in range(4)]
+    first, last = products[0], products[-1]
+    seen_during = []
+
+    def batches():
+        with Session(db.engine) as reader:
+            for number, batch in enumerate(all_documents(reader, batch_size=1)):
+                yield batch
+                # another web machine searches while the rebuild runs: the old rows
+                seen_during.append(len(index_rows()))
+                if number == 1:
+                    # a seller edits a product the rebuild has already read, and one it has not
+                    for product, new_name in ((first, "Xà phòng quế"), (last, "Xà phòng sả chanh")):
+                        data = catalog.ProductData(name=new_name, category_id=category_id("xa-phong-tinh-dau"),
+                                                   price_vnd=60_000, stock=9, unit="piece")
+                        catalog.update_product(shop["hoa"], product.id, data)  # does not wait for the rebuild
+                    seen_during.append(db.session.scalar(select(func.count()).select_from(SearchQueueEntry)))
+
+    assert get_backend().rebuild(batches()) == 4
+    assert seen_during == [4, 4, 2, 4, 4]  # two queued writes while the rebuild held the lock
+    assert db.session.scalar(select(func.count()).select_from(SearchQueueEntry)) == 0
+    assert names_found("xa phong que") == ["Xà phòng quế"]
+    assert names_found("xa phong sa chanh") == ["Xà phòng sả chanh"]
+    assert search("xa phong").total == 4
+
+
+def test_a_write_during_a_rebuild_is_queued_then_drained_by_the_next_write(shop):
+    product = make_product(shop["hoa"], name="Muối ớt Tây Ninh", category="gia-vi")
+    holder = db.engine.connect()  # another machine's rebuild holds the lock
+    try:
+        holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": LOCK_KEY})
+        catalog.set_stock_and_price(shop["hoa"], product.id, 0, 40_000, seen_stock=20)
+        assert db.session.scalar(select(SearchQueueEntry.product_id)) == product.id
+        assert index_rows()[product.id]["in_stock"] is True
+    finally:
+        holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+        holder.close()
+    make_product(shop["lan"], name="Khay mây", category="may-tre-dan")  # any later write drains the queue
+    assert index_rows()[product.id]["in_stock"] is False
+    assert db.session.scalar(select(func.count()).select_from(SearchQueueEntry)) == 0
+
+
+def test_writers_in_threads_at_once(app, shop):
+    products = [make_product(shop["hoa"], name=f"Bánh đa đỏ {n}", category="banh-mut-keo", stock=50)
+                for n in range(4)]
+    errors = []
+
+    def worker(product_id):
+        with app.app_context():
+            try:
+                for stock in range(49, 39, -1):
+                    member = db.session.merge(shop["hoa"])
+                    catalog.set_stock_and_price(member, product_id, stock, 30_000, stock + 1)
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(p.id,)) for p in products]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert {row["price_vnd"] for row in index_rows().values()} == {30_000}
+    assert search("banh da do").total == 4
+
+
+# =====================================================================================
+# The Whoosh engine's cases, answered by PostgreSQL
+# =====================================================================================
+
+DOCS = whoosh_cases.DOCS
+BY_ID = whoosh_cases.BY_ID
+ID_OF = whoosh_cases.ID_OF
+
+
+def product_rows_for(docs, seller_id: int, category: int) -> None:
+    """Plain product rows carrying the documents' ids (the index's foreign key wants them).
+    Written with Core statements, so the sync leaves them alone: the tests index the
+    documents themselves."""
+    now = datetime.now(timezone.utc)
+    existing = set(db.session.scalars(select(Product.id)))
+    rows = [
+        dict(id=doc.id, seller_id=seller_id, category_id=category, slug=f"tai-lieu-{doc.id}", name=doc.name[:150],
+             description="", price_vnd=max(1, doc.price_vnd), stock=doc.stock, unit="piece", weight_grams=0,
+             origin_province_code="68", ocop_status="none", status="draft", created_at=now, updated_at=now)
+        for doc in docs if doc.id not in existing
+    ]
+    if rows:
+        db.session.execute(insert(Product.__table__), rows)
+    db.session.commit()
+
+
+@pytest.fixture
+def owner_seller(make_user, staff):
+    catalog.seed_categories()
+    return approved_seller(make_user, staff, "tai-lieu@example.vn")[1]
+
+
+@pytest.fixture
+def index_of(owner_seller, backend):
+    """index_of(docs): product rows for `docs` and exactly those documents in the index."""
+    category = category_id("mat-ong")
+
+    def _index(docs):
+        product_rows_for(docs, owner_seller.id, category)
+        backend.rebuild([list(docs)])
+        return backend
+
+    return _index
+
+
+@pytest.fixture
+def catalogue(index_of):
+    return index_of(DOCS)
+
+
+def names(result):
+    return [BY_ID[hit.product_id].name for hit in result.hits]
+
+
+def ids(result):
+    return [hit.product_id for hit in result.hits]
+
+
+def test_the_whoosh_folding_table(catalogue, subtests):
+    for query, name in whoosh_cases.FOLDING:
+        with subtests.test(query=query):
+            assert name in names(search(query))
+
+
+def test_upper_case_and_accents_give_the_same_results(catalogue):
+    assert ids(search("ao dai")) == ids(search("ÁO DÀI")) == ids(search("Áo Dài"))
+
+
+def test_every_word_must_match(catalogue):
+    assert set(names(search("ca phe"))) == {"Cà phê Robusta Buôn Ma Thuột", "Cà phê chồn"}
+    result = search("mat ong ca phe")
+    assert result.total == 0 and result.hits == []
+    assert names(search("my a")) == ["Vải lanh Mỹ A"]  # "a" is a word: "Kẹo lạc Mỹ Tho" has no "A"
+
+
+def test_name_matches_rank_above_description_matches(catalogue):
+    result = search("mat ong")
+    assert names(result)[:2] == ["Mật ong rừng U Minh", "Bánh quy bơ"]
+    assert result.hits[0].score > result.hits[1].score
+
+
+def test_words_of_seller_category_and_badges_match(catalogue):
+    assert search("hoa sen").total == sum(d.seller_name == "Hợp tác xã Hoa Sen" for d in DOCS)
+    assert search("thoi trang").total == sum(21 in d.category_ids for d in DOCS)
+    assert search("phu nu khoi nghiep").total == sum(1 in d.program_ids for d in DOCS)
+
+
+TYPOS = [
+    ("mat ongg", "Mật ong rừng U Minh"),
+    ("ca phee", "Cà phê Robusta Buôn Ma Thuột"),
+    ("nuoc mamm", "Nước mắm Phú Quốc"),
+    ("xa phongg", "Xà phòng thảo mộc"),
+    ("banh piaa", "Bánh pía Sóc Trăng"),
+    ("ruou cann", "Rượu cần Tây Nguyên"),
+]
+
+
+def test_a_typo_finds_by_trigram_similarity(catalogue, subtests):
+    for query, name in TYPOS:
+        with subtests.test(query=query):
+            assert name in names(search(query))
+
+
+def test_last_word_is_matched_as_a_prefix_when_few_exact_hits(catalogue):
+    assert "Hạt điều rang muối Bình Phước" in names(search("hat die"))
+
+
+def test_short_words_are_not_fuzzy_but_did_you_mean_helps(catalogue):
+    result = search("ca pha")
+    assert result.total == 0 and result.suggestion == "cà phê"
+
+
+def test_did_you_mean(catalogue):
+    result = search("mta ong")
+    assert result.total == 0 and result.suggestion == "mật ong"
+    assert search("mat ong").suggestion is None
+    assert search("zzqqxx").suggestion is None
+    assert search("mat ongg").suggestion == "mật ong"  # fuzzy hits, and the right spelling
+
+
+def test_the_hits_are_the_ones_counted_after_looking_for_corrections(catalogue):
+    # "phongxyz" is close to "phong" by trigrams (a loose match) but three edits away: no
+    # correction; the candidate search must not leave its looser threshold to the hits query
+    result = search("xa phongxyz")
+    assert result.total == len(result.hits) == 1 and result.suggestion is None
+    assert search("xa phongxyz", page=2, per_page=1).hits == []
+
+
+def test_highlights(catalogue):
+    hit = search("ao dai").hits[0]
+    assert list(hit.name.parts) == [("Áo", True), (" ", False), ("dài", True), (" lụa Hà Đông", False)]
+    assert hit.description is not None and ("áo", True) in hit.description.parts
+    assert list(search("mat ongg").hits[0].name.parts[:3]) == [("Mật", True), (" ", False), ("ong", True)]
+
+
+def test_description_snippet_is_a_window_around_the_first_match(index_of):
+    filler = " ".join(f"chữ{i}" for i in range(100))
+    index_of([whoosh_cases.make_doc(1, "Khăn choàng", f"{filler} thổ cẩm <b>đẹp</b> {filler}")])
+    snippet = list(search("tho cam").hits[0].description.parts)
+    assert snippet[0][0].startswith("…") and snippet[-1][0].endswith("…")
+    assert ("thổ", True) in snippet and ("cẩm", True) in snippet
+    text_ = "".join(part for part, _ in snippet)
+    assert "<b>đẹp</b>" in text_ and len(text_.split()) <= 32
+    assert search("khan choang").hits[0].description is None
+    assert search("").hits[0].description is None
+
+
+def test_filters_and_facet_counts_equal_a_direct_count(catalogue, subtests):
+    for filters in whoosh_cases.FILTERS:
+        with subtests.test(filters=filters):
+            expected = whoosh_cases.direct_matches(**filters)
+            result = search(**filters)
+            assert result.total == len(expected)
+            assert set(ids(result)) == {d.id for d in expected}
+            expected_facets = whoosh_cases.direct_facets(expected)
+            facets = {name: {k: n for k, n in values.items() if n} for name, values in result.facets.items()}
+            expected_facets["in_stock"] = {k: n for k, n in expected_facets["in_stock"].items() if n}
+            assert facets == expected_facets
+            assert result.facets["in_stock"]["true"] == sum(d.in_stock for d in expected)
+
+
+def test_facets_equal_a_direct_sql_count_on_the_index(catalogue):
+    result = search("san pham", in_stock_only=True)
+    with db.engine.connect() as connection:
+        matching = ("FROM product_search WHERE in_stock AND search_vector @@ CAST(:q AS tsquery)")
+        q = {"q": tsquery_all(["san", "pham"])}
+        assert result.total == connection.execute(text(f"SELECT count(*) {matching}"), q).scalar()
+        provinces = dict(connection.execute(text(f"SELECT province_code, count(*) {matching} GROUP BY 1"), q).all())
+        categories = dict(connection.execute(
+            text(f"SELECT c::text, count(*) FROM (SELECT unnest(category_ids) c {matching}) x GROUP BY 1"), q).all())
+    assert result.facets["province"] == provinces and result.facets["category"] == categories
+
+
+def test_a_filter_value_nobody_has_gives_nothing(catalogue):
+    assert search(province_code="99").total == 0
+    assert search(category_id=999).total == 0
+    assert search(price_band="cheap", sort="random").total == len(DOCS)  # unknown band and sort: ignored
+
+
+SORT_KEYS = {
+    "price_asc": lambda d: (d.price_vnd, d.id),
+    "price_desc": lambda d: (-d.price_vnd, -d.id),
+    "newest": lambda d: (-d.listed_at.timestamp(), -d.id),
+    "relevance": lambda d: (-d.listed_at.timestamp(), -d.id),  # no text: newest first
+}
+
+
+def test_sorts(catalogue, subtests):
+    for sort, key in SORT_KEYS.items():
+        with subtests.test(sort=sort):
+            assert ids(search(sort=sort)) == [d.id for d in sorted(DOCS, key=key)]
+
+
+def test_sort_with_text_pages_and_silly_paging(catalogue):
+    expected = whoosh_cases.direct_matches(text="hop tac")
+    assert ids(search("hop tac", sort="price_asc")) == [d.id for d in sorted(expected, key=lambda d: (d.price_vnd, d.id))]
+    seen, first = [], search(per_page=7)
+    for page in range(1, first.pages + 1):
+        seen += ids(search(page=page, per_page=7))
+    assert seen == ids(search())
+    result = search("hop tac", page=50, per_page=10)
+    assert result.hits == [] and result.total == len(expected) and result.page == 50
+    assert search(page=10**12).hits == []
+    result = get_backend().search(SearchRequest(page=0, per_page=0))
+    assert result.page == 1 and result.per_page == 1 and len(result.hits) == 1
+    assert len(get_backend().search(SearchRequest(per_page=10**6)).hits) == min(len(DOCS), 100)
+
+
+def test_update_replaces_and_removes(catalogue):
+    honey, fish_sauce = ID_OF["Mật ong rừng U Minh"], ID_OF["Nước mắm Phú Quốc"]
+    catalogue.update([whoosh_cases.make_doc(honey, "Mật hoa dừa Trà Vinh")], [fish_sauce, 987654])
+    assert search("nuoc mam").total == 0 and search("u minh").total == 0
+    assert [hit.product_id for hit in search("mat hoa dua").hits] == [honey]
+    assert search().total == len(DOCS) - 1 == catalogue.doc_count()
+    catalogue.update([whoosh_cases.make_doc(1, "Nón lá"), whoosh_cases.make_doc(1, "Nón lá bài thơ")], [])
+    assert [h.name.parts for h in search("non la bai tho").hits][0][0] == ("Nón", True)
+
+
+def test_aware_and_naive_listing_dates(index_of):
+    index_of([
+        whoosh_cases.make_doc(1, "Cũ", listed_at=datetime(2025, 3, 1, 12, 0)),
+        whoosh_cases.make_doc(2, "Mới", listed_at=datetime(2025, 3, 1, 12, 30, tzinfo=timezone.utc)),
+    ])
+    assert ids(search(sort="newest")) == [2, 1]
+
+
+def test_an_empty_index(backend, owner_seller):
+    result = search("mat ong")
+    assert result.total == 0 and result.hits == [] and backend.suggest("ca") == []
+    assert backend.rebuild([]) == 0
+
+
+def test_suggest(catalogue):
+    backend = catalogue
+    suggestions = backend.suggest("ca ph")
+    assert sorted(suggestions) == ["Cà phê Robusta Buôn Ma Thuột", "Cà phê chồn"]  # one name per two sellers
+    assert backend.suggest("CÀ PH") == suggestions
+    assert backend.suggest("mat o") == ["Mật ong rừng U Minh"]
+    assert backend.suggest("bánh") and all(
+        fold(n).startswith("banh") or " banh" in fold(n) for n in backend.suggest("bánh"))
+    assert backend.suggest("ca ph", limit=1) == suggestions[:1]
+    assert backend.suggest("") == [] and backend.suggest("   ") == []
+    assert backend.suggest("dua")[0].startswith("Dừa")
+    assert backend.suggest("ca phe ") == suggestions  # a finished word is not a prefix
+
+
+HOSTILE = [*whoosh_cases.HOSTILE, "mat' OR '1'='1", "ong'); DELETE FROM product_search; --", "!!ong", "ong:*",
+           "ong <-> mat", "ong & | !", "\\x00", "mat\x00\x00\x00", "\ud800", "\U0010ffff", "a" * 64, "a" * 65,
+           " ".join(f"w{i}" for i in range(500))]
+
+
+def test_hostile_queries_answer_a_normal_page(catalogue, subtests, caplog):
+    for query in HOSTILE:
+        with subtests.test(query=query[:30]):
+            for sort in ("relevance", "price_desc", "newest"):
+                for category in (10, None):
+                    result = catalogue.search(SearchRequest(text=query, sort=sort, category_id=category))
+                    assert isinstance(result, SearchResult)
+                    assert isinstance(result.hits, list) and result.total >= len(result.hits)
+            assert isinstance(catalogue.suggest(query), list)
+            assert "failed" not in caplog.text  # answered, not an error swallowed
+    assert catalogue.doc_count() == len(DOCS)
+    assert db.session.scalar(select(func.count()).select_from(Product)) == len(DOCS)
+
+
+def test_query_syntax_is_just_text(catalogue):
+    honey = "Mật ong rừng U Minh"
+    for query in ('"mật ong"', "mat* ong?", "((mat ong", "mật ong 🍯", "mat\x00ong", "+mat -ong", "mat & ong",
+                  "mat | !ong", "mat:* <-> ong", "'mat' & 'ong'", "mat' -- ong;"):
+        assert honey in names(search(query)), query
+
+
+def test_hostile_filter_values(catalogue, caplog):
+    result = catalogue.search(SearchRequest(province_code="'; DROP TABLE x; --", price_band="\x00",
+                                            sort="'; --", page="x", per_page=None))
+    assert result.total == 0 and result.page == 1
+    for request in (SearchRequest(province_code="6\x008"), SearchRequest(category_id="1 OR 1=1"),
+                    SearchRequest(category_id=2**40), SearchRequest(ocop_stars="\ud800"),
+                    SearchRequest(program_id=True)):
+        assert catalogue.search(request).total == 0, request
+    assert catalogue.search(SearchRequest(text="\ud800 mat ong")).total == search("mat ong").total > 0
+    assert search(category_id="10").total == search(category_id=10).total > 0
+    assert "failed" not in caplog.text
+
+
+def test_rebuild_swaps_everything_at_once(catalogue):
+    told = []
+    assert catalogue.rebuild([DOCS[:10], DOCS[10:20]], progress=told.append) == 20
+    assert told == [10, 10] and search().total == 20 == catalogue.doc_count()
+    assert catalogue.rebuild(iter([DOCS])) == len(DOCS) and search().total == len(DOCS)
+
+
+def test_a_failed_rebuild_leaves_the_index_alone(catalogue):
+    def broken():
+        yield DOCS[:5]
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError):
+        catalogue.rebuild(broken())
+    assert search().total == len(DOCS)
+    catalogue.update([whoosh_cases.make_doc(1, "Vẫn ghi được")], [])
+    assert search("van ghi duoc").total == 1
+
+
+# -- small pieces ------------------------------------------------------------------------------
+
+
+def test_query_words_and_tsquery_text():
+    assert query_words("ĐÀ LẠT đặc sản, Đà Lạt!") == ["da", "lat", "dac", "san"]
+    assert query_words("gạo_ST25 — 100% \x00 🙂 ' \" & | ! <-> :*") == ["gao", "st25", "100"]
+    assert query_words("x" * 10_000) == [] and len(query_words("a " * 100)) == 1
+    assert tsquery_all(["mat", "on"], prefix_last=True) == "'mat' & 'on':*"
+    with pytest.raises(ValueError):
+        tsquery_all(["it's"])
+
+
+def test_tsvector_weights_name_words_a_and_the_rest_b():
+    assert tsvector_literal(["mat", "ong"], ["ong", "rung"]) == "'mat':1A 'ong':2A,4B 'rung':5B"
+    long_text = tsvector_literal(["a"], ["b"] * 20_000)
+    assert long_text.count(",") == 255  # PostgreSQL keeps 256 positions of a word
+
+
+def test_edit_distance():
+    assert edit_distance("mta", "mat") == 1  # a swap counts one
+    assert edit_distance("phe", "pha") == 1 and edit_distance("ong", "ongg") == 1
+    assert edit_distance("abc", "xyz", limit=1) == 2
+
+
+def test_the_table_also_exists_outside_postgresql_for_migrations():
+    from market.search import postgres_backend
+    from market.search.pg_models import ProductSearch
+
+    assert ProductSearch.__table__ in db.metadata.sorted_tables
+    assert postgres_backend._COLUMNS == tuple(c.name for c in ProductSearch.__table__.columns)
+    fk = next(iter(ProductSearch.__table__.foreign_keys))
+    assert fk.column.table.name == "products" and fk.ondelete == "CASCADE"
+
+
+def test_listed_at_keeps_its_order_across_days(index_of):
+    base = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    docs = [dataclasses.replace(whoosh_cases.make_doc(i, f"Sản phẩm {i}"), listed_at=base + timedelta(days=i))
+            for i in range(1, 6)]
+    index_of(docs)
+    assert ids(search("san pham", sort="newest")) == [5, 4, 3, 2, 1]
