@@ -40,7 +40,7 @@ import itertools
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import timezone
 
 from sqlalchemy import text as sql
@@ -58,23 +58,23 @@ from market.search.backend import (
     SearchBackend,
     SearchRequest,
     SearchResult,
-    Snippet,
 )
 from market.search.pg_models import ProductSearch  # noqa: F401  (the table this engine writes)
+from market.search.words import (
+    FEW_HITS,
+    FUZZY_MAX_LENGTH,
+    FUZZY_MIN_LENGTH,
+    MAX_PER_PAGE,
+    MAX_QUERY_WORDS,
+    WORD_RE,
+    snippet,
+    words_of,
+)
 from market.text import fold
 
 log = logging.getLogger(__name__)
 
 # A word: letters and digits (any script), not underscores; the Whoosh engine's definition.
-WORD_RE = re.compile(r"[^\W_]+")
-MAX_TOKEN_LENGTH = 64  # longer "words" are not indexed (and cannot be searched)
-MAX_QUERY_WORDS = 32
-FEW_HITS = 5  # fewer exact hits than this: also match words loosely (trigram, prefix)
-FUZZY_MIN_LENGTH = 4
-FUZZY_MAX_LENGTH = 24
-MAX_PER_PAGE = 100
-SNIPPET_WORDS = 30
-SNIPPET_BEFORE = 8
 MAX_POSITION = 16_383  # PostgreSQL's largest tsvector position
 MAX_POSITIONS_PER_WORD = 256  # and the most positions it keeps per lexeme
 TYPO_SIMILARITY = 0.5  # pg_trgm word similarity for a loose (typo) match on a name
@@ -91,9 +91,6 @@ REBUILD_LOCK_TIMEOUT = "60s"
 # -- words ------------------------------------------------------------------------------
 
 
-def words_of(text: str) -> list[str]:
-    """The folded words of `text`, as the index sees them."""
-    return [w for w in WORD_RE.findall(fold(str(text or ""))) if len(w) <= MAX_TOKEN_LENGTH]
 
 
 def query_words(text: str) -> list[str]:
@@ -220,46 +217,6 @@ class _Matcher:
         return any(word[:1] == w[:1] and edit_distance(word, w, 2) <= _fuzzy_allowance(w) for w in self.fuzzy)
 
 
-def snippet(text: str, matches: Callable[[str], bool], window: bool) -> Snippet | None:
-    """Parts of `text` with the matched words marked; with `window`, ~30 words around the
-    first match (None when nothing matches). Raw text: the template escapes it."""
-    text = unicodedata.normalize("NFC", text or "")
-    if window:
-        text = " ".join(text.split())
-    tokens = list(WORD_RE.finditer(text))
-    hits = [i for i, m in enumerate(tokens) if matches(fold(m.group()))]
-    start, end, before, after = 0, len(text), "", ""
-    if window:
-        if not hits:
-            return None
-        first_token = max(0, hits[0] - SNIPPET_BEFORE)
-        last_token = min(len(tokens), first_token + SNIPPET_WORDS) - 1
-        if first_token > 0:
-            start, before = tokens[first_token].start(), "…"
-        if last_token < len(tokens) - 1:
-            end, after = tokens[last_token].end(), "…"
-    parts: list[tuple[str, bool]] = []
-
-    def add(part: str, matched: bool) -> None:
-        if not part:
-            return
-        if parts and not matched and not parts[-1][1]:
-            parts[-1] = (parts[-1][0] + part, False)
-        else:
-            parts.append((part, matched))
-
-    add(before, False)
-    position = start
-    hit_set = set(hits)
-    for i, m in enumerate(tokens):
-        if i not in hit_set or m.start() < start or m.end() > end:
-            continue
-        add(text[position:m.start()], False)
-        add(m.group(), True)
-        position = m.end()
-    add(text[position:end], False)
-    add(after, False)
-    return Snippet(parts=tuple(parts))
 
 
 # -- request values ----------------------------------------------------------------------------

@@ -28,7 +28,6 @@ becomes Term queries, so quotes, `*`, `?`, `AND OR NOT` and parentheses are just
 """
 from __future__ import annotations
 
-import functools
 import heapq
 import itertools
 import json
@@ -40,7 +39,7 @@ import shutil
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -63,7 +62,17 @@ from market.search.backend import (
     SearchBackend,
     SearchRequest,
     SearchResult,
-    Snippet,
+)
+from market.search.words import (
+    FEW_HITS,
+    FUZZY_MAX_LENGTH,
+    FUZZY_MIN_LENGTH,
+    MAX_PER_PAGE,
+    MAX_QUERY_WORDS,
+    MAX_TOKEN_LENGTH,
+    WORD_RE,
+    snippet,
+    words_of,
 )
 from market.text import fold
 
@@ -71,15 +80,6 @@ log = logging.getLogger(__name__)
 
 # A word: letters and digits (any script), not underscores. Used for indexing, queries and
 # highlighting alike so the three always agree.
-WORD_RE = re.compile(r"[^\W_]+")
-MAX_TOKEN_LENGTH = 64  # longer "words" are not indexed (and cannot be searched)
-MAX_QUERY_WORDS = 32
-FEW_HITS = 5  # fewer exact hits than this: also match words loosely (fuzzy, prefix)
-FUZZY_MIN_LENGTH = 4
-FUZZY_MAX_LENGTH = 24
-MAX_PER_PAGE = 100
-SNIPPET_WORDS = 30
-SNIPPET_BEFORE = 8
 REBUILD_SWAP_TIMEOUT = 30.0  # how long a finished rebuild waits for the writers before its swap
 
 # Text fields a query word may match in, with the boost of a loose (fuzzy/prefix) match there.
@@ -107,9 +107,6 @@ class IndexBusy(Exception):
 # -- analysis -------------------------------------------------------------------------
 
 
-def words_of(text: str) -> list[str]:
-    """The folded words of `text`, as the index sees them."""
-    return [w for w in WORD_RE.findall(fold(text)) if len(w) <= MAX_TOKEN_LENGTH]
 
 
 class FoldingTokenizer(RegexTokenizer):
@@ -234,51 +231,8 @@ class _Matcher:
         return any(word[:1] == w[:1] and distance(word, w, limit=1) <= 1 for w in self.fuzzy)
 
 
-@functools.lru_cache(maxsize=65536)
-def _fold_word(word: str) -> str:
-    return fold(word)
 
 
-def _snippet(text: str, matches: Callable[[str], bool], window: bool) -> Snippet | None:
-    """Parts of `text` with the matched words marked; with `window`, ~30 words around the
-    first match (None when nothing matches)."""
-    text = unicodedata.normalize("NFC", text or "")
-    if window:
-        text = " ".join(text.split())
-    tokens = list(WORD_RE.finditer(text))
-    start, end, before, after = 0, len(text), "", ""
-    if window:
-        first = next((i for i, m in enumerate(tokens) if matches(_fold_word(m.group()))), None)
-        if first is None:
-            return None
-        first_token = max(0, first - SNIPPET_BEFORE)
-        last_token = min(len(tokens), first_token + SNIPPET_WORDS) - 1
-        if first_token > 0:
-            start, before = tokens[first_token].start(), "…"
-        if last_token < len(tokens) - 1:
-            end, after = tokens[last_token].end(), "…"
-        tokens = tokens[first_token:last_token + 1]
-    parts: list[tuple[str, bool]] = []
-
-    def add(part: str, matched: bool) -> None:
-        if not part:
-            return
-        if parts and not matched and not parts[-1][1]:
-            parts[-1] = (parts[-1][0] + part, False)
-        else:
-            parts.append((part, matched))
-
-    add(before, False)
-    position = start
-    for m in tokens:
-        if not matches(_fold_word(m.group())):
-            continue
-        add(text[position:m.start()], False)
-        add(m.group(), True)
-        position = m.end()
-    add(text[position:end], False)
-    add(after, False)
-    return Snippet(parts=tuple(parts))
 
 
 # -- the backend -------------------------------------------------------------------------
@@ -496,8 +450,8 @@ class WhooshBackend(SearchBackend):
                 hits.append(Hit(
                     product_id=int(stored["id"]),
                     score=float(score),
-                    name=_snippet(stored.get("name", ""), matches, window=False),
-                    description=_snippet(stored.get("description", ""), matches, window=True) if words else None,
+                    name=snippet(stored.get("name", ""), matches, window=False),
+                    description=snippet(stored.get("description", ""), matches, window=True) if words else None,
                 ))
         return SearchResult(hits=hits, total=total, page=page, per_page=per_page, facets=facets,
                             suggestion=suggestion)

@@ -1,0 +1,72 @@
+"""Words and highlights, the same for every engine: how text is cut into folded words,
+and which parts of a stored text a query matched."""
+import functools
+import re
+import unicodedata
+from collections.abc import Callable
+
+from market.search.backend import Snippet
+from market.text import fold
+
+# A word: letters and digits (any script), not underscores.
+WORD_RE = re.compile(r"[^\W_]+")
+MAX_TOKEN_LENGTH = 64  # longer "words" are not indexed (and cannot be searched)
+MAX_QUERY_WORDS = 32
+FEW_HITS = 5  # fewer exact hits than this: also match words loosely (typos, prefix)
+FUZZY_MIN_LENGTH = 4
+FUZZY_MAX_LENGTH = 24
+MAX_PER_PAGE = 100
+SNIPPET_WORDS = 30
+SNIPPET_BEFORE = 8
+
+
+def words_of(text: str) -> list[str]:
+    """The folded words of `text`, as the indexes see them."""
+    return [w for w in WORD_RE.findall(fold(str(text or ""))) if len(w) <= MAX_TOKEN_LENGTH]
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    return fold(word)
+
+
+def snippet(text: str, matches: Callable[[str], bool], window: bool) -> Snippet | None:
+    """Parts of `text` with the matched words marked (raw text: the template escapes it);
+    with `window`, ~30 words around the first match (None when nothing matches)."""
+    text = unicodedata.normalize("NFC", text or "")
+    if window:
+        text = " ".join(text.split())
+    tokens = list(WORD_RE.finditer(text))
+    start, end, before, after = 0, len(text), "", ""
+    if window:
+        first = next((i for i, m in enumerate(tokens) if matches(_fold_word(m.group()))), None)
+        if first is None:
+            return None
+        first_token = max(0, first - SNIPPET_BEFORE)
+        last_token = min(len(tokens), first_token + SNIPPET_WORDS) - 1
+        if first_token > 0:
+            start, before = tokens[first_token].start(), "…"
+        if last_token < len(tokens) - 1:
+            end, after = tokens[last_token].end(), "…"
+        tokens = tokens[first_token:last_token + 1]
+    parts: list[tuple[str, bool]] = []
+
+    def add(part: str, matched: bool) -> None:
+        if not part:
+            return
+        if parts and not matched and not parts[-1][1]:
+            parts[-1] = (parts[-1][0] + part, False)
+        else:
+            parts.append((part, matched))
+
+    add(before, False)
+    position = start
+    for m in tokens:
+        if not matches(_fold_word(m.group())):
+            continue
+        add(text[position:m.start()], False)
+        add(m.group(), True)
+        position = m.end()
+    add(text[position:end], False)
+    add(after, False)
+    return Snippet(parts=tuple(parts))
