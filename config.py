@@ -71,6 +71,8 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
     REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "10 per hour")
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
+    # Seconds a worker keeps a storefront page it rendered for anonymous visitors (0: off).
+    PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 15)
 
     # Uploads (under the instance folder unless UPLOAD_FOLDER says otherwise).
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # default: <instance>/uploads
@@ -113,6 +115,7 @@ class TestConfig(Config):
     )
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
+    PAGE_CACHE_SECONDS = 0  # tests see every change at once; the cache has its own tests
 
 
 class ProductionConfig(Config):

@@ -318,6 +318,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--also", action="append", default=[], metavar="PATH",
                         help="another marketplace path to load after the product page (repeatable, e.g. /robots.txt)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
+    parser.add_argument("--page-cache-seconds", type=int, default=15,
+                        help="PAGE_CACHE_SECONDS for the app (0 measures every page rendered; default 15)")
     args = parser.parse_args(argv)
     checks = [(1 <= args.seconds <= 60, "--seconds must be 1-60"), (1 <= args.concurrency <= 64, "--concurrency must be 1-64"),
               (1 <= args.workers <= 8, "--workers must be 1-8"), (0 <= args.warmup <= 10, "--warmup must be 0-10"),
@@ -362,6 +364,7 @@ def main(argv=None) -> int:
             SECRET_KEY=secrets.token_urlsafe(32),
             DEMO_SEED_ALLOWED="1",
             PYTHONUNBUFFERED="1",
+            PAGE_CACHE_SECONDS=str(args.page_cache_seconds),
         )
         env.pop("FLASK_APP", None)
         (temp / "instance").mkdir()
@@ -462,7 +465,7 @@ def report(args, results: list[Result], catalog: dict, client: str, use_wrk: boo
     print(f"Storefront pages vs a bare Flask hello-world, {datetime.date.today().isoformat()}, "
           f"{cpus} CPUs, Python {platform.python_version()}")
     print(f"servers: gunicorn, sync workers x{args.workers} each, 127.0.0.1, no access log; "
-          f"MARKET_ENV=production, SQLite in a temp instance")
+          f"MARKET_ENV=production, SQLite in a temp instance, PAGE_CACHE_SECONDS={args.page_cache_seconds}")
     print(f"catalog: {catalog['products']} visible products ({catalog['source']})")
     print(f"client:  {client}, {args.concurrency} connections, {args.seconds:g} s per URL after {args.warmup:g} s warm-up")
     if not use_wrk:

@@ -40,6 +40,7 @@ def _check_production_settings(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from market.core.i18n import select_locale, select_timezone
     from market.core.mail import init_mail
+    from market.core.page_cache import forget_pages_after_writes
     from market.search.sync import init_search_sync
     from market.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -50,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     init_mail(app)
     init_search_sync()
+    forget_pages_after_writes()
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"

@@ -4,6 +4,7 @@ from flask import Response, abort, render_template, request, url_for
 from market.catalog import bp, queries, services
 from market.catalog.models import OCOP_STATUS_LABELS, PRODUCT_STATUS_LABELS, UNITS
 from market.core import uploads
+from market.core.page_cache import cached_for_visitors
 
 YEAR = 365 * 24 * 3600
 
@@ -25,6 +26,7 @@ def _page_number() -> int:
 
 
 @bp.route("/")
+@cached_for_visitors
 def home():
     featured = queries.featured_products()
     arrivals = queries.new_arrivals()
@@ -38,6 +40,7 @@ def home():
 
 
 @bp.route("/c/<slug>")
+@cached_for_visitors
 def category(slug: str):
     category = services.category_by_slug(slug)
     if category is None:
@@ -51,6 +54,7 @@ def category(slug: str):
 
 
 @bp.route("/products/<slug>")
+@cached_for_visitors
 def product(slug: str):
     product = queries.visible_product(slug)
     if product is None:

@@ -10,6 +10,7 @@ from market.catalog.queries import seller_products_page
 from market.core import uploads
 from market.core.audit import history
 from market.core.domain import DomainError, get_owned_or_404
+from market.core.page_cache import cached_for_visitors
 from market.core.phones import display_phone
 from market.programs.services import badges_of
 from market.sellers import bp, services
@@ -274,6 +275,7 @@ def seller_history(membership):
 
 
 @bp.route("/sellers/<slug>")
+@cached_for_visitors
 def public_page(slug: str):
     seller = services.public_seller(slug)
     if seller is None:

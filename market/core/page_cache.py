@@ -1,0 +1,95 @@
+"""A few seconds' cache of storefront pages for visitors who are not signed in.
+
+Rendering a listing costs milliseconds of a worker's CPU; most storefront traffic is
+anonymous and identical for everyone reading in one language. Each worker keeps the pages
+it rendered for `PAGE_CACHE_SECONDS` (0 turns it off) and drops them all whenever it
+commits a change itself; a change made by another worker shows here within those seconds
+(stock is checked again at checkout, never taken from a page).
+
+Only pages the same for every anonymous visitor may use it: never one whose HTML holds
+a CSRF token or anything else of the visitor's.
+"""
+import threading
+import time
+from collections import OrderedDict
+from functools import wraps
+
+from flask import current_app, request, session
+from flask_login import current_user
+from flask_sqlalchemy.session import Session as AppSession
+from sqlalchemy import event
+
+from market.core.i18n import select_locale
+
+MAX_ENTRIES = 512
+
+
+class PageCache:
+    """Rendered responses by key, each with an expiry, at most MAX_ENTRIES (oldest out)."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES):
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, key):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] < time.monotonic():
+                self._entries.pop(key, None)
+                return None
+            return entry[1]
+
+    def put(self, key, response, seconds: float) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic() + seconds, response)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+pages = PageCache()
+
+
+def _cacheable_visit() -> bool:
+    return (
+        request.method == "GET"
+        and not current_user.is_authenticated
+        and not session.get("_flashes")
+    )
+
+
+def cached_for_visitors(view):
+    """Serve the view's page from the cache to anonymous visitors (per URL and language)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        seconds = current_app.config["PAGE_CACHE_SECONDS"]
+        if not seconds or not _cacheable_visit():
+            return view(*args, **kwargs)
+        key = (select_locale(), request.full_path)
+        cached = pages.get(key)
+        if cached is not None:
+            status, body, headers = cached
+            return current_app.response_class(body, status=status, headers={**headers, "X-Page-Cache": "hit"})
+        response = current_app.make_response(view(*args, **kwargs))
+        if response.status_code == 200 and "Set-Cookie" not in response.headers and not response.direct_passthrough:
+            headers = {key: value for key, value in response.headers.items() if key.lower() != "content-length"}
+            pages.put(key, (response.status_code, response.get_data(), headers), seconds)
+        return response
+
+    return wrapped
+
+
+def _forget_pages(_session) -> None:
+    pages.clear()
+
+
+def forget_pages_after_writes() -> None:
+    """Drop this worker's cached pages whenever it commits (only writes commit)."""
+    if not event.contains(AppSession, "after_commit", _forget_pages):
+        event.listen(AppSession, "after_commit", _forget_pages)
