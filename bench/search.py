@@ -111,7 +111,7 @@ def query_mix(catalog):
     """(label, SearchRequest) pairs: the fixed list every engine answers."""
     from market.search.backend import SearchRequest
 
-    cat = lambda slug: catalog.category(slug)["id"]  # noqa: E731
+    cat = lambda slug: catalog.category(slug)["id"]
     return [
         ("accents 2w 'mật ong'", SearchRequest(text="mật ong")),
         ("accents 3w 'áo dài lụa'", SearchRequest(text="áo dài lụa")),
@@ -235,7 +235,7 @@ class Fts5Baseline:
     def search(self, request) -> int:
         """The page of hits and the facets, like an engine's search(); returns the total."""
         from market.search.backend import PRICE_BANDS
-        from market.search.whoosh_backend import words_of
+        from market.search.words import words_of
 
         words = list(dict.fromkeys(words_of(request.text or "")))[:32]
         if (request.text or "").strip() and not words:
@@ -382,7 +382,7 @@ class ScratchDatabase:
         env = dict(os.environ, DATABASE_URL=self.url, MARKET_INSTANCE_PATH=str(self.work / "instance"),
                    MARKET_ENV="development", SEARCH_BACKEND="postgres")
         result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                                capture_output=True, text=True, timeout=300)
+                                capture_output=True, text=True, timeout=300, check=False)
         if result.returncode:
             raise RuntimeError(f"flask db upgrade failed:\n{result.stdout}\n{result.stderr}")
         started = time.perf_counter()
@@ -581,6 +581,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def code_version() -> str:
+    """The commit measured, and whether the app's code differs from it (others may be editing)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "market", "config.py"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10, check=False).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (no git)"
+    return f"git {head or '?'}" + (" with uncommitted changes in market/ or config.py" if dirty else " (clean)")
+
+
 def _on_sigterm(signum, frame):
     raise SystemExit(128 + signum)
 
@@ -605,6 +617,7 @@ def main(argv=None) -> int:
         print(f"machine: {os.cpu_count()} CPUs, load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}"
               f" (1/5/15 min) at start; Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version},"
               f" Whoosh-Reloaded {version('Whoosh-Reloaded')}")
+        print(f"code: {code_version()}")
         if "postgres" in args.backends:
             import psycopg
 

@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from market.catalog.category_data import CATEGORIES  # noqa: E402
-from market.geo.provinces import all_provinces  # noqa: E402
-from market.search.backend import ProductDocument  # noqa: E402
-from market.text import fold  # noqa: E402
+from market.catalog.category_data import CATEGORIES
+from market.geo.provinces import all_provinces
+from market.search.backend import ProductDocument
+from market.text import fold
 
 PROVINCES = {p.code: p.name for p in all_provinces()}
 PROVINCE_CODES = tuple(PROVINCES)
@@ -59,133 +59,133 @@ FOOD_PLACES = ["Hưng Yên:33", "Hà Nội:01", "Lâm Đồng:68", "Đắk Lắk
 # sub-category slug -> unit, price range (thousand đồng), product types, places, qualities, sizes
 # A product type is "name" or "name|place, place" (its own places instead of the sub-category's).
 PRODUCTS = {
-    "mat-ong": dict(unit="jar", price=(90, 650), types=[
+    "mat-ong": {"unit": "jar", "price": (90, 650), "types": [
         "Mật ong hoa nhãn|Hưng Yên:33, Khoái Châu:33", "Mật ong rừng", "Mật ong bạc hà|Hà Giang:08, Đồng Văn:08",
         "Mật ong hoa cà phê|Buôn Ma Thuột:66, Đắk Lắk:66", "Mật ong hoa vải|Lục Ngạn:24, Thanh Hà:31",
         "Mật ong sú vẹt|Cà Mau:96", "Mật ong ong dú", "Sáp ong", "Phấn hoa ong",
-    ], places=FOOD_PLACES, qualities=["nguyên chất", "hữu cơ", "loại đặc biệt", "tự nhiên", "quà biếu", "thu hoạch vụ mới"],
-        sizes=["hũ 500g", "chai 1 lít", "hũ 250g", "chai 500ml", "hộp 2 hũ"]),
-    "banh-mut-keo": dict(unit="box", price=(35, 350), types=[
+    ], "places": FOOD_PLACES, "qualities": ["nguyên chất", "hữu cơ", "loại đặc biệt", "tự nhiên", "quà biếu", "thu hoạch vụ mới"],
+        "sizes": ["hũ 500g", "chai 1 lít", "hũ 250g", "chai 500ml", "hộp 2 hũ"]},
+    "banh-mut-keo": {"unit": "box", "price": (35, 350), "types": [
         "Kẹo dừa|Bến Tre:86, Mỏ Cày:86", "Bánh pía|Sóc Trăng:92, Vũng Thơm:92", "Bánh cốm|Hà Nội:01, làng Vòng:01",
         "Kẹo cu đơ|Hà Tĩnh:42", "Bánh đậu xanh|Hải Dương:31", "Mứt gừng", "Mứt sen trần|Huế:46",
         "Bánh tráng sữa|Bến Tre:86", "Kẹo lạc|Nghệ An:40", "Bánh gai|Ninh Giang:31, Nam Định:37",
         "Bánh khảo", "Mứt me", "Kẹo mè xửng|Huế:46",
-    ], places=FOOD_PLACES, qualities=["truyền thống", "ít ngọt", "làm tay", "quà Tết", "gia truyền", "đặc biệt"],
-        sizes=["hộp 300g", "hộp 500g", "gói 200g", "hộp quà 1kg", "túi 250g"]),
-    "hat-trai-cay-say": dict(unit="bag", price=(40, 480), types=[
+    ], "places": FOOD_PLACES, "qualities": ["truyền thống", "ít ngọt", "làm tay", "quà Tết", "gia truyền", "đặc biệt"],
+        "sizes": ["hộp 300g", "hộp 500g", "gói 200g", "hộp quà 1kg", "túi 250g"]},
+    "hat-trai-cay-say": {"unit": "bag", "price": (40, 480), "types": [
         "Hạt điều rang muối|Bình Phước:75, Đồng Nai:75", "Xoài sấy dẻo|Đồng Tháp:82, Cam Lâm:56", "Mít sấy giòn",
         "Hạt mắc ca|Đắk Lắk:66, Lâm Đồng:68", "Chuối sấy", "Khoai lang sấy|Đà Lạt:68", "Hồng treo gió|Đà Lạt:68",
         "Hạt dẻ|Trùng Khánh:04", "Mận sấy|Mộc Châu:14", "Nho sấy|Ninh Thuận:56", "Hạt sen sấy|Đồng Tháp:82",
-    ], places=FOOD_PLACES, qualities=["không đường", "hữu cơ", "loại 1", "giòn tan", "xuất khẩu", "size lớn"],
-        sizes=["túi 500g", "hũ 300g", "túi 1kg", "hộp 250g"]),
-    "thit-ca-kho": dict(unit="pack", price=(120, 950), types=[
+    ], "places": FOOD_PLACES, "qualities": ["không đường", "hữu cơ", "loại 1", "giòn tan", "xuất khẩu", "size lớn"],
+        "sizes": ["túi 500g", "hũ 300g", "túi 1kg", "hộp 250g"]},
+    "thit-ca-kho": {"unit": "pack", "price": (120, 950), "types": [
         "Thịt trâu gác bếp|Điện Biên:11, Sơn La:14, Lai Châu:12", "Khô cá lóc|An Giang:91, Cà Mau:96",
         "Mực khô|Quảng Ninh:22, Phú Quốc:91", "Lạp xưởng|Cần Đước:80, Sóc Trăng:92", "Cá khô|Phan Thiết:68",
         "Tôm khô|Cà Mau:96", "Khô bò", "Chả cá|Hạ Long:22", "Lạp sườn gác bếp|Cao Bằng:04",
-    ], places=FOOD_PLACES, qualities=["loại đặc biệt", "hút chân không", "truyền thống", "cay vừa", "không chất bảo quản"],
-        sizes=["gói 500g", "túi 1kg", "gói 250g", "hộp 500g"]),
-    "ca-phe": dict(unit="bag", price=(80, 900), types=[
+    ], "places": FOOD_PLACES, "qualities": ["loại đặc biệt", "hút chân không", "truyền thống", "cay vừa", "không chất bảo quản"],
+        "sizes": ["gói 500g", "túi 1kg", "gói 250g", "hộp 500g"]},
+    "ca-phe": {"unit": "bag", "price": (80, 900), "types": [
         "Cà phê Arabica|Cầu Đất:68, Sơn La:14, Khe Sanh:44", "Cà phê Robusta|Buôn Ma Thuột:66, Gia Lai:52",
         "Cà phê Culi|Buôn Ma Thuột:66", "Cà phê chồn|Đắk Lắk:66", "Cà phê Moka|Cầu Đất:68",
         "Cà phê muối|Huế:46", "Cà phê hạt xanh|Đắk Lắk:66, Lâm Đồng:68",
-    ], places=FOOD_PLACES, qualities=["rang mộc", "rang xay", "nguyên hạt", "pha phin", "pha máy", "rang củi", "hữu cơ"],
-        sizes=["túi 500g", "gói 250g", "túi 1kg", "hộp 20 gói"]),
-    "tra": dict(unit="bag", price=(60, 1200), types=[
+    ], "places": FOOD_PLACES, "qualities": ["rang mộc", "rang xay", "nguyên hạt", "pha phin", "pha máy", "rang củi", "hữu cơ"],
+        "sizes": ["túi 500g", "gói 250g", "túi 1kg", "hộp 20 gói"]},
+    "tra": {"unit": "bag", "price": (60, 1200), "types": [
         "Trà Shan tuyết|Hà Giang:08, Suối Giàng:15, Tà Xùa:14", "Trà Thái Nguyên|Tân Cương:19, Thái Nguyên:19",
         "Trà ô long|Bảo Lộc:68, Lâm Đồng:68", "Trà sen|Tây Hồ:01, Hà Nội:01", "Trà atiso|Đà Lạt:68",
         "Trà gạo lứt", "Trà hoa nhài", "Trà hoa vàng|Ba Chẽ:22", "Trà móc câu|Thái Nguyên:19",
-    ], places=FOOD_PLACES, qualities=["cổ thụ", "búp non", "thượng hạng", "hữu cơ", "ướp hoa tươi", "vụ xuân"],
-        sizes=["gói 100g", "hộp 200g", "túi 500g", "hộp thiếc 100g"]),
-    "gao": dict(unit="bag", price=(25, 420), types=[
+    ], "places": FOOD_PLACES, "qualities": ["cổ thụ", "búp non", "thượng hạng", "hữu cơ", "ướp hoa tươi", "vụ xuân"],
+        "sizes": ["gói 100g", "hộp 200g", "túi 500g", "hộp thiếc 100g"]},
+    "gao": {"unit": "bag", "price": (25, 420), "types": [
         "Gạo ST25|Sóc Trăng:92, Cần Thơ:92", "Gạo nếp cái hoa vàng|Hưng Yên:33, Thái Bình:33",
         "Gạo tám thơm|Điện Biên:11, Hải Hậu:37", "Gạo lứt đỏ", "Gạo Séng Cù|Lào Cai:15, Bát Xát:15",
         "Gạo nàng thơm|Chợ Đào:80", "Gạo nếp nương|Điện Biên:11, Tây Bắc:14", "Gạo hữu cơ|Cần Thơ:92",
-    ], places=FOOD_PLACES, qualities=["vụ mới", "hữu cơ", "đặc sản", "dẻo thơm", "không hóa chất"],
-        sizes=["túi 5kg", "túi 2kg", "bao 10kg", "túi 1kg"]),
-    "mien-bun-pho-kho": dict(unit="pack", price=(25, 180), types=[
+    ], "places": FOOD_PLACES, "qualities": ["vụ mới", "hữu cơ", "đặc sản", "dẻo thơm", "không hóa chất"],
+        "sizes": ["túi 5kg", "túi 2kg", "bao 10kg", "túi 1kg"]},
+    "mien-bun-pho-kho": {"unit": "pack", "price": (25, 180), "types": [
         "Miến dong|Bình Liêu:22, Cao Bằng:04", "Phở khô|Nam Định:37", "Bún gạo lứt", "Hủ tiếu|Sa Đéc:82",
         "Bánh đa đỏ|Hải Phòng:31", "Mì chũ|Bắc Giang:24", "Bánh canh khô|Quảng Ngãi:51",
-    ], places=FOOD_PLACES, qualities=["sợi nhỏ", "truyền thống", "không chất tẩy", "làm thủ công", "ăn kiêng"],
-        sizes=["gói 500g", "túi 1kg", "gói 300g"]),
-    "nam-rau-kho": dict(unit="bag", price=(40, 650), types=[
+    ], "places": FOOD_PLACES, "qualities": ["sợi nhỏ", "truyền thống", "không chất tẩy", "làm thủ công", "ăn kiêng"],
+        "sizes": ["gói 500g", "túi 1kg", "gói 300g"]},
+    "nam-rau-kho": {"unit": "bag", "price": (40, 650), "types": [
         "Nấm hương rừng|Lào Cai:15, Cao Bằng:04", "Măng khô|Tuyên Quang:08, Lạng Sơn:20", "Mộc nhĩ",
         "Rau rừng sấy", "Nấm linh chi|Lâm Đồng:68", "Nấm lim xanh|Quảng Ngãi:51", "Măng vầu|Thanh Hóa:38",
-    ], places=FOOD_PLACES, qualities=["rừng tự nhiên", "loại 1", "sấy lạnh", "hữu cơ", "thái lát"],
-        sizes=["túi 200g", "gói 500g", "túi 1kg"]),
-    "nuoc-mam": dict(unit="bottle", price=(45, 420), types=[
+    ], "places": FOOD_PLACES, "qualities": ["rừng tự nhiên", "loại 1", "sấy lạnh", "hữu cơ", "thái lát"],
+        "sizes": ["túi 200g", "gói 500g", "túi 1kg"]},
+    "nuoc-mam": {"unit": "bottle", "price": (45, 420), "types": [
         "Nước mắm Phú Quốc|Phú Quốc:91", "Nước mắm Nam Ô|Đà Nẵng:48", "Nước mắm Cửa Khe|Quảng Ngãi:51",
         "Nước mắm nhĩ cá cơm", "Nước mắm Phan Thiết|Phan Thiết:68", "Nước mắm cá linh|Đồng Tháp:82",
         "Mắm tôm|Thanh Hóa:38", "Mắm ruốc|Huế:46",
-    ], places=FOOD_PLACES, qualities=["40 độ đạm", "nguyên chất", "truyền thống", "ủ chượp 12 tháng", "cao đạm"],
-        sizes=["chai 500ml", "chai 1 lít", "can 2 lít", "thùng 6 chai"]),
-    "gia-vi": dict(unit="jar", price=(25, 320), types=[
+    ], "places": FOOD_PLACES, "qualities": ["40 độ đạm", "nguyên chất", "truyền thống", "ủ chượp 12 tháng", "cao đạm"],
+        "sizes": ["chai 500ml", "chai 1 lít", "can 2 lít", "thùng 6 chai"]},
+    "gia-vi": {"unit": "jar", "price": (25, 320), "types": [
         "Tiêu đen|Phú Quốc:91, Chư Sê:52", "Muối tôm|Tây Ninh:80", "Mắc khén|Sơn La:14, Điện Biên:11",
         "Ớt bột|Quảng Ngãi:51", "Bột nghệ|Nghệ An:40", "Hạt dổi|Lai Châu:12", "Sa tế", "Quế thanh|Yên Bái:15",
         "Hồi khô|Lạng Sơn:20", "Muối ớt xanh|Nha Trang:56",
-    ], places=FOOD_PLACES, qualities=["nguyên chất", "hữu cơ", "xay mịn", "loại 1", "cay nồng"],
-        sizes=["hũ 100g", "hũ 200g", "túi 500g"]),
-    "may-tre-dan": dict(unit="piece", price=(45, 950), types=[
+    ], "places": FOOD_PLACES, "qualities": ["nguyên chất", "hữu cơ", "xay mịn", "loại 1", "cay nồng"],
+        "sizes": ["hũ 100g", "hũ 200g", "túi 500g"]},
+    "may-tre-dan": {"unit": "piece", "price": (45, 950), "types": [
         "Giỏ mây|Phú Vinh:01", "Làn nhựa giả mây", "Rổ tre", "Thảm cói|Nga Sơn:38, Kim Sơn:37", "Khay tre",
         "Đèn tre", "Hộp mây đựng đồ", "Giỏ lục bình|Ninh Bình:37, Vĩnh Long:86", "Túi cói|Nga Sơn:38",
-    ], places=HIGHLAND + FOOD_PLACES[:8], qualities=["đan tay", "mẫu mới", "xuất khẩu", "size lớn", "có nắp", "tự nhiên"],
-        sizes=[]),
-    "gom-su": dict(unit="piece", price=(60, 2400), types=[
+    ], "places": HIGHLAND + FOOD_PLACES[:8], "qualities": ["đan tay", "mẫu mới", "xuất khẩu", "size lớn", "có nắp", "tự nhiên"],
+        "sizes": []},
+    "gom-su": {"unit": "piece", "price": (60, 2400), "types": [
         "Bình gốm|Bát Tràng:01", "Gốm Chu Đậu|Hải Dương:31", "Gốm Bàu Trúc|Ninh Thuận:56", "Chén gốm men lam",
         "Bộ ấm chén|Bát Tràng:01", "Đĩa gốm vẽ tay", "Lọ hoa gốm|Phù Lãng:24", "Gốm Thanh Hà|Hội An:48",
-    ], places=FOOD_PLACES[:6], qualities=["men rạn", "vẽ tay", "men lam", "cao cấp", "nung củi", "quà tặng"],
-        sizes=["bộ 6 chiếc", "cao 30cm", "cỡ nhỏ"]),
-    "do-go-son-mai": dict(unit="piece", price=(50, 3500), types=[
+    ], "places": FOOD_PLACES[:6], "qualities": ["men rạn", "vẽ tay", "men lam", "cao cấp", "nung củi", "quà tặng"],
+        "sizes": ["bộ 6 chiếc", "cao 30cm", "cỡ nhỏ"]},
+    "do-go-son-mai": {"unit": "piece", "price": (50, 3500), "types": [
         "Tranh sơn mài|Hạ Thái:01, Tương Bình Hiệp:79", "Hộp sơn mài", "Đũa gỗ", "Thớt gỗ nghiến|Cao Bằng:04",
         "Khay gỗ", "Tượng gỗ|Kim Bồng:48", "Lược sừng|Thụy Ứng:01", "Bình phong sơn mài",
-    ], places=FOOD_PLACES[:6] + HIGHLAND[:4], qualities=["khảm trai", "vẽ tay", "gỗ tự nhiên", "cao cấp", "quà tặng"],
-        sizes=["40x60cm", "bộ 10 đôi", "cỡ lớn"]),
-    "tho-cam": dict(unit="piece", price=(60, 1800), types=[
+    ], "places": FOOD_PLACES[:6] + HIGHLAND[:4], "qualities": ["khảm trai", "vẽ tay", "gỗ tự nhiên", "cao cấp", "quà tặng"],
+        "sizes": ["40x60cm", "bộ 10 đôi", "cỡ lớn"]},
+    "tho-cam": {"unit": "piece", "price": (60, 1800), "types": [
         "Túi thổ cẩm", "Khăn thổ cẩm", "Vải thổ cẩm", "Ví thổ cẩm", "Váy thổ cẩm", "Khăn piêu",
         "Địu em bé thổ cẩm", "Gối tựa thổ cẩm",
-    ], places=HIGHLAND, qualities=["thêu tay", "dệt tay", "nhuộm chàm", "họa tiết truyền thống", "sáp ong", "mẫu mới"],
-        sizes=[]),
-    "lua-to-tam": dict(unit="metre", price=(150, 2500), types=[
+    ], "places": HIGHLAND, "qualities": ["thêu tay", "dệt tay", "nhuộm chàm", "họa tiết truyền thống", "sáp ong", "mẫu mới"],
+        "sizes": []},
+    "lua-to-tam": {"unit": "metre", "price": (150, 2500), "types": [
         "Khăn lụa|Vạn Phúc:01", "Lụa tơ tằm|Bảo Lộc:68, Nam Định:37", "Lụa Mã Châu|Duy Xuyên:48",
         "Vải lanh|Lùng Tám:08", "Khăn choàng lụa", "Lụa tơ sen", "Vải đũi|Nam Cao:33",
-    ], places=FOOD_PLACES[:8], qualities=["tơ tằm tự nhiên", "nhuộm thảo mộc", "dệt thủ công", "vẽ tay", "cao cấp"],
-        sizes=["khổ 90cm", "1 mét", "dài 1m8"]),
-    "ao-dai": dict(unit="piece", price=(450, 4500), types=[
+    ], "places": FOOD_PLACES[:8], "qualities": ["tơ tằm tự nhiên", "nhuộm thảo mộc", "dệt thủ công", "vẽ tay", "cao cấp"],
+        "sizes": ["khổ 90cm", "1 mét", "dài 1m8"]},
+    "ao-dai": {"unit": "piece", "price": (450, 4500), "types": [
         "Áo dài lụa", "Áo dài cách tân", "Áo dài gấm", "Áo dài thêu tay", "Áo dài truyền thống",
         "Áo dài lụa tơ tằm", "Áo dài nhung", "Áo dài trẻ em",
-    ], places=["Huế:46", "Hà Nội:01", "Hồ Chí Minh:79", "Hội An:48", "Vạn Phúc:01", "Bảo Lộc:68"],
-        qualities=["vẽ tay", "thêu hoa sen", "may đo", "họa tiết chim hạc", "màu đỏ", "màu trắng", "màu xanh ngọc"],
-        sizes=["size M", "size S", "size L", "size XL"]),
-    "quan-ao": dict(unit="piece", price=(120, 1200), types=[
+    ], "places": ["Huế:46", "Hà Nội:01", "Hồ Chí Minh:79", "Hội An:48", "Vạn Phúc:01", "Bảo Lộc:68"],
+        "qualities": ["vẽ tay", "thêu hoa sen", "may đo", "họa tiết chim hạc", "màu đỏ", "màu trắng", "màu xanh ngọc"],
+        "sizes": ["size M", "size S", "size L", "size XL"]},
+    "quan-ao": {"unit": "piece", "price": (120, 1200), "types": [
         "Áo bà ba|Cần Thơ:92, Vĩnh Long:86", "Áo thun cotton", "Váy lanh", "Đồ bộ lanh", "Áo sơ mi thổ cẩm",
         "Áo khoác chàm|Sa Pa:15", "Quần ống rộng đũi",
-    ], places=HIGHLAND[:6] + FOOD_PLACES[:6], qualities=["vải tự nhiên", "nhuộm chàm", "thêu tay", "form rộng", "mùa hè"],
-        sizes=["size M", "size L", "size S", "freesize"]),
-    "tui-phu-kien": dict(unit="piece", price=(40, 900), types=[
+    ], "places": HIGHLAND[:6] + FOOD_PLACES[:6], "qualities": ["vải tự nhiên", "nhuộm chàm", "thêu tay", "form rộng", "mùa hè"],
+        "sizes": ["size M", "size L", "size S", "freesize"]},
+    "tui-phu-kien": {"unit": "piece", "price": (40, 900), "types": [
         "Túi cói", "Túi vải canvas", "Nón lá|Huế:46, làng Chuông:01", "Khăn quàng", "Vòng tay bạc|Sa Pa:15",
         "Túi xách mây", "Kẹp tóc gỗ", "Túi đeo chéo thổ cẩm", "Ví cầm tay",
-    ], places=HIGHLAND + FOOD_PLACES[:6], qualities=["thêu tay", "đan tay", "mẫu mới", "quà tặng", "nhỏ gọn"],
-        sizes=[]),
-    "thao-duoc": dict(unit="box", price=(60, 2200), types=[
+    ], "places": HIGHLAND + FOOD_PLACES[:6], "qualities": ["thêu tay", "đan tay", "mẫu mới", "quà tặng", "nhỏ gọn"],
+        "sizes": []},
+    "thao-duoc": {"unit": "box", "price": (60, 2200), "types": [
         "Cao gắm|Nghệ An:40", "Trà gừng", "Tinh bột nghệ|Nghệ An:40, Hưng Yên:33", "Sâm Ngọc Linh|Quảng Ngãi:51",
         "Cao atiso|Đà Lạt:68", "Đông trùng hạ thảo", "Trà túi lọc thảo mộc", "Thuốc tắm người Dao|Sa Pa:15",
         "Giảo cổ lam|Hòa Bình:25",
-    ], places=FOOD_PLACES, qualities=["nguyên chất", "hữu cơ", "loại đặc biệt", "chiết xuất tự nhiên", "gia truyền"],
-        sizes=["hộp 30 gói", "hũ 500g", "hộp 100g", "lọ 200ml"]),
-    "xa-phong-tinh-dau": dict(unit="bottle", price=(35, 650), types=[
+    ], "places": FOOD_PLACES, "qualities": ["nguyên chất", "hữu cơ", "loại đặc biệt", "chiết xuất tự nhiên", "gia truyền"],
+        "sizes": ["hộp 30 gói", "hũ 500g", "hộp 100g", "lọ 200ml"]},
+    "xa-phong-tinh-dau": {"unit": "bottle", "price": (35, 650), "types": [
         "Xà phòng sả chanh", "Tinh dầu tràm|Huế:46", "Tinh dầu quế|Yên Bái:15, Trà My:48", "Tinh dầu bưởi",
         "Xà phòng nghệ", "Dầu gội bồ kết", "Tinh dầu sả java", "Nến thơm sáp ong",
-    ], places=FOOD_PLACES, qualities=["handmade", "thiên nhiên", "không hóa chất", "dịu nhẹ", "hữu cơ"],
-        sizes=["chai 100ml", "bánh 100g", "chai 50ml", "bộ 3 bánh"]),
-    "do-gia-dung": dict(unit="piece", price=(25, 750), types=[
+    ], "places": FOOD_PLACES, "qualities": ["handmade", "thiên nhiên", "không hóa chất", "dịu nhẹ", "hữu cơ"],
+        "sizes": ["chai 100ml", "bánh 100g", "chai 50ml", "bộ 3 bánh"]},
+    "do-gia-dung": {"unit": "piece", "price": (25, 750), "types": [
         "Chổi đót", "Thảm lau chân", "Khăn tắm sợi tre", "Ống hút tre", "Bàn chải tre", "Túi lưới đi chợ",
         "Chiếu cói|Nga Sơn:38", "Ấm đất|Phù Lãng:24",
-    ], places=FOOD_PLACES[:10], qualities=["thân thiện môi trường", "làm tay", "bền đẹp", "tự nhiên", "giá sỉ"],
-        sizes=["bộ 2 chiếc", "bộ 10 chiếc", "cỡ lớn"]),
-    "cay-giong-hat-giong": dict(unit="piece", price=(15, 450), types=[
+    ], "places": FOOD_PLACES[:10], "qualities": ["thân thiện môi trường", "làm tay", "bền đẹp", "tự nhiên", "giá sỉ"],
+        "sizes": ["bộ 2 chiếc", "bộ 10 chiếc", "cỡ lớn"]},
+    "cay-giong-hat-giong": {"unit": "piece", "price": (15, 450), "types": [
         "Hạt giống rau cải", "Cây giống bưởi da xanh|Bến Tre:86", "Cây lan rừng", "Hạt giống hoa",
         "Cây giống cà phê|Đắk Lắk:66", "Cây giống chè|Thái Nguyên:19", "Hạt giống rau muống",
-    ], places=FOOD_PLACES, qualities=["nảy mầm cao", "chuẩn giống", "ghép mắt", "sạch bệnh", "năng suất cao"],
-        sizes=["gói 20g", "bầu 30cm", "gói 50 hạt"]),
+    ], "places": FOOD_PLACES, "qualities": ["nảy mầm cao", "chuẩn giống", "ghép mắt", "sạch bệnh", "năng suất cao"],
+        "sizes": ["gói 20g", "bầu 30cm", "gói 50 hạt"]},
 }
 
 # Sentences per top category; {name}, {place}, {province}, {seller} are filled in.
@@ -438,12 +438,12 @@ def generate_catalog(n: int, seed: int = 2025) -> Catalog:
     sub_of: dict[str, str] = {}
     for position, (slug, name_vi, name_en, children) in enumerate(CATEGORIES):
         parent_id = next_id
-        catalog.categories.append(dict(id=parent_id, parent_id=None, slug=slug, name_vi=name_vi, name_en=name_en,
-                                       position=position))
+        catalog.categories.append({"id": parent_id, "parent_id": None, "slug": slug, "name_vi": name_vi, "name_en": name_en,
+                                       "position": position})
         next_id += 1
         for child_position, (child_slug, child_vi, child_en) in enumerate(children):
-            catalog.categories.append(dict(id=next_id, parent_id=parent_id, slug=child_slug, name_vi=child_vi,
-                                           name_en=child_en, position=child_position))
+            catalog.categories.append({"id": next_id, "parent_id": parent_id, "slug": child_slug, "name_vi": child_vi,
+                                           "name_en": child_en, "position": child_position})
             sub_of[child_slug] = slug
             next_id += 1
     by_slug = {c["slug"]: c for c in catalog.categories}
@@ -452,8 +452,8 @@ def generate_catalog(n: int, seed: int = 2025) -> Catalog:
         raise RuntimeError(f"bench product types and the category tree disagree: {sorted(missing)}")
 
     for pid, slug, name_vi, name_en, badge_vi, badge_en, _share in PROGRAMS:
-        catalog.programs.append(dict(id=pid, slug=slug, name_vi=name_vi, name_en=name_en, badge_vi=badge_vi,
-                                     badge_en=badge_en))
+        catalog.programs.append({"id": pid, "slug": slug, "name_vi": name_vi, "name_en": name_en, "badge_vi": badge_vi,
+                                     "badge_en": badge_en})
 
     # Sellers: about one per 50 products, at least 20; more of them in the big provinces.
     seller_count = max(20, n // 50)
@@ -468,10 +468,10 @@ def generate_catalog(n: int, seed: int = 2025) -> Catalog:
         else:
             name = f"{prefix} {rng.choice(SELLER_TRADES)} {rng.choice(COMMUNES).split(' ', 1)[1]}"
         program_ids = tuple(p[0] for p in PROGRAMS if rng.random() < p[6])
-        seller = dict(id=seller_id, slug=f"{slugify(name)}-{seller_id}", name=name, legal_form=legal_form,
-                      province_code=province, commune_name=rng.choice(COMMUNES),
-                      phone=f"+8491{rng.randrange(10**7):07d}", leader_name=f"Nguyễn Thị {rng.choice(WOMEN_NAMES)}",
-                      program_ids=program_ids)
+        seller = {"id": seller_id, "slug": f"{slugify(name)}-{seller_id}", "name": name, "legal_form": legal_form,
+                      "province_code": province, "commune_name": rng.choice(COMMUNES),
+                      "phone": f"+8491{rng.randrange(10**7):07d}", "leader_name": f"Nguyễn Thị {rng.choice(WOMEN_NAMES)}",
+                      "program_ids": program_ids}
         catalog.sellers.append(seller)
         by_province.setdefault(province, []).append(seller)
 
@@ -505,12 +505,12 @@ def generate_catalog(n: int, seed: int = 2025) -> Catalog:
         description = _description(rng, name, label, PROVINCES[province], seller["name"], sub, sub_of[sub], ocop)
         if rng.random() < 0.03:  # typed without diacritics
             name, description = strip_marks(name), strip_marks(description)
-        catalog.products.append(dict(
-            id=product_id, seller_id=seller["id"], category_id=by_slug[sub]["id"],
-            slug=f"{slugify(name)[:90]}-{product_id}", name=name[:150], description=description,
-            price_vnd=max(1000, price), stock=stock, unit=spec["unit"], province_code=province, ocop_stars=ocop,
-            listed_at=NOW - timedelta(seconds=rng.randrange(span)),
-        ))
+        catalog.products.append({
+            "id": product_id, "seller_id": seller["id"], "category_id": by_slug[sub]["id"],
+            "slug": f"{slugify(name)[:90]}-{product_id}", "name": name[:150], "description": description,
+            "price_vnd": max(1000, price), "stock": stock, "unit": spec["unit"], "province_code": province, "ocop_stars": ocop,
+            "listed_at": NOW - timedelta(seconds=rng.randrange(span)),
+        })
     return catalog
 
 
@@ -519,7 +519,7 @@ def _description(rng: random.Random, name: str, place: str, province: str, selle
     target = rng.randint(30, 120)
     pool = SUB_SENTENCES.get(sub, []) * 3 + TOP_SENTENCES[top] * 2 + GENERIC_SENTENCES + SLOT_SENTENCES * 2
     rng.shuffle(pool)
-    values = dict(name=name, place=place, province=province, seller=seller)
+    values = {"name": name, "place": place, "province": province, "seller": seller}
     seen = {GENERIC_SENTENCES[0]} if rng.random() < 0.5 else set()
     sentences = [GENERIC_SENTENCES[0].format(**values)] if seen else []
     if ocop:
