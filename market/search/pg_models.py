@@ -36,6 +36,9 @@ class ProductSearch(db.Model):
             "ix_product_search_name_trgm", "name_folded",
             postgresql_using="gin", postgresql_ops={"name_folded": "gin_trgm_ops"},
         ),
+        # Browsing sorted by newest or by price reads a page off these instead of sorting all.
+        Index("ix_product_search_listed_at", "listed_at"),
+        Index("ix_product_search_price_vnd", "price_vnd"),
     )
 
     product_id: Mapped[int] = mapped_column(
