@@ -13,7 +13,9 @@ import zlib
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
 from flask import current_app
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
@@ -176,3 +178,27 @@ def counted_queries():
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+# --- fixtures shared by the catalog test modules (imported there by name) ---
+
+@pytest.fixture
+def categories(app):
+    catalog.seed_categories()
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("staff@example.vn", role="staff")
+
+
+@pytest.fixture
+def shop(app, make_user, staff, categories):
+    owner, seller = approved_seller(make_user, staff, "hoa@example.vn", name="HTX Mật ong Hưng Yên")
+    return SimpleNamespace(owner=owner, seller=seller)
+
+
+@pytest.fixture
+def rival(app, make_user, staff, categories):
+    owner, seller = approved_seller(make_user, staff, "lan@example.vn", name="HTX Chè Tân Cương")
+    return SimpleNamespace(owner=owner, seller=seller)

@@ -15,6 +15,9 @@ from config import TestConfig
 from market import create_app
 from market.extensions import db, limiter
 
+# Fixtures shared by the catalog modules (categories, staff, shop, rival).
+pytest_plugins = ["tests.catalog_helpers"]
+
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 

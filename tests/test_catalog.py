@@ -1,7 +1,6 @@
 """Catalog rules through the services: ownership, status moves, moderation, photos, slugs,
 OCOP checks and the seller's quick tools."""
 import itertools
-from types import SimpleNamespace
 
 import pytest
 from flask_babel import force_locale
@@ -22,7 +21,6 @@ from market.sellers.services import ValidationFailed
 from tests.catalog_helpers import (
     PAYLOAD,
     add_member,
-    approved_seller,
     fake_jpeg,
     fresh,
     huge_png,
@@ -41,27 +39,6 @@ from tests.test_sellers import pdf
 
 BLOCK_REASON = "Ảnh không đúng với sản phẩm."
 
-
-@pytest.fixture
-def categories(app):
-    catalog.seed_categories()
-
-
-@pytest.fixture
-def staff(make_user):
-    return make_user("staff@example.vn", role="staff")
-
-
-@pytest.fixture
-def shop(app, make_user, staff, categories):
-    owner, seller = approved_seller(make_user, staff, "hoa@example.vn", name="HTX Mật ong Hưng Yên")
-    return SimpleNamespace(owner=owner, seller=seller)
-
-
-@pytest.fixture
-def rival(app, make_user, staff, categories):
-    owner, seller = approved_seller(make_user, staff, "lan@example.vn", name="HTX Chè Tân Cương")
-    return SimpleNamespace(owner=owner, seller=seller)
 
 
 @pytest.fixture

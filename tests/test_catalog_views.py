@@ -4,7 +4,6 @@ import io
 import itertools
 import json
 import re
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -44,27 +43,6 @@ BLOCK_REASON = "Ảnh không đúng với sản phẩm."
 CARD_LINK = re.compile(r'class="product-card">\s*<a href="/products/([^"]+)"')
 JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.DOTALL)
 
-
-@pytest.fixture
-def categories(app):
-    catalog.seed_categories()
-
-
-@pytest.fixture
-def staff(make_user):
-    return make_user("staff@example.vn", role="staff")
-
-
-@pytest.fixture
-def shop(app, make_user, staff, categories):
-    owner, seller = approved_seller(make_user, staff, "hoa@example.vn", name="HTX Mật ong Hưng Yên")
-    return SimpleNamespace(owner=owner, seller=seller)
-
-
-@pytest.fixture
-def rival(app, make_user, staff, categories):
-    owner, seller = approved_seller(make_user, staff, "lan@example.vn", name="HTX Chè Tân Cương")
-    return SimpleNamespace(owner=owner, seller=seller)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 from market.core import mail as mail_module
 from market.extensions import db
 
+
 @pytest.fixture
 def mail(app):
     """The market.core.mail module, with no SMTP server configured."""

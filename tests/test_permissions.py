@@ -29,7 +29,14 @@ from market.programs.models import Enrolment, Program
 from market.sellers import services as sellers
 from market.sellers.models import Seller, SellerDocument, SellerInvitation, SellerMember
 from tests.conftest import CSRF_RE, post_form
-from tests.factories import PASSWORD, add_member, enrol, make_program, make_seller, make_user
+from tests.factories import (
+    PASSWORD,
+    add_member,
+    enrol,
+    make_program,
+    make_seller,
+    make_user,
+)
 
 ANONYMOUS = "anonymous"
 SHOPPER = "shopper"

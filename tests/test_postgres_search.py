@@ -35,8 +35,8 @@ from market.search.postgres_backend import (
 )
 from market.sellers import services as sellers
 from market.sellers.models import Seller
-from tests import test_whoosh_backend as whoosh_cases
 from market.text import fold
+from tests import test_whoosh_backend as whoosh_cases
 from tests.catalog_helpers import (
     approved_seller,
     category_id,
