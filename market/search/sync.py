@@ -50,16 +50,18 @@ def _after_flush(session, _context) -> None:
         _note_object(pending, obj)
 
 
+# Models whose rows may change through UPDATE statements (see market.core.changes).
+_NOTED_MODELS = {model.__name__: model for model in (Product, Seller, Enrolment, Program)}
+
+
 def _affected_products(session) -> set[int]:
-    pending = session.info.pop(PENDING, None) or {"products": set(), "sellers": set(), "programs": set()}
+    pending = _pending(session)
     for model_name, object_id in session.info.pop("changed_rows", set()):
-        key = {"Product": "products", "Seller": "sellers", "Enrolment": None, "Program": "programs"}.get(model_name)
-        if model_name == "Enrolment":
-            seller_id = session.scalar(select(Enrolment.seller_id).where(Enrolment.id == object_id))
-            if seller_id is not None:
-                pending["sellers"].add(seller_id)
-        elif key:
-            pending[key].add(object_id)
+        model = _NOTED_MODELS.get(model_name)
+        obj = session.get(model, object_id) if model is not None else None
+        if obj is not None:
+            _note_object(pending, obj)
+    session.info.pop(PENDING)
     if pending["programs"]:
         pending["sellers"] |= set(
             session.scalars(select(Enrolment.seller_id).where(Enrolment.program_id.in_(sorted(pending["programs"]))))
