@@ -103,6 +103,23 @@ class Config:
     # for rate limits); 0 on a laptop, 1 behind nginx.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
 
+    # Orders and payments.
+    # Commission on sales of sellers outside any program, in basis points (500 = 5 %).
+    DEFAULT_COMMISSION_BP = _int("DEFAULT_COMMISSION_BP", 500)
+    # Bank transfer and card orders not paid within this many hours expire (stock comes back).
+    PAYMENT_EXPIRY_HOURS = _int("PAYMENT_EXPIRY_HOURS", 24)
+    # The union's account that receives bank transfers (shown as VietQR and as text).
+    VIETQR_BANK_BIN = os.environ.get("VIETQR_BANK_BIN", "970436")  # NAPAS BIN (970436: Vietcombank)
+    VIETQR_BANK_NAME = os.environ.get("VIETQR_BANK_NAME", "Vietcombank")
+    VIETQR_ACCOUNT_NUMBER = os.environ.get("VIETQR_ACCOUNT_NUMBER", "0011004455667")
+    VIETQR_ACCOUNT_NAME = os.environ.get("VIETQR_ACCOUNT_NAME", "HOI LIEN HIEP PHU NU VIET NAM")
+    # Card payments through Stripe Checkout: offered only when a secret key is set.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # tests point it at a local stand-in
+    # Largest quantity of one product in a cart.
+    MAX_CART_QUANTITY = _int("MAX_CART_QUANTITY", 99)
+
     DEMO_SEED_ALLOWED = True
 
 

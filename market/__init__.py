@@ -67,9 +67,13 @@ def register_blueprints(app: Flask) -> None:
     from market.catalog import import_views  # noqa: F401
     from market.catalog import views as catalog_views
     from market.core import views as core_views
+    from market.orders import seller_views as order_seller_views  # noqa: F401
+    from market.orders import views as orders_views
+    from market.payments import views as payments_views
     from market.programs import views as programs_views
     from market.search import views as search_views
     from market.sellers import views as sellers_views
+    from market.staff import order_views as staff_order_views  # noqa: F401
     from market.staff import views as staff_views
 
     app.register_blueprint(core_views.bp)
@@ -80,6 +84,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_views.bp, url_prefix="/staff")
     app.register_blueprint(search_views.bp)
     app.register_blueprint(api_views.bp, url_prefix="/api/v1")
+    app.register_blueprint(orders_views.bp)
+    app.register_blueprint(payments_views.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -104,6 +110,7 @@ def register_commands(app: Flask) -> None:
     from market.core.commands import create_user_command, seed_demo_command
     from market.catalog.commands import catalog_cli
     from market.core.mail import mail_cli
+    from market.orders.commands import orders_cli
     from market.search.commands import search_cli
 
     app.cli.add_command(catalog_cli)
@@ -111,3 +118,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(orders_cli)

@@ -16,7 +16,7 @@ from market import create_app
 from market.extensions import db, limiter
 
 # Fixtures shared by the catalog modules (categories, staff, shop, rival).
-pytest_plugins = ["tests.catalog_helpers"]
+pytest_plugins = ["tests.catalog_helpers", "tests.order_helpers"]
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

@@ -76,6 +76,10 @@ class Seller(db.Model):
         CheckConstraint(
             "women_members_count <= members_count AND women_workers_count <= workers_count", name="women_within_totals"
         ),
+        CheckConstraint(
+            "shipping_fee_vnd >= 0 AND (free_shipping_over_vnd IS NULL OR free_shipping_over_vnd > 0)",
+            name="shipping_not_negative",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +103,9 @@ class Seller(db.Model):
     leader_name: Mapped[str] = mapped_column(String(120), default="")
     leader_role: Mapped[str | None] = mapped_column(String(20))
     leadership_statement: Mapped[str] = mapped_column(Text, default="")
+    # Shipping the seller charges on each order: a flat fee, free from a threshold (if any).
+    shipping_fee_vnd: Mapped[int] = mapped_column(Integer, default=30_000, server_default="30000")
+    free_shipping_over_vnd: Mapped[int | None]
 
     status: Mapped[str] = mapped_column(String(20), default=SellerStatus.DRAFT, index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)

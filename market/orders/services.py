@@ -1,0 +1,279 @@
+"""Order states after placing: the seller's fulfilment, cancellations, payment, expiry.
+
+Every move goes through a transition table (`orders.states`) with a conditional UPDATE, so
+two people acting at once cannot both win; every move is timestamped and attributed in the
+audit trail, which is also the timeline the shopper sees.
+"""
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from market.accounts.models import User, utcnow
+from market.catalog.models import Product
+from market.core.audit import history, record_audit
+from market.core.changes import note_changed
+from market.core.domain import DomainError
+from market.core.states import ReasonRequired, change_status
+from market.extensions import db
+from market.orders import ledger, notices
+from market.orders.models import (
+    Order,
+    PaymentMethod,
+    PaymentStatus,
+    SellerOrder,
+    SellerOrderStatus,
+)
+from market.orders.states import PAYMENT_TRANSITIONS, SELLER_ORDER_TRANSITIONS
+
+LIVE = (SellerOrderStatus.PENDING, SellerOrderStatus.CONFIRMED, SellerOrderStatus.SHIPPED,
+        SellerOrderStatus.DELIVERED)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def order_by_token(token: str) -> Order | None:
+    """The order behind an order page's link, with everything its page shows."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 48:
+        return None
+    return db.session.scalar(
+        select(Order).where(Order.token == token).options(
+            selectinload(Order.seller_orders).selectinload(SellerOrder.lines),
+            selectinload(Order.seller_orders).selectinload(SellerOrder.seller),
+        )
+    )
+
+
+def find_guest_order(number: str, contact: str) -> Order | None:
+    """An order by its number and the phone or email given at checkout (for guests)."""
+    from market.core.phones import parse_vn_phone
+
+    number = (number or "").strip().upper()
+    contact = (contact or "").strip()
+    if not number or not contact or len(number) > 20 or len(contact) > 254:
+        return None
+    order = db.session.scalar(select(Order).where(Order.number == number))
+    if order is None:
+        return None
+    phone = parse_vn_phone(contact, mobile_only=False)
+    if (phone and phone == order.phone) or (order.email and contact.lower() == order.email):
+        return order
+    return None
+
+
+def orders_of(user: User) -> list[Order]:
+    """A shopper's orders, newest first."""
+    return list(db.session.scalars(
+        select(Order).where(Order.user_id == user.id).order_by(Order.id.desc())
+        .options(selectinload(Order.seller_orders).selectinload(SellerOrder.seller))
+    ))
+
+
+def seller_orders_of(seller_id: int, status: str | None = None) -> list[SellerOrder]:
+    """A seller's orders: new ones first, then by age (oldest waiting first), lines loaded.
+
+    Orders waiting for an online payment are not the seller's business yet and are left out.
+    """
+    query = (
+        select(SellerOrder)
+        .where(SellerOrder.seller_id == seller_id, SellerOrder.status != SellerOrderStatus.AWAITING_PAYMENT)
+        .options(selectinload(SellerOrder.lines), selectinload(SellerOrder.order))
+    )
+    if status:
+        query = query.where(SellerOrder.status == status)
+    # New orders first, then those still to ship, then the rest newest first.
+    rank = {SellerOrderStatus.PENDING: 0, SellerOrderStatus.CONFIRMED: 1, SellerOrderStatus.SHIPPED: 2}
+    found = list(db.session.scalars(query.order_by(SellerOrder.id.desc())))
+    return sorted(found, key=lambda so: (rank.get(so.status, 3), so.id if so.status in rank else -so.id))
+
+
+def timeline(seller_order: SellerOrder) -> list:
+    """Every change of one seller order, oldest first, with who made it."""
+    return history("seller_order", seller_order.id)
+
+
+def payment_timeline(order: Order) -> list:
+    return history("order", order.id)
+
+
+# --- stock --------------------------------------------------------------------------------
+
+def _return_stock(seller_order: SellerOrder) -> None:
+    """Put the seller order's quantities back on sale (an UPDATE adding to what is there now)."""
+    for line in seller_order.lines:
+        db.session.execute(
+            update(Product).where(Product.id == line.product_id).values(stock=Product.stock + line.quantity)
+            .execution_options(synchronize_session=False)
+        )
+        note_changed(Product, line.product_id)
+
+
+# --- seller orders ---------------------------------------------------------------------------
+
+def _move(seller_order: SellerOrder, action: str, actor_id: int | None, reason: str | None = None,
+          detail: str | None = None, **values) -> None:
+    old, new = change_status(seller_order, action, SELLER_ORDER_TRANSITIONS, **values)
+    record_audit(actor_id, "seller_order", seller_order.id, action, old, new, reason, detail)
+    if new == SellerOrderStatus.CANCELLED:
+        _return_stock(seller_order)
+
+
+def fulfil(member: User, seller_order: SellerOrder, action: str, reason: str | None = None,
+           carrier: str | None = None, tracking_number: str | None = None, cash_collected: bool = False) -> None:
+    """A seller's member moves its order on: confirm, ship (carrier and tracking), deliver
+    (cash collected, for cash on delivery) or cancel (with a reason). The caller has checked
+    that `seller_order` is the member's seller's (get_owned_or_404)."""
+    reason = (reason or "").strip()[:500] or None
+    if action == "cancel":
+        if not reason:
+            raise ReasonRequired(_("Give a reason: the shopper will see it."), "reason")
+        _move(seller_order, "cancel", member.id, reason, cancel_reason=reason)
+    elif action == "confirm":
+        _move(seller_order, "confirm", member.id)
+    elif action == "ship":
+        carrier, tracking_number = (carrier or "").strip()[:60], (tracking_number or "").strip()[:60]
+        if not carrier or not tracking_number:
+            raise DomainError(_("Enter the carrier and the tracking number."), "tracking_number")
+        _move(seller_order, "ship", member.id, detail=f"{carrier} {tracking_number}",
+              carrier=carrier, tracking_number=tracking_number)
+    elif action == "deliver":
+        _deliver(member, seller_order, cash_collected)
+    else:
+        raise DomainError(_("This cannot be done now."))
+    notices.seller_order_changed(seller_order, reason)
+    db.session.commit()
+
+
+def _deliver(member: User, seller_order: SellerOrder, cash_collected: bool) -> None:
+    order = seller_order.order
+    cod = order.payment_method == PaymentMethod.COD
+    if cod and not cash_collected:
+        raise DomainError(_("Record the cash collected: cash on delivery is paid on delivery."), "cash_collected")
+    _move(seller_order, "deliver", member.id, cash_collected=cod)
+    if cod:
+        ledger.commission_owed(seller_order)
+        # Paid once every seller's part that was not cancelled has been delivered for cash.
+        others = [so for so in order.seller_orders if so.id != seller_order.id]
+        if all(so.status in (SellerOrderStatus.DELIVERED, SellerOrderStatus.CANCELLED) for so in others):
+            _change_payment(order, "pay", member.id)
+    elif order.payment_status == PaymentStatus.PAID:
+        ledger.net_owed(seller_order)
+
+
+def cancel_by_shopper(order: Order, seller_order_id: int, actor_id: int | None) -> None:
+    """The shopper cancels a seller's part before the seller confirmed it (stock comes back)."""
+    seller_order = _part_of(order, seller_order_id)
+    _move(seller_order, "cancel_by_shopper", actor_id)
+    notices.seller_order_changed(seller_order, tell_seller=True)
+    db.session.commit()
+
+
+def cancel_by_staff(staff: User, seller_order: SellerOrder, reason: str | None) -> None:
+    """Staff cancel a seller's part (pending or confirmed) and say why."""
+    reason = (reason or "").strip()[:500] or None
+    if not reason:
+        raise ReasonRequired(_("Give a reason: the shopper and the seller will see it."), "reason")
+    _move(seller_order, "cancel", staff.id, reason, cancel_reason=reason)
+    notices.seller_order_changed(seller_order, reason, tell_seller=True)
+    db.session.commit()
+
+
+def _part_of(order: Order, seller_order_id: int) -> SellerOrder:
+    for seller_order in order.seller_orders:
+        if seller_order.id == seller_order_id:
+            return seller_order
+    raise DomainError(_("This is not part of your order."))
+
+
+# --- payment ------------------------------------------------------------------------------
+
+def _change_payment(order: Order, action: str, actor_id: int | None, detail: str | None = None, **values) -> str:
+    """Move the order's payment status (conditional UPDATE); returns the status it left."""
+    old = order.payment_status
+    new = PAYMENT_TRANSITIONS.target(old, action)
+    result = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.payment_status == old).values(payment_status=new, **values)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        from market.core.states import TransitionError
+
+        raise TransitionError(_("Someone else changed this in the meantime. Reload the page and try again."))
+    record_audit(actor_id, "order", order.id, f"payment_{action}", old, new, detail=detail)
+    notices.payment_changed(order)
+    return old
+
+
+def record_payment(order: Order, actor_id: int | None, reference: str | None = None) -> None:
+    """Money arrived for an order paid ahead (transfer seen by staff or the seller, or Stripe).
+
+    The sellers' parts go to them. A payment arriving after the order expired is recorded
+    too (the stock already went back), and staff are told to refund it.
+    """
+    values = {"paid_at": utcnow()}
+    if reference:
+        values["payment_reference"] = reference[:255]
+    old = _change_payment(order, "pay", actor_id, detail=reference, **values)
+    if old == PaymentStatus.EXPIRED:
+        notices.late_payment(order)
+    else:
+        for seller_order in order.seller_orders:
+            if seller_order.status == SellerOrderStatus.AWAITING_PAYMENT:
+                _move(seller_order, "release", actor_id)
+                notices.new_order_for_seller(seller_order)
+    db.session.commit()
+
+
+def expire_payment(order: Order, actor_id: int | None = None) -> None:
+    """No money in time: the order expires and its stock goes back on sale."""
+    _change_payment(order, "expire", actor_id)
+    for seller_order in order.seller_orders:
+        if seller_order.status == SellerOrderStatus.AWAITING_PAYMENT:
+            _move(seller_order, "expire", actor_id)
+    db.session.commit()
+
+
+def record_refund(order: Order, actor_id: int | None, reference: str | None = None) -> None:
+    """The money went back to the shopper: parts not yet shipped are cancelled (stock back),
+    and whatever the platform owed the sellers for them is taken back."""
+    _change_payment(order, "refund", actor_id, detail=reference)
+    for seller_order in order.seller_orders:
+        if seller_order.status in SELLER_ORDER_TRANSITIONS.table["refund"]:
+            _move(seller_order, "refund", actor_id)
+            notices.seller_order_changed(seller_order, tell_seller=True)
+        ledger.take_back(seller_order)
+    db.session.commit()
+
+
+def overdue_orders(now: datetime, limit: int = 200) -> list[int]:
+    """Ids of unpaid orders past their payment deadline (cash on delivery never expires)."""
+    return list(db.session.scalars(
+        select(Order.id).where(
+            Order.payment_status == PaymentStatus.UNPAID,
+            Order.payment_method != PaymentMethod.COD,
+            Order.payment_expires_at < now,
+        ).order_by(Order.payment_expires_at).limit(limit)
+    ))
+
+
+def expire_overdue(now: datetime | None = None) -> int:
+    """Expire every overdue unpaid order; returns how many this call expired.
+
+    Safe on several machines at once: each order's expiry is a conditional UPDATE, so an
+    order another machine expired first is simply skipped.
+    """
+    from market.core.states import TransitionError
+
+    now = now or utcnow()
+    expired = 0
+    for order_id in overdue_orders(now):
+        order = db.session.get(Order, order_id, populate_existing=True)
+        if order is None or order.payment_status != PaymentStatus.UNPAID:
+            continue
+        try:
+            expire_payment(order)
+        except TransitionError:
+            continue  # another machine got there first
+        expired += 1
+    return expired
