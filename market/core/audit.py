@@ -39,6 +39,21 @@ ACTION_LABELS = {
     "ocop_verified": _l("OCOP rating verified"),
     "ocop_refused": _l("OCOP rating refused"),
     "category_saved": _l("Category saved"),
+    "settlement_recorded": _l("Settlement recorded"),
+    # Orders: each seller's part, and the order's payment.
+    "placed": _l("Order placed"),
+    "release": _l("Payment received: sent to the seller"),
+    "confirm": _l("Confirmed by the seller"),
+    "ship": _l("Shipped"),
+    "deliver": _l("Delivered"),
+    "cancel_by_shopper": _l("Cancelled by the shopper"),
+    "cancel": _l("Cancelled"),
+    "expire": _l("Cancelled: not paid in time"),
+    "refund": _l("Cancelled: payment refunded"),
+    "payment_pay": _l("Paid"),
+    "payment_refund": _l("Refunded"),
+    "payment_expire": _l("Payment expired"),
+    "receipt_uploaded": _l("Transfer receipt sent"),
 }
 
 

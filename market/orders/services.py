@@ -71,13 +71,11 @@ def orders_of(user: User) -> list[Order]:
 
 
 def seller_orders_of(seller_id: int, status: str | None = None) -> list[SellerOrder]:
-    """A seller's orders: new ones first, then by age (oldest waiting first), lines loaded.
-
-    Orders waiting for an online payment are not the seller's business yet and are left out.
-    """
+    """A seller's orders: new ones first (oldest first), then those to ship, then the rest
+    newest first (those still awaiting an online payment among them); lines loaded."""
     query = (
         select(SellerOrder)
-        .where(SellerOrder.seller_id == seller_id, SellerOrder.status != SellerOrderStatus.AWAITING_PAYMENT)
+        .where(SellerOrder.seller_id == seller_id)
         .options(selectinload(SellerOrder.lines), selectinload(SellerOrder.order))
     )
     if status:
@@ -223,6 +221,33 @@ def record_payment(order: Order, actor_id: int | None, reference: str | None = N
                 _move(seller_order, "release", actor_id)
                 notices.new_order_for_seller(seller_order)
     db.session.commit()
+
+
+def mark_transfer_paid(actor: User, order: Order) -> None:
+    """Staff, or a seller of the order, saw the bank transfer arrive (the shopper's receipt
+    helps): the order is paid. Only bank transfers are marked by hand."""
+    if order.payment_method != PaymentMethod.BANK_TRANSFER:
+        raise DomainError(_("Only bank transfers are marked as paid by hand."))
+    record_payment(order, actor.id, _("Transfer seen by %(name)s", name=actor.full_name))
+
+
+RECEIPT_AREA = "receipts"
+
+
+def attach_receipt(order: Order, file) -> None:
+    """The shopper's photo of the transfer receipt (checked and re-encoded; replaces any
+    earlier one). Raises UploadError for anything but a photo."""
+    from market.core import uploads
+
+    if order.payment_method != PaymentMethod.BANK_TRANSFER or order.payment_status != PaymentStatus.UNPAID:
+        raise DomainError(_("A receipt is only needed for a bank transfer not yet paid."))
+    stored = uploads.store_image(file, RECEIPT_AREA)
+    previous = order.receipt_name
+    order.receipt_name = stored.stored_name
+    record_audit(order.user_id, "order", order.id, "receipt_uploaded")
+    db.session.commit()
+    if previous:
+        uploads.delete_stored(RECEIPT_AREA, previous)
 
 
 def expire_payment(order: Order, actor_id: int | None = None) -> None:
