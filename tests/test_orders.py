@@ -157,7 +157,7 @@ def test_a_placement_failing_half_way_leaves_no_order_and_no_stock_taken(goods, 
 
 def test_cart_quantities_are_limited_to_stock_and_merged_at_sign_in(goods, make_user):
     store = guest_cart((goods.comb, 2))
-    assert carts.add_to_cart(store, goods.comb.id, 5) == 3
+    assert carts.add_to_cart(store, goods.comb.id, 5) == (3, True)
     shopper = make_user("mai@example.vn")
     carts.add_to_cart(carts.UserCart(shopper.id), goods.honey.id, 1)
     carts.merge_guest_cart(shopper.id, store.items())

@@ -10,8 +10,9 @@ from market.core.phones import display_phone
 from market.core.security import redirect_next, safe_next
 from market.extensions import limiter
 
-# Kept across sign-in and sign-out, when the rest of the session is renewed.
-SESSION_KEYS_KEPT = ("lang",)
+# Kept across sign-in and sign-out, when the rest of the session is renewed (a guest's
+# cart is merged into the account's at sign-in, see market.orders.views).
+SESSION_KEYS_KEPT = ("lang", "cart")
 
 
 def _renew_session() -> None:

@@ -6,22 +6,55 @@ it rendered for `PAGE_CACHE_SECONDS` (0 turns it off) and drops them all wheneve
 commits a change itself; a change made by another worker shows here within those seconds
 (stock is checked again at checkout, never taken from a page).
 
-Only pages the same for every anonymous visitor may use it: never one whose HTML holds
-a CSRF token or anything else of the visitor's.
+Only pages the same for every anonymous visitor may use it. What differs per visitor (the
+CSRF token of a form, the cart count in the header) is written with `page_hole(name)`:
+cached pages keep a marker there, filled for each visitor when the page is served.
 """
+import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import wraps
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_login import current_user
 from flask_sqlalchemy.session import Session as AppSession
 from sqlalchemy import event
 
+from markupsafe import Markup
+
 from market.core.i18n import select_locale
 
 MAX_ENTRIES = 512
+
+# name -> function giving the visitor's HTML for that hole (already escaped Markup).
+_hole_fillers: dict[str, Callable[[], str]] = {}
+# Random per process, so no visitor's text can ever contain it.
+_MARKER = f"page-hole-{secrets.token_hex(8)}"
+
+
+def register_page_hole(name: str, filler: Callable[[], str]) -> None:
+    """Declare a per-visitor hole in cached pages and how to fill it."""
+    _hole_fillers[name] = filler
+
+
+def page_hole(name: str) -> Markup:
+    """Template global: the visitor's HTML for `name`, or a marker while rendering for the cache."""
+    if g.get("rendering_for_page_cache"):
+        return Markup(f"[{_MARKER}:{name}]")
+    return Markup(_hole_fillers[name]())
+
+
+def _fill_holes(body: bytes) -> bytes:
+    if _MARKER.encode() not in body:
+        return body
+    text = body.decode()
+    for name, filler in _hole_fillers.items():
+        marker = f"[{_MARKER}:{name}]"
+        if marker in text:
+            text = text.replace(marker, str(filler()))
+    return text.encode()
 
 
 class PageCache:
@@ -75,11 +108,19 @@ def cached_for_visitors(view):
         cached = pages.get(key)
         if cached is not None:
             status, body, headers = cached
-            return current_app.response_class(body, status=status, headers={**headers, "X-Page-Cache": "hit"})
-        response = current_app.make_response(view(*args, **kwargs))
-        if response.status_code == 200 and "Set-Cookie" not in response.headers and not response.direct_passthrough:
+            return current_app.response_class(_fill_holes(body), status=status, headers={**headers, "X-Page-Cache": "hit"})
+        g.rendering_for_page_cache = True
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        finally:
+            g.rendering_for_page_cache = False
+        if response.direct_passthrough:
+            return response
+        body = response.get_data()
+        if response.status_code == 200 and "Set-Cookie" not in response.headers:
             headers = {key: value for key, value in response.headers.items() if key.lower() != "content-length"}
-            pages.put(key, (response.status_code, response.get_data(), headers), seconds)
+            pages.put(key, (response.status_code, body, headers), seconds)
+        response.set_data(_fill_holes(body))
         return response
 
     return wrapped

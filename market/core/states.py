@@ -45,6 +45,16 @@ STATUS_LABELS = {
     "active": _l("on sale"),
     "hidden": _l("hidden"),
     "blocked": _l("blocked"),
+    # Orders: a seller's part, and the payment.
+    "awaiting_payment": _l("awaiting payment"),
+    "confirmed": _l("confirmed"),
+    "shipped": _l("shipped"),
+    "delivered": _l("delivered"),
+    "cancelled": _l("cancelled"),
+    "unpaid": _l("unpaid"),
+    "paid": _l("paid"),
+    "refunded": _l("refunded"),
+    "expired": _l("expired"),
 }
 
 

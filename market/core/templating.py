@@ -3,8 +3,10 @@ from datetime import datetime, timezone
 
 from flask import Flask, request
 from flask_babel import format_decimal, format_timedelta
+from flask_wtf.csrf import generate_csrf
 
 from market.core.audit import ACTION_LABELS
+from market.core.page_cache import page_hole, register_page_hole
 from market.core.phones import display_phone
 from market.core.states import status_label
 from market.geo.provinces import get_by_code
@@ -55,3 +57,6 @@ def register_filters_and_globals(app: Flask) -> None:
     app.add_template_filter(_label, "label")
     app.add_template_filter(_waiting, "waiting")
     app.add_template_global(ACTION_LABELS, "action_labels")
+    app.add_template_global(page_hole, "page_hole")
+    # A form on a cached page carries `page_hole("csrf_token")`: each visitor gets their own.
+    register_page_hole("csrf_token", generate_csrf)

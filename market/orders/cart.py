@@ -173,8 +173,9 @@ def _visible_product(product_id: int) -> Product | None:
     return db.session.scalar(select(Product).where(Product.id == product_id, Product.visible()))
 
 
-def add_to_cart(store, product_id: int, quantity: int) -> int:
-    """Add `quantity` of a product (limited to its stock); returns the quantity now in the cart.
+def add_to_cart(store, product_id: int, quantity: int) -> tuple[int, bool]:
+    """Add `quantity` of a product, limited to its stock; returns the quantity now in the cart
+    and whether the limit cut what was asked.
 
     Raises DomainError when the product is not on sale, sold out, or the quantity is not positive.
     """
@@ -188,11 +189,11 @@ def add_to_cart(store, product_id: int, quantity: int) -> int:
     items = store.items()
     if product_id not in items and len(items) >= MAX_LINES:
         raise DomainError(_("Your cart is full: check out or remove something first."))
-    already = items.get(product_id, (0, product.price_vnd))[0]
-    wanted = min(already + quantity, _max_quantity(product))
-    store.put(product_id, wanted, product.price_vnd)
+    asked = items.get(product_id, (0, 0))[0] + quantity
+    allowed = min(asked, _max_quantity(product))
+    store.put(product_id, allowed, product.price_vnd)
     store.save()
-    return wanted
+    return allowed, allowed < asked
 
 
 def set_quantities(store, quantities: dict[int, int]) -> None:

@@ -1,3 +1,352 @@
-"""Shopper pages: cart, checkout, order page, finding an order."""
-from market.orders import bp
-from market.orders import models  # noqa: F401
+"""Shopper pages: cart, checkout, the order page, finding an order, history, address book."""
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, user_logged_in
+from markupsafe import Markup
+
+from market.core import uploads
+from market.core.domain import DomainError, get_owned_or_404
+from market.core.i18n import select_locale
+from market.core.page_cache import register_page_hole
+from market.core.security import is_safe_next
+from market.orders import addresses, bp, services
+from market.orders import cart as carts
+from market.orders.checkout import CartChanged, CheckoutDetails, CheckoutError, place_order
+from market.orders.forms import ActionForm, AddressForm, AddToCartForm, CheckoutForm, FindOrderForm, ReceiptForm
+from market.orders.models import ORDER_STATUS_LABELS, PAYMENT_METHOD_LABELS, Address, PaymentMethod, PaymentStatus
+from market.orders.states import SELLER_ORDER_TRANSITIONS
+from market.payments.registry import enabled_methods, enabled_providers, get_provider
+
+
+@bp.record_once
+def _setup(state) -> None:
+    state.app.jinja_env.globals.update(order_status_labels=ORDER_STATUS_LABELS,
+                                       payment_method_labels=PAYMENT_METHOD_LABELS)
+    register_page_hole("cart_count", _cart_badge)
+
+
+def _store():
+    """The visitor's cart: stored for a signed-in shopper, in the session for a guest."""
+    if current_user.is_authenticated:
+        return carts.UserCart(current_user.id)
+    return carts.SessionCart(session)
+
+
+def _cart_badge() -> Markup:
+    count = carts.cart_count(_store())
+    if not count:
+        return Markup("")
+    return Markup(' <span class="count">({})</span>').format(count)
+
+
+@user_logged_in.connect
+def _merge_guest_cart(app, user, **extra) -> None:
+    """A guest who signs in keeps what they put in the cart."""
+    guest = carts.SessionCart(session)
+    items = guest.items()
+    guest.clear()
+    carts.merge_guest_cart(user.id, items)
+
+
+# --- cart ------------------------------------------------------------------------------------
+
+@bp.route("/cart/add", methods=["POST"])
+def add_to_cart():
+    form = AddToCartForm()
+    back = request.form.get("next")
+    back = back if is_safe_next(back) else url_for("orders.cart")
+    if not form.validate_on_submit() or not (form.product_id.data or "").isdigit():
+        for errors in form.errors.values():
+            flash(" ".join(str(error) for error in errors), "error")
+        return redirect(back)
+    try:
+        quantity, limited = carts.add_to_cart(_store(), int(form.product_id.data), form.quantity.data)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(back)
+    if limited:
+        flash(_("Only %(count)d available: your cart has %(count)d.", count=quantity), "info")
+    else:
+        flash(_("Added to your cart."), "success")
+    return redirect(back)
+
+
+@bp.route("/cart")
+def cart():
+    summary = carts.summarise(_store())
+    return render_template("orders/cart.html", cart=summary, form=ActionForm())
+
+
+@bp.route("/cart/update", methods=["POST"])
+def update_cart():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    quantities = {}
+    for name, value in request.form.items():
+        if name.startswith("qty-") and name[4:].isdigit():
+            value = value.strip()
+            if not value.isdigit() or len(value) > 4:
+                flash(_("Choose a quantity between 1 and 99."), "error")
+                return redirect(url_for("orders.cart"))
+            quantities[int(name[4:])] = int(value)
+    carts.set_quantities(_store(), quantities)
+    flash(_("Your cart is updated."), "success")
+    return redirect(url_for("orders.cart"))
+
+
+@bp.route("/cart/remove/<int:product_id>", methods=["POST"])
+def remove_from_cart(product_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    carts.remove_from_cart(_store(), product_id)
+    return redirect(url_for("orders.cart"))
+
+
+@bp.route("/cart/accept", methods=["POST"])
+def accept_cart_changes():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    carts.accept_changes(_store())
+    flash(_("Your cart now shows today's prices and what is available."), "success")
+    return redirect(url_for("orders.cart"))
+
+
+# --- checkout -------------------------------------------------------------------------------
+
+def _checkout_form() -> CheckoutForm:
+    form = CheckoutForm()
+    form.payment_method.choices = [(provider.code, provider.label) for provider in enabled_providers()]
+    if request.method == "GET" and current_user.is_authenticated:
+        form.email.data = current_user.email
+        form.full_name.data = current_user.full_name
+        known = addresses.default_address(current_user)
+        if known is not None:
+            _fill_from(form, known)
+        elif current_user.phone:
+            form.phone.data = current_user.phone
+    return form
+
+
+def _fill_from(form, address: Address) -> None:
+    form.full_name.data, form.phone.data = address.full_name, address.phone
+    form.province.data, form.commune.data = address.province_code, address.commune_name
+    form.street_address.data = address.street_address
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def checkout():
+    store = _store()
+    summary = carts.summarise(store)
+    if summary.is_empty:
+        flash(_("Your cart is empty."), "info")
+        return redirect(url_for("orders.cart"))
+    form = _checkout_form()
+    book = addresses.addresses_of(current_user) if current_user.is_authenticated else []
+    chosen = request.args.get("address", "")
+    if request.method == "GET" and chosen.isdigit():
+        _fill_from(form, get_owned_or_404(Address, int(chosen), current_user))
+    if form.validate_on_submit():
+        details = CheckoutDetails(
+            form.full_name.data, form.phone.data, form.email.data, form.province.data, form.commune.data,
+            form.street_address.data, form.note.data or "", form.payment_method.data, select_locale(),
+        )
+        user_id = current_user.id if current_user.is_authenticated else None
+        try:
+            order = place_order(store, details, user_id, enabled_methods())
+        except CheckoutError as error:
+            for name, message in error.errors.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, message]
+        except CartChanged as error:
+            flash(str(error.message), "error")
+            return redirect(url_for("orders.cart"))
+        else:
+            return _after_placing(order, form.save_address.data and user_id is not None, details)
+    status = 400 if form.errors else 200
+    return render_template("orders/checkout.html", form=form, cart=summary, book=book,
+                           providers=enabled_providers()), status
+
+
+def _after_placing(order, save_address: bool, details: CheckoutDetails):
+    if save_address:
+        try:
+            addresses.remember_checkout_address(order.user_id, addresses.check_address(
+                details.full_name, details.phone, details.province, details.commune, details.street_address))
+        except DomainError:
+            pass  # the order is placed; the address book is a convenience
+    flash(_("Thank you! Your order %(number)s is placed.", number=order.number), "success")
+    return _start_payment(order)
+
+
+def _start_payment(order):
+    """Send the shopper to pay when the method needs it (Stripe), else to the order's page."""
+    page = url_for("orders.order_page", token=order.token, _external=True)
+    try:
+        target = get_provider(order.payment_method).start_url(order, page)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        target = None
+    return redirect(target or url_for("orders.order_page", token=order.token), 303)
+
+
+# --- the order page ---------------------------------------------------------------------------
+
+def _order_or_404(token: str):
+    """The order behind the link; an account's order only for that account (others: 404)."""
+    order = services.order_by_token(token)
+    if order is None:
+        abort(404)
+    if order.user_id is not None and (not current_user.is_authenticated or current_user.id != order.user_id):
+        abort(404)
+    return order
+
+
+@bp.route("/orders/<token>")
+def order_page(token: str):
+    order = _order_or_404(token)
+    qr = None
+    if order.payment_method == PaymentMethod.BANK_TRANSFER and order.payment_status == PaymentStatus.UNPAID:
+        qr = _transfer_qr(order)
+    timelines = {part.id: services.timeline(part) for part in order.seller_orders}
+    cancellable = {part.id for part in order.seller_orders
+                   if "cancel_by_shopper" in SELLER_ORDER_TRANSITIONS.allowed_actions(part.status)}
+    response = render_template(
+        "orders/order.html", order=order, qr=qr, timelines=timelines, cancellable=cancellable,
+        payments=services.payment_timeline(order), form=ActionForm(), receipt_form=ReceiptForm(),
+    )
+    return response, 200, {"X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
+
+
+def _transfer_qr(order):
+    from flask import current_app
+
+    from market.payments.vietqr import build_payload, qr_svg
+
+    config = current_app.config
+    payload = build_payload(config["VIETQR_BANK_BIN"], config["VIETQR_ACCOUNT_NUMBER"], order.total_vnd, order.number)
+    return {"svg": qr_svg(payload, _("VietQR code to pay order %(number)s", number=order.number)),
+            "bank": config["VIETQR_BANK_NAME"], "account": config["VIETQR_ACCOUNT_NUMBER"],
+            "name": config["VIETQR_ACCOUNT_NAME"], "payload": payload}
+
+
+@bp.route("/orders/<token>/cancel/<int:seller_order_id>", methods=["POST"])
+def cancel_part(token: str, seller_order_id: int):
+    order = _order_or_404(token)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.cancel_by_shopper(order, seller_order_id, current_user.id if current_user.is_authenticated else None)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Cancelled. Nothing more will be sent for this part of your order."), "success")
+    return redirect(url_for("orders.order_page", token=token))
+
+
+@bp.route("/orders/<token>/receipt", methods=["POST"])
+def upload_receipt(token: str):
+    order = _order_or_404(token)
+    form = ReceiptForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(" ".join(str(error) for error in errors), "error")
+        return redirect(url_for("orders.order_page", token=token))
+    try:
+        services.attach_receipt(order, form.receipt.data)
+    except (DomainError, uploads.UploadError) as error:
+        flash(str(getattr(error, "message", error)), "error")
+    else:
+        flash(_("Thank you: we will check the transfer and tell you."), "success")
+    return redirect(url_for("orders.order_page", token=token))
+
+
+@bp.route("/orders/<token>/receipt")
+def receipt(token: str):
+    order = _order_or_404(token)
+    if not order.receipt_name:
+        abort(404)
+    return uploads.send_stored(services.RECEIPT_AREA, order.receipt_name)
+
+
+@bp.route("/orders/<token>/pay", methods=["POST"])
+def pay(token: str):
+    """Card orders not yet paid: go (again) to Stripe's page."""
+    order = _order_or_404(token)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    provider = get_provider(order.payment_method)
+    if order.payment_status != PaymentStatus.UNPAID or not provider.pays_ahead or not provider.is_enabled():
+        return redirect(url_for("orders.order_page", token=token))
+    return _start_payment(order)
+
+
+@bp.route("/orders/find", methods=["GET", "POST"])
+def find():
+    form = FindOrderForm()
+    if form.validate_on_submit():
+        order = services.find_guest_order(form.number.data, form.contact.data)
+        if order is not None and order.user_id is None:
+            return redirect(url_for("orders.order_page", token=order.token))
+        if order is not None:
+            flash(_("This order belongs to an account: sign in to see it."), "info")
+            return redirect(url_for("accounts.login", next=url_for("orders.order_page", token=order.token)))
+        # The same answer whether the number or the contact was wrong.
+        form.contact.errors = [_("No order matches this number and phone or email.")]
+    return render_template("orders/find.html", form=form), 400 if form.errors else 200
+
+
+# --- the shopper's account -----------------------------------------------------------------------
+
+@bp.route("/account/orders")
+@login_required
+def history():
+    return render_template("orders/history.html", orders=services.orders_of(current_user))
+
+
+@bp.route("/account/addresses", methods=["GET", "POST"])
+@login_required
+def address_book():
+    form = AddressForm()
+    if form.validate_on_submit() and _save_address(form):
+        flash(_("Address saved."), "success")
+        return redirect(url_for("orders.address_book"))
+    return render_template("orders/addresses.html", form=form, book=addresses.addresses_of(current_user),
+                           action_form=ActionForm()), 400 if form.errors else 200
+
+
+@bp.route("/account/addresses/<int:address_id>", methods=["GET", "POST"])
+@login_required
+def edit_address(address_id: int):
+    address = get_owned_or_404(Address, address_id, current_user)
+    form = AddressForm(obj=address if request.method == "GET" else None)
+    if request.method == "GET":
+        form.province.data, form.commune.data = address.province_code, address.commune_name
+    if form.validate_on_submit() and _save_address(form, address):
+        flash(_("Address saved."), "success")
+        return redirect(url_for("orders.address_book"))
+    return render_template("orders/address_edit.html", form=form, address=address), 400 if form.errors else 200
+
+
+def _save_address(form: AddressForm, address: Address | None = None) -> bool:
+    try:
+        destination = addresses.check_address(form.full_name.data, form.phone.data, form.province.data,
+                                              form.commune.data, form.street_address.data)
+        addresses.save_address(current_user, destination, form.is_default.data, address)
+    except CheckoutError as error:
+        for name, message in error.errors.items():
+            getattr(form, name).errors = [*getattr(form, name).errors, message]
+        return False
+    except DomainError as error:
+        form.full_name.errors = [*form.full_name.errors, str(error.message)]
+        return False
+    return True
+
+
+@bp.route("/account/addresses/<int:address_id>/delete", methods=["POST"])
+@login_required
+def delete_address(address_id: int):
+    address = get_owned_or_404(Address, address_id, current_user)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    addresses.delete_address(address)
+    flash(_("Address removed."), "success")
+    return redirect(url_for("orders.address_book"))
