@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "ocop_refused": _l("OCOP rating refused"),
     "category_saved": _l("Category saved"),
     "settlement_recorded": _l("Settlement recorded"),
+    "shipping_updated": _l("Shipping fee changed"),
     # Orders: each seller's part, and the order's payment.
     "placed": _l("Order placed"),
     "release": _l("Payment received: sent to the seller"),

@@ -177,7 +177,7 @@ def place_order(store, details: CheckoutDetails, user_id: int | None, enabled_me
 def _build_order(cart: CartSummary, destination: Destination, details: CheckoutDetails, user_id: int | None) -> Order:
     today = utcnow().date()
     order = Order(
-        number=f"pending-{secrets.token_hex(8)}",  # replaced below, once the id is known
+        number=f"new-{secrets.token_hex(8)}",  # 20 characters; replaced below once the id is known
         token=secrets.token_urlsafe(32),
         user_id=user_id,
         locale=details.locale if details.locale in current_app.config["LANGUAGES"] else "vi",

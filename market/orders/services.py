@@ -4,11 +4,12 @@ Every move goes through a transition table (`orders.states`) with a conditional 
 two people acting at once cannot both win; every move is timestamped and attributed in the
 audit trail, which is also the timeline the shopper sees.
 """
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from market.accounts.models import User, utcnow
 from market.catalog.models import Product
@@ -27,6 +28,7 @@ from market.orders.models import (
 )
 from market.orders.states import PAYMENT_TRANSITIONS, SELLER_ORDER_TRANSITIONS
 
+STAFF_PAGE_SIZE = 50
 LIVE = (SellerOrderStatus.PENDING, SellerOrderStatus.CONFIRMED, SellerOrderStatus.SHIPPED,
         SellerOrderStatus.DELIVERED)
 
@@ -84,6 +86,42 @@ def seller_orders_of(seller_id: int, status: str | None = None) -> list[SellerOr
     rank = {SellerOrderStatus.PENDING: 0, SellerOrderStatus.CONFIRMED: 1, SellerOrderStatus.SHIPPED: 2}
     found = list(db.session.scalars(query.order_by(SellerOrder.id.desc())))
     return sorted(found, key=lambda so: (rank.get(so.status, 3), so.id if so.status in rank else -so.id))
+
+
+@dataclass
+class OrderPage:
+    items: list[SellerOrder]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def staff_orders(staff: User, status: str | None, payment: str | None, number: str, page: int) -> OrderPage:
+    """Seller orders `staff` may see, newest first, one page; the order and seller come in the
+    same query (the list shows both), the count in one more."""
+    query = select(SellerOrder).join(SellerOrder.order).where(SellerOrder.in_staff_scope(staff))
+    if status:
+        query = query.where(SellerOrder.status == status)
+    if payment:
+        query = query.where(Order.payment_status == payment)
+    if number:
+        # Numbers are written in capitals (CPN-2026-000123): comparing so keeps the unique index.
+        query = query.where(Order.number == number.upper())
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = max(1, min(page, max(1, -(-total // STAFF_PAGE_SIZE))))
+    items = list(db.session.scalars(
+        query.options(contains_eager(SellerOrder.order), joinedload(SellerOrder.seller))
+        .order_by(SellerOrder.id.desc()).limit(STAFF_PAGE_SIZE).offset((page - 1) * STAFF_PAGE_SIZE)
+    ))
+    return OrderPage(items, total, page, STAFF_PAGE_SIZE)
 
 
 def timeline(seller_order: SellerOrder) -> list:
@@ -206,20 +244,23 @@ def _change_payment(order: Order, action: str, actor_id: int | None, detail: str
 def record_payment(order: Order, actor_id: int | None, reference: str | None = None) -> None:
     """Money arrived for an order paid ahead (transfer seen by staff or the seller, or Stripe).
 
-    The sellers' parts go to them. A payment arriving after the order expired is recorded
-    too (the stock already went back), and staff are told to refund it.
+    The sellers' parts go to them. A payment arriving when nothing is left to deliver (the
+    order expired, or the shopper cancelled every part) is recorded too, and staff are told
+    to refund it.
     """
     values = {"paid_at": utcnow()}
     if reference:
         values["payment_reference"] = reference[:255]
-    old = _change_payment(order, "pay", actor_id, detail=reference, **values)
-    if old == PaymentStatus.EXPIRED:
+    _change_payment(order, "pay", actor_id, detail=reference, **values)
+    released = False
+    for seller_order in order.seller_orders:
+        if seller_order.status == SellerOrderStatus.AWAITING_PAYMENT:
+            _move(seller_order, "release", actor_id)
+            notices.new_order_for_seller(seller_order)
+            released = True
+    if not released:
+        # Expired, or every part cancelled meanwhile: nothing to deliver for this money.
         notices.late_payment(order)
-    else:
-        for seller_order in order.seller_orders:
-            if seller_order.status == SellerOrderStatus.AWAITING_PAYMENT:
-                _move(seller_order, "release", actor_id)
-                notices.new_order_for_seller(seller_order)
     db.session.commit()
 
 
@@ -257,6 +298,18 @@ def expire_payment(order: Order, actor_id: int | None = None) -> None:
         if seller_order.status == SellerOrderStatus.AWAITING_PAYMENT:
             _move(seller_order, "expire", actor_id)
     db.session.commit()
+
+
+def refund_transfer(staff: User, order: Order, reference: str | None) -> None:
+    """Central staff record that a bank transfer went back to the shopper (card refunds are
+    recorded from Stripe's webhook)."""
+    if not staff.is_central_staff:
+        raise DomainError(_("Only central staff record refunds."))
+    if order.payment_method != PaymentMethod.BANK_TRANSFER:
+        raise DomainError(_("Card payments are refunded in Stripe; the refund is recorded when Stripe reports it."))
+    if not (reference or "").strip():
+        raise DomainError(_("Enter the reference of the refund transfer."), "reference")
+    record_refund(order, staff.id, reference.strip()[:255])
 
 
 def record_refund(order: Order, actor_id: int | None, reference: str | None = None) -> None:

@@ -55,7 +55,9 @@ class Card(PaymentProvider):
     description = _l("Pay by card on Stripe's secure page.")
 
     def is_enabled(self) -> bool:
-        return bool(current_app.config.get("STRIPE_SECRET_KEY"))
+        # Without the webhook secret a card payment would never be recorded.
+        config = current_app.config
+        return bool(config.get("STRIPE_SECRET_KEY") and config.get("STRIPE_WEBHOOK_SECRET"))
 
     def expiry_hours(self) -> int:
         # A Checkout Session lives between 30 minutes and 24 hours.

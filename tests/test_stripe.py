@@ -1,0 +1,369 @@
+"""Card payments through Stripe, offline: Checkout Session creation through the official
+library against a local stand-in, and webhook events signed exactly as Stripe signs them,
+replayed, duplicated and out of order."""
+import json
+import socket
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+import stripe
+from sqlalchemy import func, select
+
+from market.accounts.models import Notification, utcnow
+from market.core.audit import AuditEntry
+from market.core.domain import DomainError
+from market.extensions import db
+from market.orders import services
+from market.payments.models import WebhookEvent
+from market.payments.registry import enabled_methods
+from market.payments.stripe_checkout import checkout_url
+from tests import stripe_standin as fake_stripe
+from tests.catalog_helpers import fresh
+from tests.conftest import make_app
+from tests.order_helpers import place, reload
+
+SECRET_KEY = "sk_test_standin"
+WEBHOOK_SECRET = "whsec_test_standin"
+METHODS = ["cod", "bank_transfer", "card"]
+RETURN_URL = "http://localhost/orders/return"
+
+
+@pytest.fixture
+def stripe_standin():
+    """The local stand-in for Stripe's API, for one test."""
+    standin = fake_stripe.start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def card_app(app, monkeypatch, stripe_standin):
+    """The app with Stripe configured and its API base pointed at the stand-in."""
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", SECRET_KEY)
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", stripe_standin.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # the stand-in is local, whatever proxy is set
+    return app
+
+
+@pytest.fixture
+def card_order(card_app, goods):
+    """A card order for two sellers (honey ×2, tea ×1) whose Checkout Session was created."""
+    order = place((goods.honey, 2), (goods.tea, 1), payment_method="card", methods=METHODS)
+    checkout_url(order, RETURN_URL)
+    return reload(order)
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def deliver(client, event: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = None):
+    """POST an event to the webhook as Stripe does: raw JSON, signed."""
+    payload = json.dumps(event)
+    return client.post("/webhooks/stripe", data=payload, content_type="application/json",
+                       headers={"Stripe-Signature": fake_stripe.sign(payload, secret, timestamp)})
+
+
+def metadata(order) -> dict:
+    return {"order_id": str(order.id), "order_number": order.number}
+
+
+def session_event(order, event_type="checkout.session.completed", payment_status="paid", event_id=None):
+    session = {"id": order.payment_reference, "object": "checkout.session", "mode": "payment",
+               "status": "expired" if event_type.endswith("expired") else "complete",
+               "payment_status": payment_status, "amount_total": order.total_vnd, "currency": "vnd",
+               "client_reference_id": order.number, "metadata": metadata(order), "payment_intent": "pi_test_1"}
+    return fake_stripe.event(event_type, session, event_id)
+
+
+def refund_event(order, amount_refunded=None, event_id=None):
+    refunded = order.total_vnd if amount_refunded is None else amount_refunded
+    charge = {"id": "ch_test_1", "object": "charge", "amount": order.total_vnd, "amount_refunded": refunded,
+              "refunded": refunded == order.total_vnd, "currency": "vnd", "payment_intent": "pi_test_1",
+              "metadata": metadata(order)}
+    return fake_stripe.event("charge.refunded", charge, event_id)
+
+
+def statuses(order) -> list[str]:
+    return [part.status for part in reload(order).seller_orders]
+
+
+def payments(order) -> int:
+    return count(AuditEntry, AuditEntry.subject_type == "order", AuditEntry.subject_id == order.id,
+                 AuditEntry.action == "payment_pay")
+
+
+# --- the provider and the Checkout Session ----------------------------------------------------
+
+def test_card_is_offered_only_with_a_secret_key(app, monkeypatch):
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    assert "card" not in enabled_methods()
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", SECRET_KEY)
+    assert enabled_methods() == ["cod", "bank_transfer", "card"]
+
+
+def test_the_session_is_created_through_the_library_in_dong(card_app, goods, stripe_standin):
+    order = place((goods.honey, 2), (goods.tea, 1), payment_method="card", methods=METHODS)
+    url = checkout_url(order, RETURN_URL)
+
+    [request] = stripe_standin.requests
+    form = request.form
+    assert (request.method, request.path) == ("POST", "/v1/checkout/sessions")
+    assert request.headers["authorization"] == f"Bearer {SECRET_KEY}"
+    assert request.headers["idempotency-key"] == f"checkout-{order.id}-{order.token[:8]}"
+    assert (form["mode"], form["currency"], form["locale"]) == ("payment", "vnd", "en")
+    amounts = [int(form[f"line_items[{i}][price_data][unit_amount]"]) for i in range(2)]
+    assert sum(amounts) == order.total_vnd and "line_items[2][quantity]" not in form
+    assert {form[f"line_items[{i}][price_data][currency]"] for i in range(2)} == {"vnd"}
+    assert form["line_items[0][price_data][product_data][name]"] == f"HTX Mật ong Hưng Yên – {order.number}"
+    assert form["metadata[order_id]"] == form["payment_intent_data[metadata][order_id]"] == str(order.id)
+    assert form["client_reference_id"] == form["metadata[order_number]"] == order.number
+    assert form["customer_email"] == "mai@example.vn"
+    assert form["success_url"] == form["cancel_url"] == RETURN_URL
+    now = time.time()
+    assert now + 30 * 60 < int(form["expires_at"]) <= min(now + 24 * 3600, order.payment_expires_at.timestamp())
+
+    order = reload(order)
+    assert order.payment_reference.startswith("cs_test_")
+    assert url == f"https://checkout.stripe.com/c/pay/{order.payment_reference}"
+    assert statuses(order) == ["awaiting_payment", "awaiting_payment"]
+
+
+def test_the_session_ends_when_the_order_expires(card_app, goods, stripe_standin, monkeypatch):
+    monkeypatch.setitem(card_app.config, "PAYMENT_EXPIRY_HOURS", 2)
+    order = place((goods.honey, 1), payment_method="card", methods=METHODS, locale="vi")
+    checkout_url(order, RETURN_URL)
+    form = stripe_standin.requests[0].form
+    assert int(form["expires_at"]) == int(reload(order).payment_expires_at.timestamp())
+    assert form["locale"] == "vi"
+
+
+def test_a_retry_sends_the_same_request_so_stripe_replays_the_first_session(card_app, goods, stripe_standin):
+    order = place((goods.honey, 1), payment_method="card", methods=METHODS)
+    checkout_url(order, RETURN_URL)
+    checkout_url(reload(order), RETURN_URL)
+    first, second = stripe_standin.requests
+    assert first.headers["idempotency-key"] == second.headers["idempotency-key"]
+    assert first.form == second.form
+
+
+@pytest.mark.parametrize("failure", [
+    (402, {"error": {"type": "invalid_request_error", "message": "Amount too small"}}),
+    (401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}}),
+])
+def test_a_stripe_error_keeps_the_order(card_app, goods, stripe_standin, failure):
+    stripe_standin.failure = failure
+    order = place((goods.honey, 2), payment_method="card", methods=METHODS)
+    with pytest.raises(DomainError, match=order.number):
+        checkout_url(order, RETURN_URL)
+    order = reload(order)
+    assert (order.payment_status, order.payment_reference) == ("unpaid", None)
+    assert statuses(order) == ["awaiting_payment"] and fresh(goods.honey.id).stock == 8
+
+
+def test_stripe_out_of_reach_keeps_the_order(card_app, goods, monkeypatch):
+    monkeypatch.setattr(stripe, "max_network_retries", 0)  # no retries with back-off in a test
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setitem(card_app.config, "STRIPE_API_BASE", f"http://127.0.0.1:{port}")
+    order = place((goods.honey, 1), payment_method="card", methods=METHODS)
+    with pytest.raises(DomainError):
+        checkout_url(order, RETURN_URL)
+    assert reload(order).payment_status == "unpaid"
+
+
+def test_an_order_no_longer_unpaid_gets_no_session(card_order, stripe_standin):
+    services.expire_payment(card_order)
+    with pytest.raises(DomainError):
+        checkout_url(reload(card_order), RETURN_URL)
+    assert len(stripe_standin.requests) == 1  # only the session the fixture made
+
+
+# --- the webhook: who may call it -------------------------------------------------------------
+
+def test_a_wrong_signature_is_refused(card_order, client):
+    response = deliver(client, session_event(card_order), secret="whsec_someone_else")
+    assert response.status_code == 400
+    assert reload(card_order).payment_status == "unpaid" and count(WebhookEvent) == 0
+
+
+def test_a_stale_signature_is_refused_as_a_replay(card_order, client):
+    response = deliver(client, session_event(card_order), timestamp=int(time.time()) - 600)
+    assert response.status_code == 400
+    assert reload(card_order).payment_status == "unpaid"
+
+
+def test_a_missing_signature_or_a_body_that_is_not_an_event_is_refused(card_order, client):
+    body = json.dumps(session_event(card_order))
+    assert client.post("/webhooks/stripe", data=body, content_type="application/json").status_code == 400
+    for garbage in ("not json", "[]", '{"id": 1, "type": []}'):
+        response = client.post("/webhooks/stripe", data=garbage,
+                               headers={"Stripe-Signature": fake_stripe.sign(garbage, WEBHOOK_SECRET)})
+        assert response.status_code == 400, garbage
+
+
+def test_without_a_webhook_secret_there_is_no_endpoint(card_order, client, monkeypatch, app):
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", None)
+    assert deliver(client, session_event(card_order)).status_code == 404
+
+
+# --- the webhook: what events do --------------------------------------------------------------
+
+def test_a_completed_session_pays_the_order_and_sends_it_to_the_sellers(card_order, client, goods):
+    response = deliver(client, session_event(card_order))  # CSRF is on: the exemption lets Stripe in
+    assert response.status_code == 200 and response.get_json()["outcome"] == "processed"
+    order = reload(card_order)
+    assert (order.payment_status, order.payment_reference) == ("paid", card_order.payment_reference)
+    assert order.paid_at is not None
+    assert statuses(order) == ["pending", "pending"]
+    assert count(Notification, Notification.user_id == goods.shop.owner.id,
+                 Notification.subject.contains(order.number)) == 1
+
+
+def test_the_same_event_delivered_twice_is_applied_once(card_order, client):
+    event = session_event(card_order)
+    assert deliver(client, event).get_json()["outcome"] == "processed"
+    again = deliver(client, event)
+    assert again.status_code == 200 and again.get_json()["outcome"] == "duplicate"
+    assert count(WebhookEvent) == 1 and payments(card_order) == 1
+
+
+def test_two_events_for_the_same_completion_pay_once(card_order, client):
+    deliver(client, session_event(card_order, "checkout.session.completed"))
+    second = deliver(client, session_event(card_order, "checkout.session.async_payment_succeeded"))
+    assert second.status_code == 200 and second.get_json()["outcome"] == "stale"
+    assert payments(card_order) == 1 and count(WebhookEvent) == 2
+    assert reload(card_order).payment_status == "paid"
+
+
+def test_a_completed_session_still_unpaid_waits_for_the_money(card_order, client):
+    response = deliver(client, session_event(card_order, payment_status="unpaid"))
+    assert response.get_json()["outcome"] == "ignored"
+    assert reload(card_order).payment_status == "unpaid" and count(WebhookEvent) == 1
+
+
+def test_an_expired_session_expires_the_order_and_puts_the_stock_back(card_order, client, goods):
+    assert fresh(goods.honey.id).stock == 8
+    assert deliver(client, session_event(card_order, "checkout.session.expired")).status_code == 200
+    assert reload(card_order).payment_status == "expired"
+    assert statuses(card_order) == ["cancelled", "cancelled"]
+    assert (fresh(goods.honey.id).stock, fresh(goods.tea.id).stock) == (10, 5)
+
+
+def test_an_expiry_arriving_after_the_completion_changes_nothing(card_order, client, goods):
+    deliver(client, session_event(card_order))
+    response = deliver(client, session_event(card_order, "checkout.session.expired"))
+    assert response.status_code == 200 and response.get_json()["outcome"] == "stale"
+    assert reload(card_order).payment_status == "paid" and statuses(card_order) == ["pending", "pending"]
+    assert fresh(goods.honey.id).stock == 8 and count(WebhookEvent) == 2
+
+
+def test_a_completion_after_our_own_expiry_is_recorded_and_staff_told_to_refund(card_order, client, staff):
+    assert services.expire_overdue(utcnow() + timedelta(hours=25)) == 1
+    assert deliver(client, session_event(card_order)).get_json()["outcome"] == "processed"
+    assert reload(card_order).payment_status == "paid"
+    assert statuses(card_order) == ["cancelled", "cancelled"]  # the stock already went back on sale
+    refund_notices = count(Notification, Notification.user_id == staff.id,
+                           Notification.link == f"/staff/orders/{card_order.id}")
+    assert refund_notices == 1
+
+
+def test_a_full_refund_cancels_what_has_not_shipped(card_order, client, goods):
+    deliver(client, session_event(card_order))
+    honey = next(part for part in reload(card_order).seller_orders if part.seller_id == goods.shop.seller.id)
+    services.fulfil(goods.shop.owner, honey, "confirm")
+    services.fulfil(goods.shop.owner, honey, "ship", carrier="GHN", tracking_number="GHN123")
+    assert deliver(client, refund_event(card_order)).get_json()["outcome"] == "processed"
+    order = reload(card_order)
+    assert order.payment_status == "refunded"
+    parts = {part.seller_id: part.status for part in order.seller_orders}
+    assert parts == {goods.shop.seller.id: "shipped", goods.rival.seller.id: "cancelled"}
+    assert (fresh(goods.honey.id).stock, fresh(goods.tea.id).stock) == (8, 5)
+
+
+def test_a_partial_refund_is_acknowledged_and_left_to_staff(card_order, client):
+    deliver(client, session_event(card_order))
+    response = deliver(client, refund_event(card_order, amount_refunded=50_000))
+    assert response.status_code == 200 and response.get_json()["outcome"] == "ignored"
+    assert reload(card_order).payment_status == "paid"
+
+
+def test_a_refund_overtaking_the_completion_records_both(card_order, client, goods):
+    assert deliver(client, refund_event(card_order)).get_json()["outcome"] == "processed"
+    assert reload(card_order).payment_status == "refunded" and payments(card_order) == 1
+    assert statuses(card_order) == ["cancelled", "cancelled"]
+    assert (fresh(goods.honey.id).stock, fresh(goods.tea.id).stock) == (10, 5)
+    late = deliver(client, session_event(card_order))  # the completion, finally
+    assert late.status_code == 200 and late.get_json()["outcome"] == "stale"
+    assert reload(card_order).payment_status == "refunded" and payments(card_order) == 1
+
+
+def test_an_unknown_event_type_is_acknowledged(card_order, client):
+    event = fake_stripe.event("customer.created", {"id": "cus_1", "object": "customer"})
+    response = deliver(client, event)
+    assert response.status_code == 200 and response.get_json()["outcome"] == "ignored"
+    assert count(WebhookEvent, WebhookEvent.event_id == event["id"]) == 1
+
+
+@pytest.mark.parametrize("change", [
+    {"order_id": "999999"},  # no such order
+    {"order_number": "CPN-2020-000001"},  # an id of ours, but another installation's order
+    {"order_id": "not a number"},
+])
+def test_an_event_naming_no_order_of_ours_is_acknowledged_and_ignored(card_order, client, change):
+    event = session_event(card_order)
+    event["data"]["object"]["metadata"].update(change)
+    response = deliver(client, event)
+    assert response.status_code == 200 and response.get_json()["outcome"] == "ignored"
+    assert reload(card_order).payment_status == "unpaid"
+
+
+def test_a_session_other_than_the_orders_own_is_ignored(card_order, client):
+    event = session_event(card_order)
+    event["data"]["object"]["id"] = "cs_test_someone_elses"
+    assert deliver(client, event).get_json()["outcome"] == "ignored"
+    assert reload(card_order).payment_status == "unpaid"
+
+
+# --- the webhook under real concurrency (PostgreSQL only) -------------------------------------
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("same_event_id", [True, False], ids=["one-event-id", "distinct-event-ids"])
+def test_deliveries_racing_each_other_pay_once(card_order, app, same_event_id):
+    """Stripe may deliver an event again before the first delivery was answered, and sends
+    several event types for one completion: requests in other workers race each other."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrency needs PostgreSQL: set MARKET_TEST_DATABASE_URL=postgresql://...")
+    other_worker = make_app(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["INSTANCE_PATH"], STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": 0},
+    )
+    deliveries = 8
+    events = [session_event(card_order, event_id="evt_race" if same_event_id else None) for _ in range(deliveries)]
+    start = threading.Barrier(deliveries, timeout=60)
+    answers = []
+
+    def deliver_one(event):
+        client = other_worker.test_client()
+        start.wait()
+        answers.append(deliver(client, event))
+
+    threads = [threading.Thread(target=deliver_one, args=(event,)) for event in events]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    with other_worker.app_context():
+        db.engine.dispose()
+
+    assert sorted(answer.status_code for answer in answers) == [200] * deliveries
+    outcomes = Counter(answer.get_json()["outcome"] for answer in answers)
+    assert outcomes["processed"] == 1
+    assert outcomes["duplicate" if same_event_id else "stale"] == deliveries - 1
+    assert reload(card_order).payment_status == "paid" and payments(card_order) == 1
+    assert count(WebhookEvent) == (1 if same_event_id else deliveries)
