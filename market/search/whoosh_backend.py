@@ -47,9 +47,11 @@ from datetime import UTC, datetime
 from whoosh import fields as wf
 from whoosh import index as windex
 from whoosh.analysis import Filter, RegexTokenizer
+from whoosh.codec.whoosh3 import W3Codec, W3Segment
 from whoosh.columns import NumericColumn
 from whoosh.query import And, FuzzyTerm, Or, Prefix, Term
 from whoosh.support.levenshtein import distance
+from whoosh.util import IDCHARS
 from whoosh.util.filelock import FileLock, try_for
 
 from market.search.backend import (
@@ -635,7 +637,7 @@ class WhooshBackend(SearchBackend):
                 os.makedirs(build)
                 ix = windex.create_in(build, self.schema)
                 count = 0
-                writer = ix.writer(limitmb=128)
+                writer = ix.writer(limitmb=128, codec=FreshSegmentCodec())
                 try:
                     for batch in batches:
                         for doc in batch:
@@ -643,10 +645,10 @@ class WhooshBackend(SearchBackend):
                         count += len(batch)
                         if progress:
                             progress(len(batch))
+                    writer.commit(optimize=True)
                 except BaseException:
-                    writer.cancel()
+                    _abandon(writer)
                     raise
-                writer.commit(optimize=True)
                 with self._lock("WRITELOCK", max(self.lock_timeout, REBUILD_SWAP_TIMEOUT), "writers did not finish"):
                     self._replay(ix, journal)
                     ix.close()
@@ -702,9 +704,33 @@ class WhooshBackend(SearchBackend):
 # -- helpers ----------------------------------------------------------------------------
 
 
+class FreshSegmentCodec(W3Codec):
+    """Whoosh's default codec, except that a new segment gets an id drawn from `secrets`
+    and never one that names files already in the folder.
+
+    Whoosh draws segment ids from the global `random` module (`whoosh.util.random_name`).
+    Whatever seeds it with a fixed value - Hypothesis does before every example, and so would
+    any `random.seed(n)` in the app or a library - makes a later writer draw the id of a
+    segment that is still live: its commit then dies on the assertion in
+    `Segment.create_compound_file` (that segment's `.seg` file already exists), or, for a
+    segment that is not compound, writes over the live segment's files."""
+
+    def new_segment(self, storage, indexname):
+        used = {name.split(".", 1)[0] for name in storage.list()}
+        while True:
+            segid = "".join(secrets.choice(IDCHARS) for _ in range(16))
+            if f"{indexname}_{segid}" not in used:
+                break
+        # The segment (pickled into the index's TOC) keeps a plain W3Codec, so the index
+        # files never refer to this module.
+        codec = W3Codec(blocklimit=self._blocklimit, compression=self._compression,
+                        inlinelimit=self._inlinelimit)
+        return W3Segment(codec, indexname, segid=segid)
+
+
 def _apply(ix, documents: list[ProductDocument], removed_ids: list[int], timeout: float) -> None:
     try:
-        writer = ix.writer(timeout=timeout)
+        writer = ix.writer(timeout=timeout, codec=FreshSegmentCodec())
     except windex.LockError as error:
         raise IndexBusy(f"the search index at {ix.storage.folder} is locked by another writer") from error
     try:
@@ -712,10 +738,31 @@ def _apply(ix, documents: list[ProductDocument], removed_ids: list[int], timeout
             writer.delete_by_term("id", str(product_id))
         for doc in documents:
             writer.update_document(**document_fields(doc))
+        writer.commit()
     except BaseException:
-        writer.cancel()
+        _abandon(writer)
         raise
-    writer.commit()
+
+
+def _abandon(writer) -> None:
+    """Give up a writer whose work or commit failed: close its files and, above all, release
+    Whoosh's lock on the index whatever state the failure left the writer in (a commit that
+    raises returns before releasing it, and every later writer would wait for it in vain).
+    The files of the unfinished segment are deleted by the next successful commit."""
+    if getattr(writer, "is_closed", False):
+        return
+    try:
+        writer.cancel()
+        return
+    except Exception:  # noqa: BLE001 - the original error is the one to raise
+        log.warning("cancelling a failed search index writer failed; releasing its lock", exc_info=True)
+    lock = getattr(writer, "writelock", None)
+    if lock is not None:
+        try:
+            lock.release()
+        except Exception:  # noqa: BLE001 - already released
+            log.debug("the failed writer's lock was already released", exc_info=True)
+    writer.is_closed = True
 
 
 def _to_json(doc: ProductDocument) -> dict:
