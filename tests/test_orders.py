@@ -278,3 +278,47 @@ def test_guests_find_their_order_by_number_and_phone_or_email(goods):
     assert services.find_guest_order(order.number.lower(), "MAI@example.vn") == order
     assert services.find_guest_order(order.number, "0987654321") is None
     assert services.find_guest_order("CPN-2026-999999", "0912345678") is None
+
+
+# --- programs and the catalog ---------------------------------------------------------------------
+
+def test_program_pages_count_the_orders_and_sales_of_enrolled_sellers(goods, staff, client):
+    from market.programs.services import program_figures, program_sales
+    from tests.catalog_helpers import EN, enrol_in_program, make_program
+
+    program = make_program(staff)
+    enrol_in_program(staff, goods.shop.owner, program)
+    delivered = place((goods.honey, 2))
+    part = part_of(delivered, goods.shop.seller)
+    for action, extra in (("confirm", {}), ("ship", {"carrier": "GHN", "tracking_number": "1"}),
+                          ("deliver", {"cash_collected": True})):
+        services.fulfil(goods.shop.owner, part, action, **extra)
+    place((goods.honey, 1))  # placed, not yet delivered
+    place((goods.tea, 1))  # the rival is not enrolled
+    cancelled = place((goods.honey, 1))
+    services.cancel_by_shopper(reload(cancelled), part_of(cancelled, goods.shop.seller).id, None)
+    assert program_sales(program) == (2, part.subtotal_vnd)
+    figures = program_figures(program)
+    assert (figures.orders, figures.sales_vnd) == (2, part.subtotal_vnd)
+    page = client.get(f"/programs/{program.slug}", headers=EN).get_data(as_text=True)
+    assert "Orders from enrolled sellers" in page
+
+
+def test_an_ordered_product_is_kept_when_its_seller_deletes_it(goods):
+    from market.catalog import services as catalog
+
+    place((goods.honey, 1))
+    with pytest.raises(DomainError):
+        catalog.delete_product(goods.shop.owner, goods.honey.id)
+    catalog.delete_product(goods.shop.owner, goods.comb.id)  # never ordered
+
+
+def test_the_expire_command_expires_overdue_orders(goods, runner):
+    order = place((goods.honey, 2), payment_method="bank_transfer")
+    db.session.execute(__import__("sqlalchemy").update(Order).where(Order.id == order.id)
+                       .values(payment_expires_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    result = runner.invoke(args=["orders", "expire"])
+    assert result.exit_code == 0 and "1 order(s) expired" in result.output
+    assert reload(order).payment_status == "expired" and fresh(goods.honey.id).stock == 10
+    assert "0 order(s) expired" in runner.invoke(args=["orders", "expire"]).output

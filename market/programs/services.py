@@ -1,11 +1,13 @@
 """Program rules: managing programs, eligibility, enrolment and its review, program figures."""
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from market.accounts.models import User, utcnow
@@ -310,6 +312,8 @@ class ProgramFigures:
     jobs_for_women_now: int
     jobs_for_women_at_enrolment: int
     targets: list[TargetProgress]
+    orders: int = 0  # enrolled sellers' orders since the program started (not cancelled)
+    sales_vnd: int = 0  # ... of which delivered, in đồng (goods and shipping)
 
 
 def program_figures(program: Program, staff: User | None = None) -> ProgramFigures:
@@ -353,7 +357,27 @@ def program_figures(program: Program, staff: User | None = None) -> ProgramFigur
         targets=[
             TargetProgress(t.label, t.metric, t.target_value, values.get(t.metric, 0), t.due_on) for t in program.targets
         ],
+        **dict(zip(("orders", "sales_vnd"), program_sales(program, [e.seller_id for e in enrolments]))),
     )
+
+
+def program_sales(program: Program, seller_ids: list[int] | None = None) -> tuple[int, int]:
+    """(orders, delivered sales in đồng) of the program's enrolled sellers (or `seller_ids`)
+    since the program started; cancelled parts and parts still awaiting payment do not count."""
+    from market.orders.models import SellerOrder, SellerOrderStatus
+
+    if seller_ids is None:
+        seller_ids = [seller.id for seller in enrolled_sellers(program)]
+    if not seller_ids:
+        return 0, 0
+    started = datetime.combine(program.starts_on, time.min, ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    delivered = SellerOrder.status == SellerOrderStatus.DELIVERED
+    row = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((delivered, SellerOrder.subtotal_vnd), else_=0)), 0))
+        .where(SellerOrder.seller_id.in_(seller_ids), SellerOrder.created_at >= started,
+               SellerOrder.status.not_in((SellerOrderStatus.CANCELLED, SellerOrderStatus.AWAITING_PAYMENT)))
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 def _latest_figures(seller_ids: list[int]) -> dict[int, SellerFigures]:

@@ -21,7 +21,9 @@ def detail(slug: str):
     program = services.program_by_slug(slug)
     if program is None:
         abort(404)
-    return render_template("programs/detail.html", program=program, sellers=services.enrolled_sellers(program))
+    sellers = services.enrolled_sellers(program)
+    orders, sales = services.program_sales(program, [seller.id for seller in sellers])
+    return render_template("programs/detail.html", program=program, sellers=sellers, orders=orders, sales=sales)
 
 
 @bp.route("/sell/programs")
