@@ -241,6 +241,13 @@ def _seller(demo: DemoSeller, staff, program_ids: dict) -> None:
         programs.decide_enrolment(staff, enrolment.id, "approve")
 
 
+def seed_demo_orders(*emails) -> int:
+    # Imported here: the orders package imports the catalog, which imports this module's data.
+    from market.orders.demo_orders import seed_demo_orders as seed
+
+    return seed(*emails)
+
+
 def seed_demo() -> tuple[DemoAccount, ...]:
     """Create whatever demo data is missing and return the demo accounts."""
     for account in DEMO_ACCOUNTS:
@@ -252,6 +259,7 @@ def seed_demo() -> tuple[DemoAccount, ...]:
         for demo in DEMO_SELLERS:
             _seller(demo, staff, program_ids)
         seed_demo_catalog()
+        seed_demo_orders(DEMO_ACCOUNTS[0].email, DEMO_ACCOUNTS[1].email, STAFF.email)
     return DEMO_ACCOUNTS + tuple(_seller_accounts())
 
 

@@ -62,3 +62,11 @@ def test_seed_demo_is_idempotent_and_prints_accounts(runner, monkeypatch):
     from market.catalog.models import Product
 
     assert len(db.session.scalars(select(Product)).all()) >= 60
+    from market.orders.models import LedgerEntry, Order
+
+    orders = db.session.scalars(select(Order)).all()
+    assert len(orders) == 4  # placed once, not again on the second run
+    assert {order.payment_status for order in orders} == {"unpaid", "paid"}
+    assert {part.status for order in orders for part in order.seller_orders} >= {
+        "pending", "delivered", "confirmed", "awaiting_payment"}
+    assert db.session.scalar(select(LedgerEntry)).kind == "commission_owed"
