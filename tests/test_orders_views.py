@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from market.core.page_cache import pages
@@ -183,3 +184,22 @@ def test_signed_in_shoppers_keep_an_address_book_used_at_checkout(client, auth, 
 def test_an_empty_cart_has_no_checkout(client):
     assert client.get("/checkout").status_code == 302
     assert "Checkout" not in client.get("/cart", headers=EN).get_data(as_text=True).split("<main")[1]
+
+
+def test_after_cancelling_a_part_the_transfer_asks_only_for_what_is_left(client, goods):
+    from market.core.i18n import format_money
+
+    add(client, goods.honey, 1)
+    add(client, goods.tea, 1)
+    placed = post_form(client, "/checkout", {**CHECKOUT, "payment_method": "bank_transfer", "email": "mai@example.vn"})
+    order = db.session.scalar(select(Order))
+    tea = next(part for part in order.seller_orders if part.seller_id == goods.rival.seller.id)
+    honey = next(part for part in order.seller_orders if part.seller_id == goods.shop.seller.id)
+    post_form(client, f"/orders/{order.token}/cancel/{tea.id}", {}, form_url=placed.location)
+    with force_locale("en"):
+        left = format_money(honey.subtotal_vnd)
+    page = client.get(placed.location, headers=EN).get_data(as_text=True)
+    assert "To pay now" in page and left in page and "<svg" in page
+    post_form(client, f"/orders/{order.token}/cancel/{honey.id}", {}, form_url=placed.location)
+    page = client.get(placed.location, headers=EN).get_data(as_text=True)
+    assert "<svg" not in page and "Pay by bank transfer" not in page

@@ -154,6 +154,15 @@ class Order(db.Model):
     def owned_by(cls, user):
         return cls.user_id == user.id
 
+    @property
+    def live_parts(self) -> list["SellerOrder"]:
+        return [part for part in self.seller_orders if part.status != SellerOrderStatus.CANCELLED]
+
+    @property
+    def amount_due_vnd(self) -> int:
+        """What the shopper pays now: the parts not cancelled (goods and shipping)."""
+        return sum(part.subtotal_vnd for part in self.live_parts)
+
 
 class SellerOrder(db.Model):
     """One seller's part of an order: its lines, shipping, commission and fulfilment."""

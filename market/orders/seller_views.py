@@ -16,9 +16,7 @@ from market.core.states import ReasonRequired, TransitionError
 from market.extensions import db
 from market.orders import bp, ledger, services, shipping
 from market.orders.models import (
-    LEDGER_KIND_LABELS,
     ORDER_STATUS_LABELS,
-    PAYMENT_METHOD_LABELS,
     PaymentMethod,
     PaymentStatus,
     SellerOrder,
@@ -35,17 +33,6 @@ from market.sellers.views import member_required, show_errors
 ORDER_DESK_STATUSES = (SellerStatus.APPROVED, SellerStatus.SUSPENDED)
 
 ACTION_FORMS = {"confirm": ActionForm, "ship": ShipForm, "deliver": DeliverForm, "cancel": CancelForm}
-
-
-@bp.record_once
-def register_seller_order_globals(state) -> None:
-    """Labels of the orders' coded values, for every template."""
-    state.app.jinja_env.globals.update(
-        order_status_labels=ORDER_STATUS_LABELS,
-        payment_method_labels=PAYMENT_METHOD_LABELS,
-        ledger_kind_labels=LEDGER_KIND_LABELS,
-        seller_order_statuses=list(SellerOrderStatus),
-    )
 
 
 def seller_required(view):

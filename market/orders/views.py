@@ -13,15 +13,28 @@ from market.orders import addresses, bp, services
 from market.orders import cart as carts
 from market.orders.checkout import CartChanged, CheckoutDetails, CheckoutError, place_order
 from market.orders.forms import ActionForm, AddressForm, AddToCartForm, CheckoutForm, FindOrderForm, ReceiptForm
-from market.orders.models import ORDER_STATUS_LABELS, PAYMENT_METHOD_LABELS, Address, PaymentMethod, PaymentStatus
+from market.orders.models import (
+    LEDGER_KIND_LABELS,
+    ORDER_STATUS_LABELS,
+    PAYMENT_METHOD_LABELS,
+    Address,
+    PaymentMethod,
+    PaymentStatus,
+    SellerOrderStatus,
+)
 from market.orders.states import SELLER_ORDER_TRANSITIONS
 from market.payments.registry import enabled_methods, enabled_providers, get_provider
 
 
 @bp.record_once
 def _setup(state) -> None:
-    state.app.jinja_env.globals.update(order_status_labels=ORDER_STATUS_LABELS,
-                                       payment_method_labels=PAYMENT_METHOD_LABELS)
+    """Labels of the orders' coded values for every template, and the header's cart count."""
+    state.app.jinja_env.globals.update(
+        order_status_labels=ORDER_STATUS_LABELS,
+        payment_method_labels=PAYMENT_METHOD_LABELS,
+        ledger_kind_labels=LEDGER_KIND_LABELS,
+        seller_order_statuses=list(SellerOrderStatus),
+    )
     register_page_hole("cart_count", _cart_badge)
 
 
@@ -204,7 +217,8 @@ def _order_or_404(token: str):
 def order_page(token: str):
     order = _order_or_404(token)
     qr = None
-    if order.payment_method == PaymentMethod.BANK_TRANSFER and order.payment_status == PaymentStatus.UNPAID:
+    if (order.payment_method == PaymentMethod.BANK_TRANSFER and order.payment_status == PaymentStatus.UNPAID
+            and order.amount_due_vnd > 0):
         qr = _transfer_qr(order)
     timelines = {part.id: services.timeline(part) for part in order.seller_orders}
     cancellable = {part.id for part in order.seller_orders
@@ -222,7 +236,9 @@ def _transfer_qr(order):
     from market.payments.vietqr import build_payload, qr_svg
 
     config = current_app.config
-    payload = build_payload(config["VIETQR_BANK_BIN"], config["VIETQR_ACCOUNT_NUMBER"], order.total_vnd, order.number)
+    # What is due now: a part the shopper cancelled is not paid for.
+    payload = build_payload(config["VIETQR_BANK_BIN"], config["VIETQR_ACCOUNT_NUMBER"], order.amount_due_vnd,
+                            order.number)
     return {"svg": qr_svg(payload, _("VietQR code to pay order %(number)s", number=order.number)),
             "bank": config["VIETQR_BANK_NAME"], "account": config["VIETQR_ACCOUNT_NUMBER"],
             "name": config["VIETQR_ACCOUNT_NAME"], "payload": payload}

@@ -18,9 +18,6 @@ from market.core.domain import DomainError, get_in_scope_or_404
 from market.extensions import db
 from market.orders import ledger, services
 from market.orders.models import (
-    LEDGER_KIND_LABELS,
-    ORDER_STATUS_LABELS,
-    PAYMENT_METHOD_LABELS,
     PaymentMethod,
     PaymentStatus,
     SellerOrder,
@@ -31,17 +28,6 @@ from market.sellers.models import Seller
 from market.sellers.views import show_errors
 from market.staff import bp
 from market.staff.order_forms import CancelOrderForm, MarkPaidForm, RefundForm, SettlementForm
-
-def _render(template: str, **context):
-    """Render with the labels of the orders' coded values."""
-    return render_template(
-        template,
-        order_status_labels=ORDER_STATUS_LABELS,
-        payment_method_labels=PAYMENT_METHOD_LABELS,
-        ledger_kind_labels=LEDGER_KIND_LABELS,
-        **context,
-    )
-
 
 def _page_number() -> int:
     value = request.args.get("page", "1")
@@ -59,7 +45,7 @@ def orders():
     if payment is not None and payment not in set(PaymentStatus):
         abort(404)
     number = (request.args.get("number") or "").strip()[:20]
-    return _render(
+    return render_template(
         "staff/orders/list.html",
         page=services.staff_orders(current_user, status, payment, number, _page_number()),
         status=status,
@@ -125,7 +111,7 @@ def order(seller_order_id: int):
             else:
                 flash(message, "success")
                 return redirect(url_for("staff.order", seller_order_id=seller_order.id))
-    return _render(
+    return render_template(
         "staff/orders/detail.html",
         seller_order=seller_order,
         order=seller_order.order,
@@ -166,7 +152,7 @@ def balances():
         name: sum(getattr(row, name) for row in rows)
         for name in ("orders", "sales_vnd", "commission_vnd", "net_vnd", "balance_vnd")
     }
-    return _render("staff/orders/balances.html", rows=rows, totals=totals)
+    return render_template("staff/orders/balances.html", rows=rows, totals=totals)
 
 
 @bp.route("/balances.csv")
@@ -200,7 +186,7 @@ def seller_balance(seller_id: int):
         {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(author_ids)))}
         if author_ids else {}
     )
-    return _render(
+    return render_template(
         "staff/orders/statement.html",
         seller=seller,
         money=ledger.seller_money(seller.id),
