@@ -6,7 +6,6 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from market.accounts.models import Notification, utcnow
-from market.core.audit import AuditEntry
 from market.core.domain import DomainError
 from market.core.mail import outbox
 from market.core.states import ReasonRequired, TransitionError
@@ -322,3 +321,15 @@ def test_the_expire_command_expires_overdue_orders(goods, runner):
     assert result.exit_code == 0 and "1 order(s) expired" in result.output
     assert reload(order).payment_status == "expired" and fresh(goods.honey.id).stock == 10
     assert "0 order(s) expired" in runner.invoke(args=["orders", "expire"]).output
+
+
+def test_a_guest_with_an_email_hears_of_the_order_and_each_change(goods):
+    order = place((goods.honey, 1), email="mai@example.vn")
+    services.fulfil(goods.shop.owner, part_of(order, goods.shop.seller), "confirm")
+    emails = outbox("mai@example.vn")
+    assert len(emails) == 2
+    assert all(f"/orders/{order.token}" in email.body for email in emails)
+    assert order.number in emails[0].subject
+    # A guest without an email gets nothing sent anywhere.
+    place((goods.honey, 1), email="")
+    assert len(outbox("mai@example.vn")) == 2

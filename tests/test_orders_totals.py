@@ -5,7 +5,7 @@ from sqlalchemy import delete, update
 
 from market.catalog.models import Product
 from market.extensions import db
-from market.orders.models import LedgerEntry, Order
+from market.orders.models import LedgerEntry
 from market.orders.pricing import commission, shipping_fee, split
 from market.sellers.models import Seller
 from tests.order_helpers import place, reload

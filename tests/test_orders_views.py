@@ -1,7 +1,5 @@
 """Shopper pages through the test client (CSRF on): cart, checkout, order page, history."""
-import re
 
-import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
