@@ -312,7 +312,7 @@ def test_cash_on_delivery_is_not_marked_paid_by_hand(goods, browser):
     part = part_of(order, goods.shop.seller)
     client = browser()
     url = f"/sell/orders/{part.id}"
-    response = post_form(client, f"{url}/paid", {}, form_url=url)
+    response = post_form(client, f"{url}/paid", {}, form_url=url, headers=EN)
     assert response.status_code == 302
     assert "Only bank transfers are marked as paid by hand." in text(client.get(url, headers=EN))
     assert reload(order).payment_status == "unpaid"

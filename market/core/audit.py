@@ -43,7 +43,7 @@ ACTION_LABELS = {
     "shipping_updated": _l("Shipping fee changed"),
     # Orders: each seller's part, and the order's payment.
     "placed": _l("Order placed"),
-    "release": _l("Payment received: sent to the seller"),
+    "release": _l("Paid: the order goes to the seller"),
     "confirm": _l("Confirmed by the seller"),
     "ship": _l("Shipped"),
     "deliver": _l("Delivered"),

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from market.accounts.models import utcnow
 from market.catalog.models import Product, ProductStatus
 from market.core.audit import record_audit
-from market.core.changes import note_changed
+from market.core.changes import forget_loaded, note_changed
 from market.core.domain import DomainError
 from market.core.phones import parse_vn_phone
 from market.extensions import db
@@ -133,6 +133,7 @@ def _take_stock(product_id: int, quantity: int) -> bool:
     if result.rowcount != 1:
         return False
     note_changed(Product, product_id)
+    forget_loaded(Product, product_id, "stock")  # the search document must say "sold out" when it is
     return True
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from market.accounts.models import User, utcnow
 from market.catalog.models import Product
 from market.core.audit import history, record_audit
-from market.core.changes import note_changed
+from market.core.changes import forget_loaded, note_changed
 from market.core.domain import DomainError
 from market.core.states import ReasonRequired, change_status
 from market.extensions import db
@@ -135,24 +135,29 @@ def payment_timeline(order: Order) -> list:
 
 # --- stock --------------------------------------------------------------------------------
 
-def _return_stock(seller_order: SellerOrder) -> None:
-    """Put the seller order's quantities back on sale (an UPDATE adding to what is there now)."""
-    for line in seller_order.lines:
+def _return_stock(parts: list[SellerOrder]) -> None:
+    """Put the parts' quantities back on sale (UPDATEs adding to what is there now).
+
+    In product order, as placing an order takes them, so a cancellation and a checkout of
+    the same products never wait on each other in a cycle.
+    """
+    for line in sorted((line for part in parts for line in part.lines), key=lambda line: line.product_id):
         db.session.execute(
             update(Product).where(Product.id == line.product_id).values(stock=Product.stock + line.quantity)
             .execution_options(synchronize_session=False)
         )
         note_changed(Product, line.product_id)
+        forget_loaded(Product, line.product_id, "stock")
 
 
 # --- seller orders ---------------------------------------------------------------------------
 
 def _move(seller_order: SellerOrder, action: str, actor_id: int | None, reason: str | None = None,
           detail: str | None = None, **values) -> None:
+    """One move along the seller-order table, with its audit row. A caller cancelling gives
+    the stock back (`_return_stock`), all parts at once."""
     old, new = change_status(seller_order, action, SELLER_ORDER_TRANSITIONS, **values)
     record_audit(actor_id, "seller_order", seller_order.id, action, old, new, reason, detail)
-    if new == SellerOrderStatus.CANCELLED:
-        _return_stock(seller_order)
 
 
 def fulfil(member: User, seller_order: SellerOrder, action: str, reason: str | None = None,
@@ -165,6 +170,7 @@ def fulfil(member: User, seller_order: SellerOrder, action: str, reason: str | N
         if not reason:
             raise ReasonRequired(_("Give a reason: the shopper will see it."), "reason")
         _move(seller_order, "cancel", member.id, reason, cancel_reason=reason)
+        _return_stock([seller_order])
     elif action == "confirm":
         _move(seller_order, "confirm", member.id)
     elif action == "ship":
@@ -201,6 +207,7 @@ def cancel_by_shopper(order: Order, seller_order_id: int, actor_id: int | None) 
     """The shopper cancels a seller's part before the seller confirmed it (stock comes back)."""
     seller_order = _part_of(order, seller_order_id)
     _move(seller_order, "cancel_by_shopper", actor_id)
+    _return_stock([seller_order])
     notices.seller_order_changed(seller_order, tell_seller=True)
     db.session.commit()
 
@@ -211,6 +218,7 @@ def cancel_by_staff(staff: User, seller_order: SellerOrder, reason: str | None) 
     if not reason:
         raise ReasonRequired(_("Give a reason: the shopper and the seller will see it."), "reason")
     _move(seller_order, "cancel", staff.id, reason, cancel_reason=reason)
+    _return_stock([seller_order])
     notices.seller_order_changed(seller_order, reason, tell_seller=True)
     db.session.commit()
 
@@ -294,9 +302,10 @@ def attach_receipt(order: Order, file) -> None:
 def expire_payment(order: Order, actor_id: int | None = None) -> None:
     """No money in time: the order expires and its stock goes back on sale."""
     _change_payment(order, "expire", actor_id)
-    for seller_order in order.seller_orders:
-        if seller_order.status == SellerOrderStatus.AWAITING_PAYMENT:
-            _move(seller_order, "expire", actor_id)
+    waiting = [part for part in order.seller_orders if part.status == SellerOrderStatus.AWAITING_PAYMENT]
+    for seller_order in waiting:
+        _move(seller_order, "expire", actor_id)
+    _return_stock(waiting)
     db.session.commit()
 
 
@@ -316,10 +325,12 @@ def record_refund(order: Order, actor_id: int | None, reference: str | None = No
     """The money went back to the shopper: parts not yet shipped are cancelled (stock back),
     and whatever the platform owed the sellers for them is taken back."""
     _change_payment(order, "refund", actor_id, detail=reference)
+    unshipped = [part for part in order.seller_orders if part.status in SELLER_ORDER_TRANSITIONS.table["refund"]]
+    for seller_order in unshipped:
+        _move(seller_order, "refund", actor_id)
+        notices.seller_order_changed(seller_order, tell_seller=True)
+    _return_stock(unshipped)
     for seller_order in order.seller_orders:
-        if seller_order.status in SELLER_ORDER_TRANSITIONS.table["refund"]:
-            _move(seller_order, "refund", actor_id)
-            notices.seller_order_changed(seller_order, tell_seller=True)
         ledger.take_back(seller_order)
     db.session.commit()
 
