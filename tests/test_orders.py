@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from market.accounts.models import Notification, utcnow
 from market.core.domain import DomainError
@@ -14,6 +14,7 @@ from market.orders import cart as carts
 from market.orders import ledger, services
 from market.orders.checkout import CartChanged, CheckoutError, place_order
 from market.orders.models import LedgerEntry, Order, OrderLine, SellerOrder
+from market.orders.states import PAYMENT_TRANSITIONS, SELLER_ORDER_TRANSITIONS
 from tests.catalog_helpers import fresh
 from tests.order_helpers import details, guest_cart, place, reload
 
@@ -314,7 +315,7 @@ def test_an_ordered_product_is_kept_when_its_seller_deletes_it(goods):
 
 def test_the_expire_command_expires_overdue_orders(goods, runner):
     order = place((goods.honey, 2), payment_method="bank_transfer")
-    db.session.execute(__import__("sqlalchemy").update(Order).where(Order.id == order.id)
+    db.session.execute(update(Order).where(Order.id == order.id)
                        .values(payment_expires_at=utcnow() - timedelta(minutes=1)))
     db.session.commit()
     result = runner.invoke(args=["orders", "expire"])
@@ -333,3 +334,60 @@ def test_a_guest_with_an_email_hears_of_the_order_and_each_change(goods):
     # A guest without an email gets nothing sent anywhere.
     place((goods.honey, 1), email="")
     assert len(outbox("mai@example.vn")) == 2
+
+
+# --- every move of the tables ---------------------------------------------------------------------
+
+SELLER_MOVES = [(action, old, new) for action, moves in SELLER_ORDER_TRANSITIONS.table.items()
+                for old, new in moves.items()]
+PAYMENT_MOVES = [(action, old, new) for action, moves in PAYMENT_TRANSITIONS.table.items()
+                 for old, new in moves.items()]
+
+
+@pytest.mark.parametrize("action, old, new", SELLER_MOVES)
+def test_every_seller_order_move_in_the_table_is_allowed(goods, action, old, new):
+    order = place((goods.honey, 1))
+    part = part_of(order, goods.shop.seller)
+    db.session.execute(update(SellerOrder).where(SellerOrder.id == part.id).values(status=old))
+    db.session.commit()
+    part = part_of(order, goods.shop.seller)
+    services._move(part, action, None)
+    db.session.commit()
+    assert part_of(order, goods.shop.seller).status == new
+    assert services.timeline(part)[-1].to_status == new
+
+
+@pytest.mark.parametrize("action, old", [
+    ("confirm", "awaiting_payment"), ("confirm", "shipped"), ("ship", "pending"), ("deliver", "confirmed"),
+    ("cancel", "shipped"), ("cancel", "delivered"), ("cancel_by_shopper", "confirmed"), ("release", "pending"),
+    ("expire", "pending"), ("refund", "delivered"),
+])
+def test_a_sample_of_refused_seller_order_moves(goods, action, old):
+    order = place((goods.honey, 1))
+    part = part_of(order, goods.shop.seller)
+    db.session.execute(update(SellerOrder).where(SellerOrder.id == part.id).values(status=old))
+    db.session.commit()
+    with pytest.raises(TransitionError):
+        services._move(part_of(order, goods.shop.seller), action, None)
+    assert part_of(order, goods.shop.seller).status == old
+
+
+@pytest.mark.parametrize("action, old, new", PAYMENT_MOVES)
+def test_every_payment_move_in_the_table_is_allowed(goods, action, old, new):
+    order = place((goods.honey, 1), payment_method="bank_transfer")
+    db.session.execute(update(Order).where(Order.id == order.id).values(payment_status=old))
+    db.session.commit()
+    services._change_payment(reload(order), action, None)
+    db.session.commit()
+    assert reload(order).payment_status == new
+
+
+@pytest.mark.parametrize("action, old", [("pay", "paid"), ("pay", "refunded"), ("refund", "unpaid"),
+                                         ("refund", "expired"), ("expire", "paid"), ("expire", "expired")])
+def test_a_sample_of_refused_payment_moves(goods, action, old):
+    order = place((goods.honey, 1), payment_method="bank_transfer")
+    db.session.execute(update(Order).where(Order.id == order.id).values(payment_status=old))
+    db.session.commit()
+    with pytest.raises(TransitionError):
+        services._change_payment(reload(order), action, None)
+    assert reload(order).payment_status == old

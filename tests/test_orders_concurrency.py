@@ -255,3 +255,45 @@ def test_cancellations_and_checkouts_of_the_same_products_never_deadlock(busy_ap
     # 40 placed and cancelled (back), 40 placed and kept.
     assert (fresh(honey_id).stock, fresh(tea_id).stock) == (1_000 - 40, 1_000 - 40)
     assert_index_agrees(busy_app, honey_id, tea_id)
+
+
+def test_expire_run_by_several_machines_at_once_expires_each_order_once(busy_app, shop):
+    """`flask orders expire` from cron on several machines: each order expires once, its
+    stock comes back once."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from market.accounts.models import utcnow
+
+    honey = make_product(shop.owner, name="Mật ong hoa nhãn", price_vnd=150_000, stock=40)
+    overdue = [place((honey, 2), payment_method="bank_transfer").id for _ in range(12)]
+    db.session.execute(update(Order).values(payment_expires_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    assert fresh(honey.id).stock == 16
+    machines = 6
+    start = threading.Barrier(machines, timeout=BARRIER_TIMEOUT)
+    expired, errors = [], []
+
+    def machine():
+        with busy_app.app_context():
+            try:
+                start.wait()
+                expired.append(services.expire_overdue())
+            except BaseException as error:  # noqa: BLE001
+                start.abort()
+                errors.append(f"{type(error).__name__}: {error}")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=machine) for _ in range(machines)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(JOIN_TIMEOUT)
+    assert errors == []
+    assert sum(expired) == len(overdue)
+    db.session.expire_all()
+    assert fresh(honey.id).stock == 40
+    statuses = db.session.scalars(select(Order.payment_status).where(Order.id.in_(overdue))).all()
+    assert set(statuses) == {"expired"}

@@ -95,7 +95,7 @@ def photo(name: str):
 @bp.route("/robots.txt")
 def robots():
     lines = ["User-agent: *"]
-    lines += [f"Disallow: {path}" for path in ("/account/", "/sell", "/staff/", "/cart", "/checkout", "/lang/")]
+    lines += [f"Disallow: {path}" for path in ("/account/", "/sell", "/staff/", "/cart", "/checkout", "/orders/", "/lang/")]
     lines.append(f"Sitemap: {url_for('catalog.sitemap', _external=True)}")
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
