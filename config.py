@@ -71,6 +71,9 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
     REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "10 per hour")
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
+    # Guessing order numbers with a known phone, and orders placed only to hold stock.
+    FIND_ORDER_LIMIT_PER_IP = os.environ.get("FIND_ORDER_LIMIT_PER_IP", "10 per 10 minutes")
+    CHECKOUT_LIMIT_PER_IP = os.environ.get("CHECKOUT_LIMIT_PER_IP", "30 per hour")
     # Seconds a worker keeps a storefront page it rendered for anonymous visitors (0: off).
     PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 15)
 

@@ -391,3 +391,51 @@ def test_a_sample_of_refused_payment_moves(goods, action, old):
     with pytest.raises(TransitionError):
         services._change_payment(reload(order), action, None)
     assert reload(order).payment_status == old
+
+
+# --- who marks a transfer paid; money due back; cash on delivery settled ---------------------------
+
+def test_only_central_staff_or_the_only_seller_mark_a_transfer_paid(goods, staff, make_user):
+    provincial = make_user("lamdong@example.vn", role="staff", province="Lâm Đồng")
+    shared = place((goods.honey, 1), (goods.tea, 1), payment_method="bank_transfer")
+    for actor in (goods.shop.owner, provincial):
+        with pytest.raises(DomainError):
+            services.mark_transfer_paid(actor, reload(shared))
+    assert reload(shared).payment_status == "unpaid"
+    services.mark_transfer_paid(staff, reload(shared))
+    assert reload(shared).payment_status == "paid"
+    alone = place((goods.honey, 1), payment_method="bank_transfer")
+    services.mark_transfer_paid(goods.shop.owner, reload(alone))
+    assert reload(alone).payment_status == "paid"
+
+
+def test_cancelling_a_part_already_paid_for_tells_staff_to_refund_it(goods, staff):
+    order = place((goods.honey, 1), (goods.tea, 1), payment_method="bank_transfer")
+    services.mark_transfer_paid(staff, reload(order))
+    tea = part_of(order, goods.rival.seller)
+    services.fulfil(goods.rival.owner, tea, "cancel", reason="Hết hàng trong kho")
+    notice = db.session.scalar(select(Notification).where(Notification.user_id == staff.id,
+                                                          Notification.subject.like("%" + order.number + "%")))
+    assert notice is not None and notice.link == f"/staff/orders?number={order.number}"
+    assert [entry.action for entry in services.payment_timeline(reload(order))][-1] == "refund_due"
+    assert fresh(goods.tea.id).stock == 5
+
+
+def test_cash_on_delivery_is_paid_when_the_last_open_part_is_cancelled_after_the_others_delivered(goods, staff):
+    order = place((goods.honey, 1), (goods.tea, 1))
+    honey = part_of(order, goods.shop.seller)
+    for action, extra in (("confirm", {}), ("ship", {"carrier": "GHN", "tracking_number": "1"}),
+                          ("deliver", {"cash_collected": True})):
+        services.fulfil(goods.shop.owner, honey, action, **extra)
+    assert reload(order).payment_status == "unpaid"  # the tea is still to come
+    services.cancel_by_staff(staff, part_of(order, goods.rival.seller), "Người bán nghỉ Tết")
+    order = reload(order)
+    assert order.payment_status == "paid" and order.paid_at is not None
+
+
+def test_large_orders_fit_the_money_columns(goods):
+    from market.catalog import services as catalog
+
+    catalog.set_stock_and_price(goods.shop.owner, goods.honey.id, stock=10, price_vnd=900_000_000, seen_stock=10)
+    order = reload(place((goods.honey, 9)))
+    assert order.items_total_vnd == 8_100_000_000

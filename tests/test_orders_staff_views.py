@@ -291,7 +291,7 @@ def test_staff_mark_a_transfer_paid_after_seeing_the_receipt(goods, central):
 
 def test_central_staff_record_a_refund_of_a_paid_transfer(goods, central, lam_dong_desk):
     order = place((goods.honey, 1), (goods.tea, 1), payment_method="bank_transfer")
-    services.mark_transfer_paid(goods.shop.owner, reload(order))
+    services.record_payment(reload(order), None, "FT-1")
     honey, tea = part_of(order, goods.shop.seller), part_of(order, goods.rival.seller)
     deliver(honey, goods.shop.owner)
     assert ledger.seller_money(goods.shop.seller.id).balance_vnd == honey.net_vnd

@@ -201,3 +201,13 @@ def test_after_cancelling_a_part_the_transfer_asks_only_for_what_is_left(client,
     post_form(client, f"/orders/{order.token}/cancel/{honey.id}", {}, form_url=placed.location)
     page = client.get(placed.location, headers=EN).get_data(as_text=True)
     assert "<svg" not in page and "Pay by bank transfer" not in page
+
+
+def test_guessing_order_numbers_is_rate_limited(app, client, goods):
+    app.config["FIND_ORDER_LIMIT_PER_IP"] = "3 per minute"
+    order = place((goods.honey, 1), email="")
+    for number in range(3):
+        wrong = post_form(client, "/orders/find", {"number": f"CPN-2026-{900_000 + number:06d}", "contact": "0912345678"})
+        assert wrong.status_code == 400
+    blocked = post_form(client, "/orders/find", {"number": order.number, "contact": "0912345678"})
+    assert blocked.status_code == 429

@@ -77,17 +77,19 @@ REVIEW_TRANSITIONS = Transitions(
 ACTIONS_NEEDING_REASON = frozenset({"reject", "request_changes", "suspend"})
 
 
-def change_status(obj, action: str, transitions: Transitions = REVIEW_TRANSITIONS, **values) -> tuple[str, str]:
-    """Move `obj` (a model with `id` and `status`) along its table; returns (old, new).
+def change_status(obj, action: str, transitions: Transitions = REVIEW_TRANSITIONS, column: str = "status",
+                  **values) -> tuple[str, str]:
+    """Move `obj` (a model with `id` and a status `column`) along its table; returns (old, new).
 
     A conditional UPDATE (`WHERE status = old`), so two people deciding at once cannot both
     win: the second gets a TransitionError instead of silently overwriting the first.
     """
-    old = obj.status
+    old = getattr(obj, column)
     new = transitions.target(old, action)
     model = type(obj)
+    status = getattr(model, column)
     result = db.session.execute(
-        update(model).where(model.id == obj.id, model.status == old).values(status=new, **values)
+        update(model).where(model.id == obj.id, status == old).values({column: new, **values})
     )
     if result.rowcount != 1:
         db.session.rollback()

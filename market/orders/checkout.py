@@ -2,7 +2,7 @@
 order per seller, fixes each seller's commission and starts the payment."""
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -206,8 +206,3 @@ def _build_order(cart: CartSummary, destination: Destination, details: CheckoutD
     db.session.flush()
     order.number = f"CPN-{_local_year()}-{order.id:06d}"
     return order
-
-
-def payment_deadline(hours: int | None = None) -> datetime:
-    """When an order paid ahead expires if no money came."""
-    return utcnow() + timedelta(hours=hours if hours is not None else current_app.config["PAYMENT_EXPIRY_HOURS"])

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -140,9 +141,9 @@ class Order(db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     payment_reference: Mapped[str | None] = mapped_column(String(255))  # e.g. Stripe's Checkout Session id
     receipt_name: Mapped[str | None] = mapped_column(String(60))  # the shopper's transfer receipt photo
-    items_total_vnd: Mapped[int]
-    shipping_total_vnd: Mapped[int]
-    total_vnd: Mapped[int]
+    items_total_vnd: Mapped[int] = mapped_column(BigInteger)
+    shipping_total_vnd: Mapped[int] = mapped_column(BigInteger)
+    total_vnd: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User | None] = relationship()
@@ -184,13 +185,13 @@ class SellerOrder(db.Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id", ondelete="RESTRICT"))
     status: Mapped[str] = mapped_column(String(20))
-    items_subtotal_vnd: Mapped[int]
-    shipping_vnd: Mapped[int]
-    subtotal_vnd: Mapped[int]  # items + shipping: what the shopper pays this seller's part
+    items_subtotal_vnd: Mapped[int] = mapped_column(BigInteger)
+    shipping_vnd: Mapped[int] = mapped_column(BigInteger)
+    subtotal_vnd: Mapped[int] = mapped_column(BigInteger)  # items + shipping: what the shopper pays this seller's part
     # Fixed when the order is placed, from the seller's program (or the default): never recalculated.
     commission_rate_bp: Mapped[int]
-    commission_vnd: Mapped[int]
-    net_vnd: Mapped[int]  # subtotal - commission: the seller's part
+    commission_vnd: Mapped[int] = mapped_column(BigInteger)
+    net_vnd: Mapped[int] = mapped_column(BigInteger)  # subtotal - commission: the seller's part
     carrier: Mapped[str | None] = mapped_column(String(60))
     tracking_number: Mapped[str | None] = mapped_column(String(60))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
@@ -218,7 +219,7 @@ class OrderLine(db.Model):
     __tablename__ = "order_lines"
     __table_args__ = (
         CheckConstraint("quantity > 0 AND unit_price_vnd > 0", name="positive"),
-        CheckConstraint("line_total_vnd = unit_price_vnd * quantity", name="total_adds_up"),
+        CheckConstraint("line_total_vnd = CAST(unit_price_vnd AS BIGINT) * quantity", name="total_adds_up"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -229,7 +230,7 @@ class OrderLine(db.Model):
     unit: Mapped[str] = mapped_column(String(20))
     unit_price_vnd: Mapped[int]
     quantity: Mapped[int]
-    line_total_vnd: Mapped[int]
+    line_total_vnd: Mapped[int] = mapped_column(BigInteger)
 
     seller_order: Mapped[SellerOrder] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
@@ -268,7 +269,7 @@ class LedgerEntry(db.Model):
     seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id", ondelete="RESTRICT"), index=True)
     seller_order_id: Mapped[int | None] = mapped_column(ForeignKey("seller_orders.id", ondelete="RESTRICT"))
     kind: Mapped[str] = mapped_column(String(20))
-    amount_vnd: Mapped[int]
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
     memo: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

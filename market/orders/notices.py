@@ -85,14 +85,16 @@ def payment_changed(order: Order) -> None:
     _tell_shopper(order, text)
 
 
-def late_payment(order: Order) -> None:
-    """Money came for an order that had already expired: central staff refund it."""
+def refund_needed(order: Order, amount_vnd: int) -> None:
+    """Money the union holds for goods that will not be sent (a part cancelled after payment,
+    or a payment that came after the order expired): central staff return it."""
     from market.accounts.models import Role, User
 
     staff = db.session.scalars(select(User).where(User.role == Role.STAFF, User.staff_province_code.is_(None)))
     for user in staff:
         with force_locale(user.locale or "vi"):
-            subject = _("Refund needed: order %(number)s was paid after it expired", number=order.number)
-            body = _("The payment of %(total)s for order %(number)s arrived after the order expired and its stock "
-                     "went back on sale. Refund the shopper.", total=format_money(order.total_vnd), number=order.number)
-        notify(user, subject, body, link=f"/staff/orders/{order.id}")
+            subject = _("Refund needed: order %(number)s", number=order.number)
+            body = _("The union holds %(amount)s paid for order %(number)s for goods that will not be sent "
+                     "(a part was cancelled, or the payment came after the order expired). Refund the shopper.",
+                     amount=format_money(amount_vnd), number=order.number)
+        notify(user, subject, body, link=f"/staff/orders?number={order.number}")

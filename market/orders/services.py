@@ -16,7 +16,7 @@ from market.catalog.models import Product
 from market.core.audit import history, record_audit
 from market.core.changes import forget_loaded, note_changed
 from market.core.domain import DomainError
-from market.core.states import ReasonRequired, change_status
+from market.core.states import ReasonRequired, TransitionError, change_status
 from market.extensions import db
 from market.orders import ledger, notices
 from market.orders.models import (
@@ -29,8 +29,6 @@ from market.orders.models import (
 from market.orders.states import PAYMENT_TRANSITIONS, SELLER_ORDER_TRANSITIONS
 
 STAFF_PAGE_SIZE = 50
-LIVE = (SellerOrderStatus.PENDING, SellerOrderStatus.CONFIRMED, SellerOrderStatus.SHIPPED,
-        SellerOrderStatus.DELIVERED)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -45,6 +43,17 @@ def order_by_token(token: str) -> Order | None:
             selectinload(Order.seller_orders).selectinload(SellerOrder.seller),
         )
     )
+
+
+def order_for_visitor(token: str, user: User | None) -> Order | None:
+    """The order behind an order page's link, for this visitor: a guest's order for anyone
+    holding its link; an account's order only for that account (`Order.owned_by`)."""
+    order = order_by_token(token)
+    if order is None or order.user_id is None:
+        return order
+    if user is None or not db.session.scalar(select(Order.id).where(Order.id == order.id, Order.owned_by(user))):
+        return None
+    return order
 
 
 def find_guest_order(number: str, contact: str) -> Order | None:
@@ -169,8 +178,7 @@ def fulfil(member: User, seller_order: SellerOrder, action: str, reason: str | N
     if action == "cancel":
         if not reason:
             raise ReasonRequired(_("Give a reason: the shopper will see it."), "reason")
-        _move(seller_order, "cancel", member.id, reason, cancel_reason=reason)
-        _return_stock([seller_order])
+        _cancel_part(seller_order, "cancel", member.id, reason)
     elif action == "confirm":
         _move(seller_order, "confirm", member.id)
     elif action == "ship":
@@ -195,19 +203,52 @@ def _deliver(member: User, seller_order: SellerOrder, cash_collected: bool) -> N
     _move(seller_order, "deliver", member.id, cash_collected=cod)
     if cod:
         ledger.commission_owed(seller_order)
-        # Paid once every seller's part that was not cancelled has been delivered for cash.
-        others = [so for so in order.seller_orders if so.id != seller_order.id]
-        if all(so.status in (SellerOrderStatus.DELIVERED, SellerOrderStatus.CANCELLED) for so in others):
-            _change_payment(order, "pay", member.id)
+        _settle_cash_on_delivery(order, member.id)
     elif order.payment_status == PaymentStatus.PAID:
         ledger.net_owed(seller_order)
+
+
+def _settle_cash_on_delivery(order: Order, actor_id: int | None) -> None:
+    """A cash-on-delivery order is paid once every part not cancelled is delivered (and one is).
+
+    The order's row is locked first, so two sellers delivering the last two parts at once
+    take turns, and the second sees the first's delivery (each statement reads what was
+    committed before it began).
+    """
+    db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
+    open_parts = db.session.scalar(
+        select(func.count()).select_from(SellerOrder).where(
+            SellerOrder.order_id == order.id,
+            SellerOrder.status.not_in((SellerOrderStatus.DELIVERED, SellerOrderStatus.CANCELLED)))
+    )
+    delivered = db.session.scalar(
+        select(func.count()).select_from(SellerOrder).where(
+            SellerOrder.order_id == order.id, SellerOrder.status == SellerOrderStatus.DELIVERED)
+    )
+    db.session.refresh(order, ["payment_status"])
+    if open_parts == 0 and delivered and order.payment_status == PaymentStatus.UNPAID:
+        _change_payment(order, "pay", actor_id, paid_at=utcnow())
+
+
+def _cancel_part(seller_order: SellerOrder, action: str, actor_id: int | None, reason: str | None = None) -> None:
+    """Cancel one seller's part: its stock comes back; a part already paid for online is
+    money the union must return (staff are told); a cash-on-delivery order whose other parts
+    were all delivered is now paid."""
+    values = {"cancel_reason": reason} if reason else {}
+    _move(seller_order, action, actor_id, reason, **values)
+    _return_stock([seller_order])
+    order = seller_order.order
+    if order.payment_status == PaymentStatus.PAID and order.payment_method != PaymentMethod.COD:
+        record_audit(actor_id, "order", order.id, "refund_due", detail=f"{seller_order.subtotal_vnd} ₫")
+        notices.refund_needed(order, seller_order.subtotal_vnd)
+    elif order.payment_method == PaymentMethod.COD:
+        _settle_cash_on_delivery(order, actor_id)
 
 
 def cancel_by_shopper(order: Order, seller_order_id: int, actor_id: int | None) -> None:
     """The shopper cancels a seller's part before the seller confirmed it (stock comes back)."""
     seller_order = _part_of(order, seller_order_id)
-    _move(seller_order, "cancel_by_shopper", actor_id)
-    _return_stock([seller_order])
+    _cancel_part(seller_order, "cancel_by_shopper", actor_id)
     notices.seller_order_changed(seller_order, tell_seller=True)
     db.session.commit()
 
@@ -217,8 +258,7 @@ def cancel_by_staff(staff: User, seller_order: SellerOrder, reason: str | None) 
     reason = (reason or "").strip()[:500] or None
     if not reason:
         raise ReasonRequired(_("Give a reason: the shopper and the seller will see it."), "reason")
-    _move(seller_order, "cancel", staff.id, reason, cancel_reason=reason)
-    _return_stock([seller_order])
+    _cancel_part(seller_order, "cancel", staff.id, reason)
     notices.seller_order_changed(seller_order, reason, tell_seller=True)
     db.session.commit()
 
@@ -232,21 +272,34 @@ def _part_of(order: Order, seller_order_id: int) -> SellerOrder:
 
 # --- payment ------------------------------------------------------------------------------
 
-def _change_payment(order: Order, action: str, actor_id: int | None, detail: str | None = None, **values) -> str:
-    """Move the order's payment status (conditional UPDATE); returns the status it left."""
-    old = order.payment_status
-    new = PAYMENT_TRANSITIONS.target(old, action)
-    result = db.session.execute(
-        update(Order).where(Order.id == order.id, Order.payment_status == old).values(payment_status=new, **values)
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        from market.core.states import TransitionError
-
-        raise TransitionError(_("Someone else changed this in the meantime. Reload the page and try again."))
+def _change_payment(order: Order, action: str, actor_id: int | None, detail: str | None = None,
+                    notify: bool = True, **values) -> str:
+    """Move the order's payment along its table (conditional UPDATE); returns the status it left."""
+    old, new = change_status(order, action, PAYMENT_TRANSITIONS, column="payment_status", **values)
     record_audit(actor_id, "order", order.id, f"payment_{action}", old, new, detail=detail)
-    notices.payment_changed(order)
+    if notify:
+        notices.payment_changed(order)
     return old
+
+
+def _move_parts(order: Order, action: str, actor_id: int | None) -> list[SellerOrder]:
+    """Move every part of `order` that the action applies to now, in one UPDATE; returns them.
+
+    Set-based, so a part another request moved meanwhile (a cancellation, a confirmation)
+    is simply not among them, rather than failing the payment that caused the move.
+    """
+    moves = SELLER_ORDER_TRANSITIONS.table[action]
+    (new,) = set(moves.values())  # every such action leads to one status
+    moved_ids = set(db.session.scalars(
+        update(SellerOrder).where(SellerOrder.order_id == order.id, SellerOrder.status.in_(list(moves)))
+        .values(status=new).returning(SellerOrder.id).execution_options(synchronize_session=False)
+    ))
+    parts = [part for part in order.seller_orders if part.id in moved_ids]
+    for part in parts:
+        record_audit(actor_id, "seller_order", part.id, action, part.status, new)
+        db.session.expire(part, ["status", "updated_at"])
+        note_changed(SellerOrder, part.id)
+    return parts
 
 
 def record_payment(order: Order, actor_id: int | None, reference: str | None = None) -> None:
@@ -260,24 +313,34 @@ def record_payment(order: Order, actor_id: int | None, reference: str | None = N
     if reference:
         values["payment_reference"] = reference[:255]
     _change_payment(order, "pay", actor_id, detail=reference, **values)
-    released = False
-    for seller_order in order.seller_orders:
-        if seller_order.status == SellerOrderStatus.AWAITING_PAYMENT:
-            _move(seller_order, "release", actor_id)
-            notices.new_order_for_seller(seller_order)
-            released = True
+    released = _move_parts(order, "release", actor_id)
+    for seller_order in released:
+        notices.new_order_for_seller(seller_order)
     if not released:
         # Expired, or every part cancelled meanwhile: nothing to deliver for this money.
-        notices.late_payment(order)
+        notices.refund_needed(order, order.total_vnd)
     db.session.commit()
 
 
 def mark_transfer_paid(actor: User, order: Order) -> None:
-    """Staff, or a seller of the order, saw the bank transfer arrive (the shopper's receipt
-    helps): the order is paid. Only bank transfers are marked by hand."""
+    """Someone saw the bank transfer arrive (the shopper's receipt helps): the order is paid.
+
+    Central staff, who see the union's account; or a seller whose parts are the whole order
+    (marking it paid releases every part, so no seller decides for another). Only bank
+    transfers are marked by hand.
+    """
     if order.payment_method != PaymentMethod.BANK_TRANSFER:
         raise DomainError(_("Only bank transfers are marked as paid by hand."))
+    if not actor.is_central_staff and not _sells_whole_order(actor, order):
+        raise DomainError(_("Only central staff can mark this order as paid: it has other sellers' parts."))
     record_payment(order, actor.id, _("Transfer seen by %(name)s", name=actor.full_name))
+
+
+def _sells_whole_order(user: User, order: Order) -> bool:
+    from market.sellers.models import member_seller_ids
+
+    mine = db.session.scalar(select(member_seller_ids(user)))
+    return mine is not None and all(part.seller_id == mine for part in order.seller_orders)
 
 
 RECEIPT_AREA = "receipts"
@@ -302,10 +365,7 @@ def attach_receipt(order: Order, file) -> None:
 def expire_payment(order: Order, actor_id: int | None = None) -> None:
     """No money in time: the order expires and its stock goes back on sale."""
     _change_payment(order, "expire", actor_id)
-    waiting = [part for part in order.seller_orders if part.status == SellerOrderStatus.AWAITING_PAYMENT]
-    for seller_order in waiting:
-        _move(seller_order, "expire", actor_id)
-    _return_stock(waiting)
+    _return_stock(_move_parts(order, "expire", actor_id))
     db.session.commit()
 
 
@@ -325,14 +385,22 @@ def record_refund(order: Order, actor_id: int | None, reference: str | None = No
     """The money went back to the shopper: parts not yet shipped are cancelled (stock back),
     and whatever the platform owed the sellers for them is taken back."""
     _change_payment(order, "refund", actor_id, detail=reference)
-    unshipped = [part for part in order.seller_orders if part.status in SELLER_ORDER_TRANSITIONS.table["refund"]]
+    unshipped = _move_parts(order, "refund", actor_id)
     for seller_order in unshipped:
-        _move(seller_order, "refund", actor_id)
         notices.seller_order_changed(seller_order, tell_seller=True)
     _return_stock(unshipped)
     for seller_order in order.seller_orders:
         ledger.take_back(seller_order)
     db.session.commit()
+
+
+def record_refund_before_payment(order: Order, reference: str | None) -> None:
+    """Stripe reports a refund of money we had not yet recorded (its events came out of
+    order): the payment and its refund, in one transaction, without the payment's notices
+    (nothing is released to sellers: it goes straight back)."""
+    values = {"paid_at": utcnow()}
+    _change_payment(order, "pay", None, detail=reference, notify=False, **values)
+    record_refund(order, None, reference)
 
 
 def overdue_orders(now: datetime, limit: int = 200) -> list[int]:
@@ -352,7 +420,6 @@ def expire_overdue(now: datetime | None = None) -> int:
     Safe on several machines at once: each order's expiry is a conditional UPDATE, so an
     order another machine expired first is simply skipped.
     """
-    from market.core.states import TransitionError
 
     now = now or utcnow()
     expired = 0

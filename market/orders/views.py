@@ -1,5 +1,5 @@
 """Shopper pages: cart, checkout, the order page, finding an order, history, address book."""
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 from markupsafe import Markup
@@ -9,6 +9,7 @@ from market.core.domain import DomainError, get_owned_or_404
 from market.core.i18n import select_locale
 from market.core.page_cache import register_page_hole
 from market.core.security import is_safe_next
+from market.extensions import limiter
 from market.orders import addresses, bp, services
 from market.orders import cart as carts
 from market.orders.checkout import CartChanged, CheckoutDetails, CheckoutError, place_order
@@ -146,7 +147,13 @@ def _fill_from(form, address: Address) -> None:
     form.street_address.data = address.street_address
 
 
+def _placed(response) -> bool:
+    # Only orders placed count towards the limit, not a form sent back with mistakes.
+    return response.status_code == 303
+
+
 @bp.route("/checkout", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["CHECKOUT_LIMIT_PER_IP"], methods=["POST"], deduct_when=_placed)
 def checkout():
     store = _store()
     summary = carts.summarise(store)
@@ -204,11 +211,9 @@ def _start_payment(order):
 # --- the order page ---------------------------------------------------------------------------
 
 def _order_or_404(token: str):
-    """The order behind the link; an account's order only for that account (others: 404)."""
-    order = services.order_by_token(token)
+    """The order behind the link, if this visitor may see it (services.order_for_visitor)."""
+    order = services.order_for_visitor(token, current_user if current_user.is_authenticated else None)
     if order is None:
-        abort(404)
-    if order.user_id is not None and (not current_user.is_authenticated or current_user.id != order.user_id):
         abort(404)
     return order
 
@@ -231,8 +236,6 @@ def order_page(token: str):
 
 
 def _transfer_qr(order):
-    from flask import current_app
-
     from market.payments.vietqr import build_payload, qr_svg
 
     config = current_app.config
@@ -295,7 +298,12 @@ def pay(token: str):
     return _start_payment(order)
 
 
+def _not_found(response) -> bool:
+    return response.status_code == 400
+
+
 @bp.route("/orders/find", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["FIND_ORDER_LIMIT_PER_IP"], methods=["POST"], deduct_when=_not_found)
 def find():
     form = FindOrderForm()
     if form.validate_on_submit():

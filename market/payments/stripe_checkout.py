@@ -112,9 +112,10 @@ def checkout_url(order: Order, return_url: str) -> str:
     params = session_params(order, return_url)
     if not params["line_items"]:
         raise DomainError(_("Nothing is left to pay in this order."))
-    # The same key on every attempt for this order: a retry after a timeout or a second
-    # click gets the first session back instead of opening a second one.
-    options = {"idempotency_key": f"checkout-{order.id}-{order.token[:8]}"}
+    # The same key on every attempt for this order and amount: a retry after a timeout or a
+    # second click gets the first session back instead of opening a second one; after the
+    # shopper cancelled a part the amount differs, and so does the key (a new session).
+    options = {"idempotency_key": f"checkout-{order.id}-{order.token[:8]}-{order.amount_due_vnd}"}
     try:
         session = _client().v1.checkout.sessions.create(params, options)
     except stripe.StripeError as error:
@@ -169,8 +170,9 @@ def _charge_refunded(order: Order, data: dict) -> bool:
         return False
     if order.payment_status in (PaymentStatus.UNPAID, PaymentStatus.EXPIRED):
         # The refund overtook the completion event: the money did come, then went back.
-        services.record_payment(order, None, order.payment_reference)
-    services.record_refund(order, None, data.get("id"))
+        services.record_refund_before_payment(order, data.get("id"))
+    else:
+        services.record_refund(order, None, data.get("id"))
     return True
 
 

@@ -71,7 +71,9 @@ def _offers(seller_order: SellerOrder) -> dict:
     return {
         "cancel": seller_order.status in SELLER_ORDER_TRANSITIONS.table["cancel"],
         # A transfer that arrived after the order expired is recorded too, then refunded.
-        "mark_paid": transfer and order.payment_status in PAYMENT_TRANSITIONS.table["pay"],
+        # The union's account is watched centrally (services.mark_transfer_paid).
+        "mark_paid": transfer and current_user.is_central_staff
+        and order.payment_status in PAYMENT_TRANSITIONS.table["pay"],
         # Card refunds are made in Stripe and recorded from its webhook.
         "refund": transfer and current_user.is_central_staff
         and order.payment_status in PAYMENT_TRANSITIONS.table["refund"],
