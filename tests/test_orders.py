@@ -231,7 +231,7 @@ def test_cancelling_gives_the_stock_back(goods, staff):
 def test_a_transfer_waits_for_the_money_then_goes_to_the_sellers(goods, staff):
     order = place((goods.honey, 1), payment_method="bank_transfer")
     assert {part.status for part in reload(order).seller_orders} == {"awaiting_payment"}
-    assert [part.status for part in services.seller_orders_of(goods.shop.seller.id)] == ["awaiting_payment"]
+    assert [part.status for part in services.seller_orders_of(goods.shop.seller.id).items] == ["awaiting_payment"]
     with pytest.raises(TransitionError):
         services.fulfil(goods.shop.owner, reload(order).seller_orders[0], "confirm")
     services.record_payment(reload(order), staff.id, "FT2026")

@@ -412,3 +412,17 @@ def test_the_statement_shows_what_the_union_owes_for_a_paid_transfer(goods, brow
     rival_product = make_product(goods.rival.owner, name="Chè búp", price_vnd=50_000, stock=5)
     place((rival_product, 1))
     assert "Chè búp" not in text(browser().get("/sell/statement", headers=EN))
+
+
+def test_the_order_desk_is_paged_with_new_orders_first(goods, browser, monkeypatch):
+    from market.orders import services
+
+    monkeypatch.setattr(services, "SELLER_PAGE_SIZE", 2)
+    first, second, third = (place((goods.honey, 1)) for _ in range(3))
+    services.fulfil(goods.shop.owner, part_of(first, goods.shop.seller), "confirm")
+    client = browser()
+    page_one = text(client.get("/sell/orders", headers=EN))
+    # New ones first (oldest first), then the confirmed one on the next page.
+    assert second.number in page_one and third.number in page_one and first.number not in page_one
+    assert page_one.index(second.number) < page_one.index(third.number)
+    assert first.number in text(client.get("/sell/orders?page=2", headers=EN))

@@ -5,6 +5,7 @@ from market.catalog import bp, queries, services
 from market.catalog.models import OCOP_STATUS_LABELS, PRODUCT_STATUS_LABELS, UNITS
 from market.core import uploads
 from market.core.page_cache import cached_for_visitors
+from market.core.paging import page_number
 
 YEAR = 365 * 24 * 3600
 
@@ -19,10 +20,6 @@ def register_template_globals(state) -> None:
         low_stock=state.app.config["LOW_STOCK_THRESHOLD"],
     )
 
-
-def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < len(value) < 6 else 1
 
 
 @bp.route("/")
@@ -48,7 +45,7 @@ def category(slug: str):
     sort = request.args.get("sort", "newest")
     if sort not in queries.SORTS:
         sort = "newest"
-    page = queries.category_products(category, sort, _page_number())
+    page = queries.category_products(category, sort, page_number())
     return render_template("catalog/category.html", category=category, page=page, sort=sort,
                            badges=queries.seller_badges(page.items))
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from market.core import uploads
 from market.core.domain import DomainError, get_owned_or_404
+from market.core.paging import page_number
 from market.core.states import ReasonRequired, TransitionError
 from market.extensions import db
 from market.orders import bp, ledger, services, shipping
@@ -82,7 +83,10 @@ def _order_page(membership, seller_order: SellerOrder, submitted: dict | None = 
         "orders/seller/detail.html", seller=membership.seller, seller_order=seller_order, order=order,
         actions=allowed_actions(seller_order), forms=forms, timeline=entries,
         awaiting_transfer=awaiting_transfer, is_cod=order.payment_method == PaymentMethod.COD,
+        # Marking paid releases every part: offered only when all of them are this seller's.
+        may_mark_paid=all(part.seller_id == membership.seller_id for part in order.seller_orders),
     ), status
+
 
 
 def _back_to(seller_order: SellerOrder):
@@ -103,7 +107,7 @@ def seller_orders(membership):
         abort(404)
     return render_template(
         "orders/seller/list.html", seller=membership.seller, status=status,
-        seller_orders=services.seller_orders_of(membership.seller_id, status),
+        page=services.seller_orders_of(membership.seller_id, status, page_number()),
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from market.accounts.models import User, utcnow
@@ -81,22 +81,6 @@ def orders_of(user: User) -> list[Order]:
     ))
 
 
-def seller_orders_of(seller_id: int, status: str | None = None) -> list[SellerOrder]:
-    """A seller's orders: new ones first (oldest first), then those to ship, then the rest
-    newest first (those still awaiting an online payment among them); lines loaded."""
-    query = (
-        select(SellerOrder)
-        .where(SellerOrder.seller_id == seller_id)
-        .options(selectinload(SellerOrder.lines), selectinload(SellerOrder.order))
-    )
-    if status:
-        query = query.where(SellerOrder.status == status)
-    # New orders first, then those still to ship, then the rest newest first.
-    rank = {SellerOrderStatus.PENDING: 0, SellerOrderStatus.CONFIRMED: 1, SellerOrderStatus.SHIPPED: 2}
-    found = list(db.session.scalars(query.order_by(SellerOrder.id.desc())))
-    return sorted(found, key=lambda so: (rank.get(so.status, 3), so.id if so.status in rank else -so.id))
-
-
 @dataclass
 class OrderPage:
     items: list[SellerOrder]
@@ -113,6 +97,33 @@ class OrderPage:
         return self.page < self.pages
 
 
+SELLER_PAGE_SIZE = 30
+# The seller's desk: new orders first, then those to ship (oldest first, they wait longest),
+# then the rest newest first.
+_DESK_RANK = case({SellerOrderStatus.PENDING: 0, SellerOrderStatus.CONFIRMED: 1, SellerOrderStatus.SHIPPED: 2},
+                  value=SellerOrder.status, else_=3)
+
+
+def _one_page(query, page: int, per_page: int, *order_by) -> OrderPage:
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    items = list(db.session.scalars(query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)))
+    return OrderPage(items, total, page, per_page)
+
+
+def seller_orders_of(seller_id: int, status: str | None = None, page: int = 1) -> OrderPage:
+    """One page of a seller's orders for its desk, lines and order loaded."""
+    query = (
+        select(SellerOrder)
+        .where(SellerOrder.seller_id == seller_id)
+        .options(selectinload(SellerOrder.lines), selectinload(SellerOrder.order))
+    )
+    if status:
+        query = query.where(SellerOrder.status == status)
+    waiting_first = case((_DESK_RANK < 3, SellerOrder.id), else_=-SellerOrder.id)
+    return _one_page(query, page, SELLER_PAGE_SIZE, _DESK_RANK, waiting_first)
+
+
 def staff_orders(staff: User, status: str | None, payment: str | None, number: str, page: int) -> OrderPage:
     """Seller orders `staff` may see, newest first, one page; the order and seller come in the
     same query (the list shows both), the count in one more."""
@@ -124,13 +135,8 @@ def staff_orders(staff: User, status: str | None, payment: str | None, number: s
     if number:
         # Numbers are written in capitals (CPN-2026-000123): comparing so keeps the unique index.
         query = query.where(Order.number == number.upper())
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(1, min(page, max(1, -(-total // STAFF_PAGE_SIZE))))
-    items = list(db.session.scalars(
-        query.options(contains_eager(SellerOrder.order), joinedload(SellerOrder.seller))
-        .order_by(SellerOrder.id.desc()).limit(STAFF_PAGE_SIZE).offset((page - 1) * STAFF_PAGE_SIZE)
-    ))
-    return OrderPage(items, total, page, STAFF_PAGE_SIZE)
+    query = query.options(contains_eager(SellerOrder.order), joinedload(SellerOrder.seller))
+    return _one_page(query, page, STAFF_PAGE_SIZE, SellerOrder.id.desc())
 
 
 def timeline(seller_order: SellerOrder) -> list:

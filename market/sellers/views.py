@@ -11,6 +11,7 @@ from market.core import uploads
 from market.core.audit import history
 from market.core.domain import DomainError, get_owned_or_404
 from market.core.page_cache import cached_for_visitors
+from market.core.paging import page_number
 from market.core.phones import display_phone
 from market.programs.services import badges_of
 from market.sellers import bp, services
@@ -280,8 +281,7 @@ def public_page(slug: str):
     seller = services.public_seller(slug)
     if seller is None:
         abort(404)
-    page_arg = request.args.get("page", "1")
-    page = seller_products_page(seller.id, int(page_arg) if page_arg.isdigit() and len(page_arg) < 6 else 1)
+    page = seller_products_page(seller.id, page_number())
     badges = badges_of([seller.id])
     return render_template("sellers/public.html", seller=seller, programs=badges.get(seller.id, []), page=page,
                            badges=badges)

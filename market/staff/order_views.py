@@ -15,6 +15,7 @@ from sqlalchemy import select
 from market.accounts.models import User, utcnow
 from market.core import uploads
 from market.core.domain import DomainError, get_in_scope_or_404
+from market.core.paging import page_number
 from market.extensions import db
 from market.orders import ledger, services
 from market.orders.models import (
@@ -28,10 +29,6 @@ from market.sellers.models import Seller
 from market.sellers.views import show_errors
 from market.staff import bp
 from market.staff.order_forms import CancelOrderForm, MarkPaidForm, RefundForm, SettlementForm
-
-def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < len(value) < 6 else 1
 
 
 # --- the list -----------------------------------------------------------------------------------
@@ -47,7 +44,7 @@ def orders():
     number = (request.args.get("number") or "").strip()[:20]
     return render_template(
         "staff/orders/list.html",
-        page=services.staff_orders(current_user, status, payment, number, _page_number()),
+        page=services.staff_orders(current_user, status, payment, number, page_number()),
         status=status,
         payment=payment,
         number=number,
