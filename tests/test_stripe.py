@@ -10,11 +10,13 @@ from datetime import timedelta
 
 import pytest
 import stripe
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from market.accounts.models import Notification, utcnow
 from market.core.audit import AuditEntry
 from market.core.domain import DomainError
+from market.core.i18n import format_money
 from market.extensions import db
 from market.orders import services
 from market.payments.models import WebhookEvent
@@ -367,3 +369,18 @@ def test_deliveries_racing_each_other_pay_once(card_order, app, same_event_id):
     assert outcomes["duplicate" if same_event_id else "stale"] == deliveries - 1
     assert reload(card_order).payment_status == "paid" and payments(card_order) == 1
     assert count(WebhookEvent) == (1 if same_event_id else deliveries)
+
+
+def test_a_session_paid_in_full_after_a_part_was_cancelled_asks_staff_to_refund_the_difference(
+        card_order, client, goods, staff):
+    event = session_event(card_order)  # the session was opened for the whole order
+    tea = next(part for part in card_order.seller_orders if part.seller_id == goods.rival.seller.id)
+    services.cancel_by_shopper(reload(card_order), tea.id, None)
+    assert deliver(client, event).get_json()["outcome"] == "processed"
+    order = reload(card_order)
+    assert order.payment_status == "paid" and statuses(order).count("pending") == 1
+    notices = db.session.scalars(select(Notification).where(Notification.user_id == staff.id,
+                                                            Notification.subject.like("%" + order.number))).all()
+    assert len(notices) == 1
+    with force_locale("vi"):  # the staff member's language
+        assert format_money(tea.subtotal_vnd) in notices[0].body

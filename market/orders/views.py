@@ -292,9 +292,7 @@ def pay(token: str):
     order = _order_or_404(token)
     if not ActionForm().validate_on_submit():
         abort(400)
-    provider = get_provider(order.payment_method)
-    if order.payment_status != PaymentStatus.UNPAID or not provider.pays_ahead or not provider.is_enabled():
-        return redirect(url_for("orders.order_page", token=token))
+    # The provider decides whether the order can still be paid (DomainError, shown, if not).
     return _start_payment(order)
 
 

@@ -17,7 +17,7 @@ from market.accounts.models import utcnow
 from market.core.domain import DomainError
 from market.core.states import TransitionError
 from market.extensions import db
-from market.orders import services
+from market.orders import notices, services
 from market.orders.models import Order, PaymentMethod, PaymentStatus, SellerOrderStatus
 from market.payments.models import WebhookEvent
 
@@ -152,6 +152,12 @@ def _session_paid(order: Order, data: dict) -> bool:
     if data.get("payment_status") != "paid" or not _is_our_session(order, data):
         return False
     services.record_payment(order, None, data.get("id"))
+    paid = data.get("amount_total")
+    if isinstance(paid, int) and 0 < order.amount_due_vnd < paid:
+        # A session opened before the shopper cancelled a part was paid in full: the union
+        # holds more than is due, and returns the difference.
+        notices.refund_needed(order, paid - order.amount_due_vnd)
+        db.session.commit()
     return True
 
 
