@@ -3,6 +3,7 @@ guest) and to every member of the seller. Each joins the caller's transaction.""
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from market.accounts.services import notify
 from market.core.i18n import format_money
@@ -31,6 +32,7 @@ def _tell_shopper(order: Order, subject_and_body) -> None:
 def _tell_seller(seller_order: SellerOrder, subject_and_body) -> None:
     members = db.session.scalars(
         select(SellerMember).where(SellerMember.seller_id == seller_order.seller_id)
+        .options(joinedload(SellerMember.user))
     ).all()
     for member in members:
         with force_locale(member.user.locale or "vi"):
