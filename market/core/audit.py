@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "payment_refund": _l("Refunded"),
     "payment_expire": _l("Payment expired"),
     "receipt_uploaded": _l("Transfer receipt sent"),
+    "refund_due": _l("A cancelled part was already paid: refund due"),
 }
 
 
