@@ -8,8 +8,9 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from whoosh import fields as wf
 from whoosh import index as windex
-from whoosh.query import Term
+from whoosh.query import And, Or, Term
 from whoosh.util.filelock import FileLock
 from whoosh.writing import SegmentWriter
 
@@ -20,10 +21,19 @@ from market.search.backend import (
     SearchResult,
     Snippet,
 )
+from market.search import whoosh_backend
 from market.search.whoosh_backend import (
+    TEXT_FIELDS,
+    FreshSegmentCodec,
     IndexBusy,
     WhooshBackend,
+    _bits,
+    _BulkWriter,
+    _docnums,
+    document_fields,
     folding_analyzer,
+    index_words,
+    make_schema,
     words_of,
 )
 from market.text import fold
@@ -280,12 +290,12 @@ def test_description_snippet_is_a_window_around_the_first_match(tmp_path):
 
 
 def direct_matches(text="", category_id=None, province_code=None, program_id=None, ocop_stars=None,
-                   price_band=None, in_stock_only=False):
+                   price_band=None, in_stock_only=False, docs=DOCS):
     """The documents a request should find, computed in Python from the documents."""
     words = words_of(text)
     bands = {key: (low, high) for key, low, high in PRICE_BANDS}
     found = []
-    for doc in DOCS:
+    for doc in docs:
         haystack = set(words_of(" ".join([doc.name, doc.description, doc.seller_name, doc.category_name,
                                           *doc.program_badges])))
         if not all(w in haystack for w in words):
@@ -813,3 +823,219 @@ def test_a_failed_commit_leaves_the_lock_free(fresh, monkeypatch, failure):
     assert search(backend, "luu duoc ngay").total == 1
     assert search(backend).total == len(DOCS) + 1
     assert _segment_files_are_all_live(backend)  # the half-written segment was cleaned up
+
+
+# -- the fast paths agree with Whoosh's own ----------------------------------------------------
+#
+# The rebuild writes segments with _BulkWriter and searches read postings into bit sets and
+# score BM25F without Whoosh's matchers (see the module docstring): these tests hold them to
+# what Whoosh itself writes and computes.
+
+EDGE_DOCS = [
+    make_doc(900, "Trà   trà TRÀ trà", description="   "),  # repeated words; a blank description
+    make_doc(901, "Chè " + "x" * 70 + " ngon", description="từ" * 40),  # over-long words are not indexed
+    make_doc(902, unicodedata.normalize("NFD", "Nước mắm nhĩ Phú Quốc"), description="", program_badges=(),
+             program_ids=(), ocop_stars=None),
+    make_doc(903, "Đặc sản\u00a0Đà Lạt", description=" ".join(["mứt"] * 300)),  # a long field: lossy length byte
+    make_doc(904, "Bánh ¨ Ǆ ﬁn ß", description="a\tb\nc\u2003d", category_ids=(11,)),
+]
+
+
+def test_index_words_are_the_words_of_the_analyzer():
+    samples = [q for q, _ in FOLDING] + NAMES + HOSTILE + [d.description for d in DOCS + EDGE_DOCS] + [
+        d.name for d in EDGE_DOCS]
+    rng = random.Random(3)
+    alphabet = "aăâeêioôơuưyđAĂÂĐ \u00a0\t\n\u0300\u0301\u0303\u0309\u0323¨ǄﬁßİΣ日-_.,!0123456789"
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40))) for _ in range(500)]
+    for text in samples:
+        expected = words_of(text)
+        assert index_words(text) == expected, repr(text)
+        assert [t.text for t in folding_analyzer()(text)] == expected, repr(text)
+
+
+def test_bit_sets_round_trip():
+    rng = random.Random(4)
+    for size in (1, 7, 8, 9, 100, 5000):
+        for share in (0.0, 0.01, 0.3, 1.0):
+            docs = sorted(d for d in range(size) if rng.random() < share)
+            bits = _bits(docs, size)
+            assert bits.bit_count() == len(docs) and _docnums(bits) == docs
+            assert _bits(set(docs), size) == bits  # any collection with a length
+
+
+def _segment_files(folder):
+    """{file name without the segment id: bytes} of the only segment of an index."""
+    ix = windex.open_dir(folder)
+    (segment,) = ix._segments()
+    files = segment.open_compound_file(ix.storage) if segment.is_compound() else ix.storage
+    prefix = segment.segment_id()
+    content = {name.replace(prefix, "SEG"): files.open_file(name).read()
+               for name in files.list() if name.startswith(prefix)}
+    info = (segment.doc_count_all(), dict(segment._fieldlengths), segment.is_compound())
+    ix.close()
+    return content, info
+
+
+def test_a_rebuild_writes_what_whoosh_would_write(tmp_path):
+    docs = DOCS + EDGE_DOCS
+    (tmp_path / "whoosh").mkdir()
+    ix = windex.create_in(str(tmp_path / "whoosh"), make_schema())
+    writer = ix.writer(codec=FreshSegmentCodec())
+    for doc in docs:
+        writer.add_document(**document_fields(doc))
+    writer.commit()
+    backend = WhooshBackend(str(tmp_path / "bulk"))
+    assert backend.rebuild(batches_of(docs, 7)) == len(docs)
+    expected, expected_info = _segment_files(str(tmp_path / "whoosh"))
+    written, written_info = _segment_files(os.path.join(backend.path, backend.current_version()))
+    assert sorted(written) == sorted(expected)
+    for name in expected:  # postings, term index, stored fields, lengths, columns: the same bytes
+        assert written[name] == expected[name], name
+    assert written_info == expected_info
+
+
+def test_a_rebuild_in_several_segments_finds_the_same(tmp_path, monkeypatch):
+    one = WhooshBackend(str(tmp_path / "one"))
+    one.rebuild(batches_of(DOCS))
+    monkeypatch.setattr(whoosh_backend, "REBUILD_SEGMENT_POSTINGS", 300)
+    several = WhooshBackend(str(tmp_path / "several"))
+    assert several.rebuild(batches_of(DOCS)) == len(DOCS)
+    assert several._read(lambda s: len(s.reader().leaf_readers())) > 2
+    for filters in [*FILTERS, {"text": "mat ong"}, {"text": "ca phe", "sort": "price_desc"}, {"text": "mat ongg"}]:
+        a, b = search(one, **filters), search(several, **filters)
+        assert (a.total, ids(a), a.facets, [h.score for h in a.hits]) == \
+            (b.total, ids(b), b.facets, [h.score for h in b.hits]), filters
+
+
+def _whoosh_ranking(backend, words):
+    """(product id, score) of an exact query as Whoosh's own matchers rank it."""
+    def run(searcher):
+        ors = []
+        for word in words:
+            query = Or([Term(field, word) for field in TEXT_FIELDS])
+            query.matcher_type = Or.DEFAULT_MATCHER
+            ors.append(query)
+        found = searcher.search(And(ors), limit=None, terms=False).top_n
+        return [(int(searcher.stored_fields(docnum)["id"]), score) for score, docnum in found]
+    return backend._read(run)
+
+
+def test_relevance_is_whooshs_own_bm25f(tmp_path):
+    """Every exact query with enough hits ranks and scores as Whoosh would, also in an index
+    of several segments with deleted documents (updates, removals) and after more writes."""
+    backend = WhooshBackend(str(tmp_path / "ix"))
+    backend.update(DOCS[:15], [])
+    backend.update(DOCS[15:], [DOCS[3].id])
+    backend.update([make_doc(DOCS[5].id, "Mật ong bạc hà Hà Giang", "Mật ong thu hoạch vụ xuân.")], [])
+    vocabulary = sorted({w for d in DOCS for w in words_of(f"{d.name} {d.description} {d.seller_name}")})
+    queries = [[w] for w in vocabulary] + [["san", "pham"], ["chi", "em"], ["hop", "tac"], ["mat", "ong"],
+                                           ["phu", "nu", "khoi", "nghiep"], ["dong", "goi", "can", "than"]]
+    checked = 0
+    for round_ in range(2):
+        for words in queries:
+            expected = _whoosh_ranking(backend, words)
+            if len(expected) < 5:  # few hits: the loose query answers, not this one
+                continue
+            result = search(backend, " ".join(words))
+            assert result.total == len(expected)
+            assert [(h.product_id, pytest.approx(h.score, rel=1e-12)) for h in result.hits] == expected[:100]
+            checked += 1
+        backend.update([make_doc(DOCS[7].id, "Mật ong rừng tràm", "Mật ong, sáp ong và phấn hoa.")], [DOCS[9].id])
+    assert checked > 40
+
+
+def test_results_follow_many_writes(tmp_path):
+    """Caches are kept per segment across writes: after each round of updates and removals
+    (new segments, merges, deletions), results still equal a direct count."""
+    backend = WhooshBackend(str(tmp_path / "ix"))
+    current = {d.id: d for d in DOCS[:20]}
+    backend.rebuild([DOCS[:20]])
+    rng = random.Random(9)
+    requests = [{}, {"text": "san pham"}, {"text": "chi em", "in_stock_only": True}, {"province_code": "79"},
+                {"text": "san pham", "price_band": "100000-300000", "sort": "price_asc"}, {"category_id": 10},
+                {"text": "hop tac", "program_id": 2, "sort": "newest"}, {"ocop_stars": 4, "sort": "price_desc"}]
+    for round_ in range(12):
+        for filters in requests:
+            docs = list(current.values())
+            expected = direct_matches(**{k: v for k, v in filters.items() if k != "sort"}, docs=docs)
+            result = search(backend, **filters)
+            assert result.total == len(expected), (round_, filters)
+            assert set(ids(result)) == {d.id for d in expected}, (round_, filters)
+            expected_facets = direct_facets(expected)
+            expected_facets["in_stock"] = {k: n for k, n in expected_facets["in_stock"].items() if n}
+            assert result.facets == expected_facets, (round_, filters)
+        changed = []
+        for _ in range(rng.randrange(1, 6)):
+            product_id = rng.choice([*current, *range(1, len(DOCS) + 1), 700 + round_])
+            changed.append(make_doc(product_id, rng.choice(NAMES), province_code=rng.choice(PROVINCES),
+                                    price_vnd=rng.choice(PRICES), in_stock=rng.random() < 0.5,
+                                    ocop_stars=rng.choice(OCOP)))
+        removed = rng.sample(sorted(current), 2)
+        backend.update(changed, removed)
+        for product_id in removed:
+            current.pop(product_id, None)
+        current.update({d.id: d for d in changed})
+    assert backend.doc_count() == len(current)
+
+
+def test_threads_searching_at_once(backend):
+    """Threads share each segment's data and reader (the reader behind a lock)."""
+    requests = [SearchRequest(text=t, sort=s, per_page=100) for t in ("mat ong", "san pham", "ca phe", "mat ongg", "")
+                for s in ("relevance", "price_asc", "newest")]
+    expected = [backend.search(r) for r in requests]
+    errors = []
+
+    def work(seed):
+        try:
+            order = list(range(len(requests)))
+            random.Random(seed).shuffle(order)
+            for _ in range(5):
+                for i in order:
+                    result = backend.search(requests[i])
+                    assert (ids(result), result.total, result.facets) == \
+                        (ids(expected[i]), expected[i].total, expected[i].facets)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_an_index_written_before_frequencies_only_still_works(tmp_path):
+    """An index of the previous layout (text fields with positions) is searched and
+    written as before, until the next rebuild."""
+    old_schema = make_schema()
+    for name in TEXT_FIELDS:
+        field = old_schema[name]
+        old_schema.remove(name)
+        old_schema.add(name, wf.TEXT(analyzer=folding_analyzer(), field_boost=field.format.field_boost,
+                                     stored=field.stored, phrase=True))
+    path = tmp_path / "ix"
+    (path / "v1").mkdir(parents=True)
+    ix = windex.create_in(str(path / "v1"), old_schema)
+    writer = ix.writer()
+    for doc in DOCS:
+        writer.add_document(**document_fields(doc))
+    writer.commit()
+    (path / "CURRENT").write_text("v1\n")
+    old, new = WhooshBackend(str(path)), WhooshBackend(str(tmp_path / "new"))
+    new.update(DOCS, [])
+    for filters in [*FILTERS, {"text": "mat ong"}, {"text": "mat ongg"}]:
+        a, b = search(old, **filters), search(new, **filters)
+        assert (a.total, ids(a), a.facets) == (b.total, ids(b), b.facets), filters
+    old.update([make_doc(5000, "Gạo nếp cái hoa vàng")], [DOCS[0].id])
+    assert names(search(old, "gao nep")) == ["Gạo nếp cái hoa vàng"] and search(old).total == len(DOCS)
+
+
+def test_the_bulk_writer_refuses_plain_documents(tmp_path):
+    ix = windex.create_in(str(tmp_path), make_schema())
+    writer = _BulkWriter(ix, FreshSegmentCodec())
+    try:
+        with pytest.raises(TypeError):
+            writer.add_document(id="1")
+    finally:
+        writer.cancel()

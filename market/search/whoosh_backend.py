@@ -24,7 +24,27 @@ at it and deletes the old versions. A searcher still open on an old version keep
 Text is folded with `market.text.fold` (lower case, no tones or marks, đ -> d) both when
 indexing and when searching; no stop words are removed and one-letter syllables are kept.
 User text never goes through Whoosh's query language: it is cut into words and every word
-becomes Term queries, so quotes, `*`, `?`, `AND OR NOT` and parentheses are just characters.
+becomes term look-ups, so quotes, `*`, `?`, `AND OR NOT` and parentheses are just characters.
+
+Speed (100,000 products on two cores; see bench/README.md):
+
+- A rebuild does not go through Whoosh's general writer (an external sort of every posting,
+  pickled to temporary run files, then a field-length look-up per posting): `_BulkWriter`
+  keeps the postings of the fresh segment in memory, per term, folds each distinct chunk of
+  text once (`index_words`) and hands whole posting blocks to Whoosh's posting writer. The
+  files are Whoosh's own - the same bytes `add_document` + `commit` write (a test compares
+  them) - and plain adds into a fresh index: no `update_document`, no merge, no optimize.
+  Text fields keep frequencies, not positions (nothing searches phrases).
+- Searches do not use Whoosh's matchers or collectors. A segment's files never change
+  (deletions live in the table of contents), so `_SegmentData` reads once per segment -
+  through a reader of its own, kept across index generations - the facet values and price
+  bands as bit sets (Python ints), the sort columns, and, on demand, each term's postings
+  (document numbers, weights, bit set; an LRU). A generation (`_View`) adds the live-document
+  mask. A query is then ANDs and ORs of bit sets; a facet count is the popcount of
+  `matches & value`; a price or date sort walks the segment's order or takes a heap of the
+  matches; only a relevance sort scores, with the very BM25F formula, statistics and float
+  operations of Whoosh's scorer, per query word and generation. A write costs the next
+  search its new small segment and the scores of the words it uses, not the big segment.
 """
 from __future__ import annotations
 
@@ -36,23 +56,34 @@ import os
 import re
 import secrets
 import shutil
+import sys
 import threading
 import unicodedata
-from collections import Counter
+import weakref
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
+from operator import add
 
 from whoosh import fields as wf
+from whoosh import formats
 from whoosh import index as windex
 from whoosh.analysis import Filter, RegexTokenizer
-from whoosh.codec.whoosh3 import W3Codec, W3Segment
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3PostingsWriter, W3Segment, _lenfield
 from whoosh.columns import NumericColumn
-from whoosh.query import And, FuzzyTerm, Or, Prefix, Term
+from whoosh.scoring import BM25F
 from whoosh.support.levenshtein import distance
+from whoosh.system import pack_uint
 from whoosh.util import IDCHARS
 from whoosh.util.filelock import FileLock, try_for
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import SegmentReader
+from whoosh.writing import SegmentWriter
 
 from market.search.backend import (
     MAX_QUERY_LENGTH,
@@ -80,9 +111,9 @@ from market.text import fold
 
 log = logging.getLogger(__name__)
 
-# A word: letters and digits (any script), not underscores. Used for indexing, queries and
-# highlighting alike so the three always agree.
 REBUILD_SWAP_TIMEOUT = 30.0  # how long a finished rebuild waits for the writers before its swap
+# A rebuild starts a new segment past this many postings (about 8 bytes each in memory).
+REBUILD_SEGMENT_POSTINGS = 40_000_000
 
 # Text fields a query word may match in, with the boost of a loose (fuzzy/prefix) match there.
 TEXT_FIELDS = ("name", "description", "seller_name", "category_name", "badges")
@@ -99,7 +130,13 @@ TERM_FACETS = {
     "ocop": "ocop",
     "in_stock": "in_stock",
 }
+SORT_COLUMNS = ("price", "listed_at", "pid")
 _VERSION_RE = re.compile(r"^v(\d+)$")
+
+# Cache sizes (per process; a gunicorn worker has one of each).
+TERM_CACHE_POSTINGS = 4_000_000  # raw postings of terms kept per segment (~8 bytes each, plus bit sets)
+SCORE_CACHE_BYTES = 48_000_000  # BM25 scores of query words kept per searcher generation
+GROUP_CACHE_ENTRIES = 512  # query words (with their fields and expansions) kept per generation
 
 
 class IndexBusy(Exception):
@@ -107,8 +144,6 @@ class IndexBusy(Exception):
 
 
 # -- analysis -------------------------------------------------------------------------
-
-
 
 
 class FoldingTokenizer(RegexTokenizer):
@@ -140,16 +175,39 @@ def folding_analyzer():
     return FoldingTokenizer() | FoldFilter()
 
 
+_CHUNK_WORDS: dict[str, tuple[str, ...]] = {}
+_CHUNK_CACHE_SIZE = 200_000
+
+
+def index_words(text: str) -> list[str]:
+    """`words_of(text)` - the tokens of `folding_analyzer()` - computed faster for indexing:
+    each whitespace-separated chunk is folded once and remembered (a catalog repeats its
+    syllables endlessly). The same words: folding works character by character and never
+    joins across whitespace, so folding the chunks gives the words of folding the whole."""
+    cache = _CHUNK_WORDS
+    words: list[str] = []
+    for chunk in text.split():
+        found = cache.get(chunk)
+        if found is None:
+            found = tuple(words_of(chunk))
+            if len(cache) >= _CHUNK_CACHE_SIZE:
+                cache.clear()
+            cache[chunk] = found
+        words += found
+    return words
+
+
 def make_schema() -> wf.Schema:
     analyzer = folding_analyzer()
     return wf.Schema(
         id=wf.ID(stored=True, unique=True),
         pid=wf.COLUMN(NumericColumn("q")),  # columns: sort keys and price bands, not indexed
-        name=wf.TEXT(analyzer=analyzer, field_boost=3.0, stored=True),
-        description=wf.TEXT(analyzer=analyzer, stored=True),
-        seller_name=wf.TEXT(analyzer=analyzer),
-        category_name=wf.TEXT(analyzer=analyzer),
-        badges=wf.TEXT(analyzer=analyzer),
+        # Frequencies, no positions (phrase=False): nothing searches phrases.
+        name=wf.TEXT(analyzer=analyzer, field_boost=3.0, stored=True, phrase=False),
+        description=wf.TEXT(analyzer=analyzer, stored=True, phrase=False),
+        seller_name=wf.TEXT(analyzer=analyzer, phrase=False),
+        category_name=wf.TEXT(analyzer=analyzer, phrase=False),
+        badges=wf.TEXT(analyzer=analyzer, phrase=False),
         category_ids=wf.KEYWORD(commas=True),
         province=wf.ID(),
         programs=wf.KEYWORD(commas=True),
@@ -189,27 +247,15 @@ def document_fields(doc: ProductDocument) -> dict:
 
 
 # -- queries ----------------------------------------------------------------------------
+#
+# A query word is a "clause group": (field, term, boost) triples. A document matches the word
+# when it has any of the terms in that field, and the word's score is the sum of boost x BM25F
+# of the terms it has - exactly what Whoosh computes for Or([Term(field, term, boost=boost),
+# ...]). A query matches documents that match every word (AND) and scores their sum.
 
 
-def _any(parts: list) -> Or:
-    """Or as a lazy tree of unions: inside an And, only candidates of the rarest word are
-    scored (Whoosh's default for small indexes preloads and scores every posting)."""
-    query = Or(parts)
-    query.matcher_type = Or.DEFAULT_MATCHER
-    return query
-
-
-def _exact_word(word: str) -> Or:
-    return _any([Term(field, word) for field in TEXT_FIELDS])
-
-
-def _loose_word(word: str, is_last: bool) -> Or:
-    parts = [Term(field, word) for field in TEXT_FIELDS]
-    if FUZZY_MIN_LENGTH <= len(word) <= FUZZY_MAX_LENGTH:
-        parts += [FuzzyTerm(f, word, maxdist=1, prefixlength=1, boost=LOOSE_BOOST[f]) for f in TEXT_FIELDS]
-    if is_last and len(word) >= 2:
-        parts += [Prefix(f, word, boost=LOOSE_BOOST[f]) for f in PREFIX_FIELDS]
-    return _any(parts)
+def _exact_clauses(word: str) -> tuple:
+    return tuple((field, word, 1.0) for field in TEXT_FIELDS)
 
 
 def _is_loose(words: list[str]) -> bool:
@@ -233,8 +279,484 @@ class _Matcher:
         return any(word[:1] == w[:1] and distance(word, w, limit=1) <= 1 for w in self.fuzzy)
 
 
+# -- reading: bit sets per segment ------------------------------------------------------------
+
+_LENGTH_OF_BYTE = tuple(byte_to_length(b) for b in range(256))
+_BIT = (1, 2, 4, 8, 16, 32, 64, 128)
+_TO_FLAGS = bytes.maketrans(b"01", b"\x00\x01")
+_FLAGS_TO_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+_ONE = re.compile("1")
+_PRICE_KEYS = {key: (low, high) for key, low, high in PRICE_BANDS}
+_MISSING = object()
 
 
+def _bits(docnums, size: int) -> int:
+    """The bit set (a Python int, bit d for document d) of `docnums` (a sequence), all
+    below `size`."""
+    if len(docnums) * 16 < size:  # few: set the bits one by one
+        mask = bytearray((size >> 3) + 1)
+        for d in docnums:
+            mask[d >> 3] |= _BIT[d & 7]
+        return int.from_bytes(mask, "little")
+    flags = bytearray(size)  # many: a byte per document, set in C, read as a binary number
+    deque(map(flags.__setitem__, docnums, itertools.repeat(1)), maxlen=0)
+    return int(flags.translate(_FLAGS_TO_DIGITS)[::-1], 2)
+
+
+def _docnums(bits: int) -> list[int]:
+    """The set bits of `bits`, ascending."""
+    if not bits:
+        return []
+    binary = bin(bits)[:1:-1]  # bit 0 first
+    if bits.bit_count() * 4 > len(binary):  # dense: test every bit, in C
+        return list(itertools.compress(range(len(binary)), binary.encode("ascii").translate(_TO_FLAGS)))
+    return [m.start() for m in _ONE.finditer(binary)]
+
+
+def _count(bit_sets: list[int]) -> int:
+    return sum(bits.bit_count() for bits in bit_sets)
+
+
+def _read_postings(reader, field: str, btext: bytes) -> tuple[array, array] | None:
+    """(document numbers, weights) of a term in one segment, deleted documents included
+    (each generation masks them), or None. Reads Whoosh's posting blocks whole."""
+    try:
+        if (field, btext) not in reader:
+            return None
+        matcher = reader._terms.matcher(field, btext, reader.schema[field].format)  # no deletion filter
+    except AttributeError:  # not a plain segment reader: the public way (deleted ones left out)
+        matcher = reader.postings(field, btext)
+    ids, weights = array("I"), array("f")
+    if type(matcher) is W3LeafMatcher and hasattr(matcher, "_data"):
+        while matcher.is_active():
+            if matcher._data is None:
+                matcher._read_data()
+            ids_delta, block_weights = matcher._data[0], matcher._data[1]
+            ids.extend(itertools.accumulate(ids_delta))
+            if block_weights is None:
+                weights.extend(itertools.repeat(1.0, len(ids_delta)))
+            elif isinstance(block_weights, float):
+                weights.extend(itertools.repeat(block_weights, len(ids_delta)))
+            else:
+                weights.extend(block_weights)
+            matcher._next_block()
+    else:
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    return ids, weights
+
+
+def _column(reader, name: str, size: int) -> array:
+    """A numeric column of one segment as an array (one value per document)."""
+    try:
+        column = reader.column_reader(name, translate=False)
+        raw = column._dbfile.get(column._basepos, column._count * column._fixedlen)
+        values = array(column._typecode, raw)
+        if values.itemsize != column._fixedlen:
+            raise TypeError("unexpected column layout")
+        if sys.byteorder == "little":  # stored big-endian ("!q")
+            values.byteswap()
+        values.extend(itertools.repeat(column._default, size - len(values)))
+        return values
+    except (AttributeError, TypeError, ValueError):  # another column type: value by value
+        return array("q", reader.column_reader(name))
+
+
+def _length_bytes(reader, field: str, size: int) -> bytes:
+    """The encoded length (Whoosh's length byte) of `field` in each document of a segment."""
+    try:
+        column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+        if column is None:
+            return bytes(size)
+        raw = column._dbfile.get(column._basepos, min(column._count, size))
+        return raw + bytes(size - len(raw))
+    except AttributeError:
+        return bytes(length_to_byte(reader.doc_field_length(d, field, 0) or 0) for d in range(size))
+
+
+class _SegmentData:
+    """What searches need of one segment, read from its files once, and a Whoosh reader of
+    the segment kept open for as long as the segment is in use.
+
+    Whoosh never rewrites a segment's files (merging writes a new segment; deletions are
+    kept in the index's table of contents), so this stays right for as long as the segment
+    exists, across index generations. Deleted documents are included: each generation
+    masks them out with its `live` bits. The reader is opened once, not per generation,
+    and without mmap: Whoosh reads each part of an mmapped compound segment file through
+    an in-memory copy (BytesIO), which for the stored fields and postings of a big segment
+    costs tens of megabytes and milliseconds - after every write, if each new searcher's
+    reader were used. Its open file also keeps a version deleted by a rebuild readable.
+    Shared by threads: reads through the reader take `_read_lock` (the parts of a compound
+    file share one file position); cached parts are computed outside `_lock` and put in
+    place under it."""
+
+    def __init__(self, storage, schema, segment):
+        self.reader = reader = SegmentReader(storage, schema, segment)
+        weakref.finalize(self, _close_quietly, reader)
+        self.size = size = reader.doc_count_all()
+        self.all = (1 << size) - 1
+        self._lock = threading.Lock()
+        self._read_lock = threading.Lock()
+        self._terms: OrderedDict = OrderedDict()  # (field, term) -> _Term | None
+        self._terms_cost = 0
+        self._lengths: dict[str, bytes] = {}
+        self._orders: dict[str, array] = {}
+        self.columns = {name: _column(reader, name, size) for name in SORT_COLUMNS}
+        # facet -> value -> bits of the documents with that value
+        self.facets: dict[str, dict[str, int]] = {}
+        for facet, field in TERM_FACETS.items():
+            values = {}
+            for btext in reader.lexicon(field):
+                found = _read_postings(reader, field, btext)
+                if found and found[0]:
+                    values[btext.decode("utf-8")] = _bits(found[0], size)
+            self.facets[facet] = values
+        prices = self.columns["price"]
+        by_price = self.order("price")
+        self.price = {}
+        for key, low, high in PRICE_BANDS:  # a band is a run of the documents by price
+            start = bisect_left(by_price, low, key=prices.__getitem__)
+            end = bisect_left(by_price, high, key=prices.__getitem__) if high is not None else size
+            self.price[key] = _bits(by_price[start:end], size)
+
+    def term(self, field: str, text: str) -> _Term | None:
+        """A term's postings in this segment (None when absent), kept in an LRU."""
+        key = (field, text)
+        with self._lock:
+            entry = self._terms.get(key, _MISSING)
+            if entry is not _MISSING:
+                self._terms.move_to_end(key)
+                return entry
+        try:
+            with self._read_lock:
+                found = _read_postings(self.reader, field, text.encode("utf-8"))
+        except UnicodeEncodeError:  # a lone surrogate: in no document
+            found = None
+        entry = _Term(found[0], found[1], _bits(found[0], self.size)) if found and found[0] else None
+        with self._lock:
+            if key not in self._terms:
+                self._terms[key] = entry
+                self._terms_cost += self._cost(entry)
+                while self._terms_cost > TERM_CACHE_POSTINGS and len(self._terms) > 1:
+                    _, old = self._terms.popitem(last=False)
+                    self._terms_cost -= self._cost(old)
+        return entry
+
+    def _cost(self, entry: _Term | None) -> int:
+        """An entry's memory in units of about 8 bytes (a posting: id, weight and score code)."""
+        return 1 + (len(entry.ids) * 3 // 2 + (self.size >> 6) if entry is not None else 0)
+
+    def score_inputs(self, field: str, entry: _Term) -> tuple[array, list]:
+        """For a term's postings: a code per posting and, per code, the (weight, length
+        byte) pair - all a BM25 score depends on within one generation (a few dozen pairs)."""
+        if entry.codes is None:
+            lengths = self.lengths(field)
+            index: dict[tuple[float, int], int] = {}
+            codes = array("I", [index.setdefault((w, lengths[d]), len(index)) for d, w in zip(entry.ids, entry.weights)])
+            entry.pairs, entry.codes = list(index), codes
+        return entry.codes, entry.pairs
+
+    def lengths(self, field: str) -> bytes:
+        found = self._lengths.get(field)
+        if found is None:
+            with self._read_lock:
+                found = self._lengths[field] = _length_bytes(self.reader, field, self.size)
+        return found
+
+    def stored_fields(self, docnum: int) -> dict:
+        with self._read_lock:
+            return self.reader.stored_fields(docnum)
+
+    def order(self, column: str) -> array:
+        """The segment's documents by (column, product id), ascending."""
+        found = self._orders.get(column)
+        if found is None:
+            order = sorted(range(self.size), key=self.columns["pid"].__getitem__)
+            order.sort(key=self.columns[column].__getitem__)  # stable: by (column, pid)
+            found = self._orders[column] = array("I", order)
+        return found
+
+
+class _Term:
+    """A term's postings in one segment: document numbers (deleted ones included),
+    weights, their bit set and, once scored, `codes` and `pairs` (see score_inputs)."""
+
+    __slots__ = ("ids", "weights", "bits", "codes", "pairs")
+
+    def __init__(self, ids: array, weights: array, bits: int):
+        self.ids, self.weights, self.bits = ids, weights, bits
+        self.codes: array | None = None
+        self.pairs: list | None = None
+
+
+class _Group:
+    """One query word: its clauses ((field, term, boost), ...) and, per segment, the bits of
+    the documents matching any of them."""
+
+    __slots__ = ("clauses", "bits")
+
+    def __init__(self, clauses: tuple, bits: list[int]):
+        self.clauses = clauses
+        self.bits = bits
+
+
+class _View:
+    """One searcher (one generation of the index): its segments with their live documents,
+    and what depends on the generation's statistics (scores, term expansions, spellings).
+    Used by one thread."""
+
+    def __init__(self, backend: WhooshBackend, searcher, version: str, storage):
+        self.searcher = searcher
+        self.reader = reader = searcher.reader()
+        self.parts = []  # (segment data, docnum offset, live bits, segment reader)
+        for sub, offset in reader.leaf_readers():
+            size = sub.doc_count_all()
+            if not size:
+                continue
+            data = backend._segment_data(version, storage, sub)
+            live = data.all
+            if sub.has_deletions():
+                live &= ~_bits(list(sub.segment().deleted_docs()), size)
+            self.parts.append((data, offset, live, sub))
+        self.live = [part[2] for part in self.parts]
+        self._offsets = [part[1] for part in self.parts]
+        self.keys = {backend._segment_key(version, part[3]) for part in self.parts}
+        weighting = searcher.weighting
+        if not isinstance(weighting, BM25F):  # pragma: no cover - make_schema's searchers use BM25F
+            raise TypeError("the search backend scores with BM25F")
+        self._weighting = weighting
+        self._groups: OrderedDict = OrderedDict()
+        self._scores: OrderedDict = OrderedDict()
+        self._scores_bytes = 0
+        self._addends: dict[str, tuple] = {}
+        self._expansions: dict[tuple, list[str]] = {}
+        self.spelling: dict[str, list[tuple[str, int]]] | None = None
+
+    # -- matching --
+
+    def group(self, clauses: tuple) -> _Group:
+        found = self._groups.get(clauses)
+        if found is not None:
+            self._groups.move_to_end(clauses)
+            return found
+        bits = []
+        for data, _offset, _live, sub in self.parts:
+            union = 0
+            for field, text, _boost in clauses:
+                entry = data.term(field, text)
+                if entry is not None:
+                    union |= entry.bits
+            bits.append(union)
+        found = self._groups[clauses] = _Group(clauses, bits)
+        if len(self._groups) > GROUP_CACHE_ENTRIES:
+            self._groups.popitem(last=False)
+        return found
+
+    def match(self, groups: list[_Group], base: list[int]) -> list[int]:
+        """Per segment: the documents of `base` that match every group."""
+        matched = []
+        for i, bits in enumerate(base):
+            for group in groups:
+                if not bits:
+                    break
+                bits &= group.bits[i]
+            matched.append(bits)
+        return matched
+
+    def allowed(self, request: SearchRequest) -> list[int]:
+        """Per segment: the live documents that pass the request's filters."""
+        wanted = [
+            ("category", request.category_id),
+            ("province", request.province_code),
+            ("program", request.program_id),
+            ("ocop", request.ocop_stars),
+        ]
+        filters = [(facet, str(value)) for facet, value in wanted if value is not None and value != ""]
+        band = request.price_band if request.price_band in _PRICE_KEYS else None  # an unknown band is ignored
+        allowed = []
+        for data, _offset, live, _sub in self.parts:
+            bits = live
+            for facet, value in filters:
+                bits &= data.facets[facet].get(value, 0)
+            if band is not None:
+                bits &= data.price[band]
+            if request.in_stock_only:
+                bits &= data.facets["in_stock"].get("true", 0)
+            allowed.append(bits)
+        return allowed
+
+    def loose_clauses(self, word: str, is_last: bool) -> tuple:
+        """The word in every text field, words one typo away from it (when long enough to
+        be fuzzy) and, for the last word, words of the name starting with it - the loose
+        fields weighted by LOOSE_BOOST. (Whoosh's FuzzyTerm/Prefix drop their boost when
+        they expand to a single word, and score 0 when they expand to three or more in a
+        segment of at most 5,000 documents; here the boosted score always applies.)"""
+        clauses = list(_exact_clauses(word))
+        if FUZZY_MIN_LENGTH <= len(word) <= FUZZY_MAX_LENGTH:
+            for field in TEXT_FIELDS:
+                clauses += [(field, term, LOOSE_BOOST[field]) for term in self._fuzzy_terms(field, word)]
+        if is_last and len(word) >= 2:
+            for field in PREFIX_FIELDS:
+                clauses += [(field, term, LOOSE_BOOST[field]) for term in self.prefix_terms(field, word)]
+        return tuple(clauses)
+
+    def _fuzzy_terms(self, field: str, word: str) -> list[str]:
+        """Terms of the field within one edit of `word`, same first letter (Whoosh's
+        FuzzyTerm(maxdist=1, prefixlength=1)); `word` itself included when present.
+        Expanded per segment, as Whoosh's FuzzyTerm does: a segment's reader walks its
+        word list with a Levenshtein automaton (no transpositions), while a multi-segment
+        reader would compare with Damerau distance and find more."""
+        key = ("fuzzy", field, word)
+        found = self._expansions.get(key)
+        if found is None:
+            terms: set[str] = set()
+            for _data, _offset, _live, sub in self.parts:
+                terms.update(t for t in sub.terms_within(field, word, 1, prefix=1) if t)
+            found = self._expansions[key] = sorted(terms)
+        return found
+
+    def prefix_terms(self, field: str, prefix: str) -> list[str]:
+        key = ("prefix", field, prefix)
+        found = self._expansions.get(key)
+        if found is None:
+            try:
+                found = [b.decode("utf-8") for b in self.reader.expand_prefix(field, prefix) if b]
+            except UnicodeEncodeError:
+                found = []
+            self._expansions[key] = found
+        return found
+
+    # -- counting --
+
+    def facets(self, matched: list[int]) -> dict[str, dict[str, int]]:
+        """Counts of the matching documents per facet value, biggest first (values with no
+        match are left out; in_stock counts only "true"). Each count is a popcount of the
+        matches and the value's documents: the direct count under the query and filters."""
+        facets = {}
+        for facet in ("category", "province", "program", "ocop"):
+            counts: Counter[str] = Counter()
+            for (data, _offset, _live, _sub), bits in zip(self.parts, matched):
+                if bits:
+                    for value, value_bits in data.facets[facet].items():
+                        n = (bits & value_bits).bit_count()
+                        if n:
+                            counts[value] += n
+            facets[facet] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        facets["price"] = {}
+        for key, _low, _high in PRICE_BANDS:
+            n = sum((bits & part[0].price[key]).bit_count() for part, bits in zip(self.parts, matched))
+            if n:
+                facets["price"][key] = n
+        in_stock = sum((bits & part[0].facets["in_stock"].get("true", 0)).bit_count()
+                       for part, bits in zip(self.parts, matched))
+        facets["in_stock"] = {"true": in_stock} if in_stock else {}
+        return facets
+
+    def stored_fields(self, docnum: int) -> dict:
+        """The stored fields of a document (global docnum), read through its segment's
+        long-lived reader."""
+        i = bisect_right(self._offsets, docnum) - 1
+        data, offset = self.parts[i][0], self.parts[i][1]
+        return data.stored_fields(docnum - offset)
+
+    # -- ranking --
+
+    def top_scored(self, groups: list[_Group], matched: list[int], k: int) -> list[tuple[float, int]]:
+        """The best `k` (score, docnum) of the matches, best first, ties by docnum (as
+        Whoosh's collector orders them)."""
+        candidates: list[tuple[float, int]] = []
+        for i, ((_data, offset, _live, _sub), bits) in enumerate(zip(self.parts, matched)):
+            if not bits:
+                continue
+            docs = _docnums(bits)
+            tables = [self._group_scores(group, i) for group in groups]
+            scores = map(tables[0].__getitem__, docs)
+            for table in tables[1:]:
+                scores = map(add, scores, map(table.__getitem__, docs))
+            candidates += heapq.nlargest(k, zip(scores, map((-offset).__sub__, docs)))
+        return [(score, -negated) for score, negated in heapq.nlargest(k, candidates)]
+
+    def _group_scores(self, group: _Group, i: int) -> dict[int, float]:
+        """docnum -> score of a word in segment i: the sum of its clauses' scores, the
+        biggest clause first (a dict built in C), the others added; kept per generation."""
+        key = (group.clauses, i)
+        found = self._scores.get(key)
+        if found is not None:
+            self._scores.move_to_end(key)
+            return found
+        tables = [table for clause in group.clauses if (table := self._clause_scores(clause, i)) is not None]
+        tables.sort(key=len, reverse=True)  # (stable: clause order among equals)
+        found = dict(tables[0]) if tables else {}
+        for table in tables[1:]:
+            get = found.get
+            for d, score in table.items():
+                found[d] = get(d, 0.0) + score
+        self._remember(key, found)
+        return found
+
+    def _remember(self, key, scores: dict | None) -> None:
+        self._scores[key] = scores
+        self._scores_bytes += 100 * len(scores or ()) + 200
+        while self._scores_bytes > SCORE_CACHE_BYTES and len(self._scores) > 1:
+            _, old = self._scores.popitem(last=False)
+            self._scores_bytes -= 100 * len(old or ()) + 200
+
+    def top_sorted(self, sort: str, matched: list[int], k: int) -> list[tuple[float, int]]:
+        """The first `k` matches by price or listing date, then product id."""
+        column = "listed_at" if sort == "newest" else "price"
+        descending = sort != "price_asc"
+        candidates: list[tuple[int, int, int]] = []
+        for (data, offset, _live, _sub), bits in zip(self.parts, matched):
+            if not bits:
+                continue
+            count = bits.bit_count()
+            if count * count >= k * data.size:  # many matches: walk the segment's order
+                order = data.order(column)
+                mask = bits.to_bytes((data.size >> 3) + 1, "little")
+                picked = []
+                for d in reversed(order) if descending else order:
+                    if mask[d >> 3] & _BIT[d & 7]:
+                        picked.append(d)
+                        if len(picked) >= k:
+                            break
+            else:
+                picked = _docnums(bits)
+            primary, pid = data.columns[column], data.columns["pid"]
+            candidates += zip(map(primary.__getitem__, picked), map(pid.__getitem__, picked),
+                              map(offset.__add__, picked))
+        best = (heapq.nlargest if descending else heapq.nsmallest)(k, candidates)
+        return [(0.0, docnum) for _primary, _pid, docnum in best]
+
+    def _clause_scores(self, clause: tuple, i: int) -> dict[int, float] | None:
+        """docnum -> boost x Whoosh's BM25F of a clause's term, in segment i (same formula,
+        statistics and float operations as whoosh.scoring.BM25F); None when absent. Not
+        kept: built in C from the term's score codes when a word's scores are."""
+        field, text, boost = clause
+        data = self.parts[i][0]
+        entry = data.term(field, text)
+        scores = None
+        if entry is not None:
+            codes, pairs = data.score_inputs(field, entry)
+            idf = self.searcher.idf(field, text)
+            addend = self._addend(field)
+            k1_plus_1 = self._weighting.K1 + 1
+            table = [idf * ((w * k1_plus_1) / (w + addend[lb])) for w, lb in pairs]
+            if boost != 1.0:
+                table = [score * boost for score in table]
+            scores = dict(zip(entry.ids, map(table.__getitem__, codes)))
+        return scores
+
+    def _addend(self, field: str) -> tuple:
+        """By length byte: the `K1 * ((1 - B) + B * fl / avgfl)` of whoosh.scoring.bm25."""
+        found = self._addends.get(field)
+        if found is None:
+            weighting = self._weighting
+            B, K1 = weighting._field_B.get(field, weighting.B), weighting.K1  # noqa: N806 - BM25's names
+            avgfl = self.searcher.avg_field_length(field) or 1
+            found = self._addends[field] = tuple(K1 * ((1 - B) + B * fl / avgfl) for fl in _LENGTH_OF_BYTE)
+        return found
 
 
 # -- the backend -------------------------------------------------------------------------
@@ -245,10 +767,7 @@ class _Local(threading.local):
     version = None
     ix = None
     searcher = None
-    facet_searcher = None
-    facet_sets = None
-    spelling_searcher = None
-    spelling = None
+    view = None
 
 
 class WhooshBackend(SearchBackend):
@@ -259,6 +778,9 @@ class WhooshBackend(SearchBackend):
         self.lock_timeout = float(lock_timeout)
         self.schema = make_schema()
         self._local = _Local()
+        self._segments: dict[tuple, _SegmentData] = {}  # shared by the threads of this process
+        self._segments_lock = threading.Lock()
+        self._segments_pid = os.getpid()
 
     # -- files and locks ------------------------------------------------------------------
 
@@ -346,8 +868,7 @@ class WhooshBackend(SearchBackend):
                 st.searcher.close()
             except OSError:  # pragma: no cover - closing an index whose files are gone
                 log.debug("closing an old searcher failed", exc_info=True)
-        st.version = st.ix = st.searcher = st.facet_searcher = st.facet_sets = None
-        st.spelling_searcher = st.spelling = None
+        st.version = st.ix = st.searcher = st.view = None
 
     def _read(self, fn):
         """Run fn(searcher), retrying when the version vanished under us (a rebuild swapped
@@ -362,34 +883,38 @@ class WhooshBackend(SearchBackend):
                     raise
                 log.info("search index changed while reading; reopening", exc_info=True)
 
-    def _facet_sets(self, searcher) -> dict:
-        """facet -> value -> set of docnums (and the sort columns), cached while the
-        searcher is current: filters and facet counts are then set operations."""
+    def _view(self, searcher) -> _View:
+        """This thread's view of `searcher` (made once per index generation)."""
         st = self._local
-        if st.facet_searcher is searcher and st.facet_sets is not None:
-            return st.facet_sets
-        reader = searcher.reader()
-        sets: dict[str, dict[str, set[int]]] = {}
-        for facet, field in TERM_FACETS.items():
-            values = {}
-            for btext in reader.lexicon(field):
-                docs = set(reader.postings(field, btext).all_ids())
-                if docs:
-                    values[btext.decode("utf-8")] = docs
-            sets[facet] = values
-        sets["all"] = {"": set(reader.all_doc_ids())}
-        # Sort keys by docnum (deleted documents keep a slot; they are never matched).
-        sets["columns"] = columns = {
-            field: list(reader.column_reader(field)) if reader.doc_count_all() else []
-            for field in ("price", "listed_at", "pid")
-        }
-        prices = columns["price"]
-        sets["price"] = {
-            key: {d for d in sets["all"][""] if prices[d] >= low and (high is None or prices[d] < high)}
-            for key, low, high in PRICE_BANDS
-        }
-        st.facet_searcher, st.facet_sets = searcher, sets
-        return sets
+        if st.view is None or st.view.searcher is not searcher:
+            st.view = None
+            view = _View(self, searcher, st.version, st.ix.storage)
+            with self._segments_lock:  # forget the segments merged away or of old versions
+                for key in [key for key in self._segments if key not in view.keys]:
+                    del self._segments[key]
+            st.view = view
+        return st.view
+
+    @staticmethod
+    def _segment_key(version: str, reader) -> tuple:
+        """Segment ids are unique within a version's folder; versions are never reused."""
+        return (version, reader.segment().segment_id(), reader.doc_count_all())
+
+    def _segment_data(self, version: str, storage, reader) -> _SegmentData:
+        """The data of a segment, shared by the threads and kept across generations."""
+        if self._segments_pid != os.getpid():  # forked: a lock held in the parent stays held
+            self._segments, self._segments_lock, self._segments_pid = {}, threading.Lock(), os.getpid()
+        key = self._segment_key(version, reader)
+        with self._segments_lock:
+            data = self._segments.get(key)
+        if data is None:
+            # Without mmap: Whoosh copies each part of an mmapped compound file it opens into
+            # memory (BytesIO); read through the open file instead (under the segment's lock).
+            files = FileStorage(storage.folder, supports_mmap=False, readonly=True)
+            data = _SegmentData(files, self.schema, reader.segment())
+            with self._segments_lock:
+                data = self._segments.setdefault(key, data)
+        return data
 
     def search(self, request: SearchRequest) -> SearchResult:
         page = _int(request.page, 1, 1, 10**9)
@@ -405,50 +930,41 @@ class WhooshBackend(SearchBackend):
     def _search(self, searcher, request: SearchRequest, words: list[str], page: int, per_page: int):
         if searcher is None:
             return None
-        sets = self._facet_sets(searcher)
-        allowed = self._allowed(sets, request)
+        view = self._view(searcher)
+        allowed = view.allowed(request)
         sort = request.sort if request.sort in SORTS else "relevance"
         if sort == "relevance" and not words:
             sort = "newest"
-        scored = sort == "relevance"
-
-        def run(query) -> list[tuple[float, int]]:
-            """(score, docnum) of the allowed matches, best first when scored."""
-            if not allowed:  # (Whoosh takes an empty filter set for no filter at all)
-                return []
-            if scored:
-                return list(searcher.search(query, filter=allowed, limit=None, terms=False).top_n)
-            return [(0.0, docnum) for docnum in query.docs(searcher) if docnum in allowed]
 
         loose = False
+        groups: list[_Group] = []
         if words:
-            ranked = run(And([_exact_word(w) for w in words]))
-            if len(ranked) < FEW_HITS and _is_loose(words):
-                loosely = run(And([_loose_word(w, i == len(words) - 1) for i, w in enumerate(words)]))
-                if len(loosely) > len(ranked):
-                    ranked, loose = loosely, True
-            matched = {docnum for _, docnum in ranked}
+            groups = [view.group(_exact_clauses(w)) for w in words]
+            matched = view.match(groups, allowed)
+            total = _count(matched)
+            if total < FEW_HITS and _is_loose(words):  # typos and the as-you-type last word
+                last = len(words) - 1
+                loose_groups = [view.group(view.loose_clauses(w, i == last)) for i, w in enumerate(words)]
+                loosely = view.match(loose_groups, allowed)
+                if _count(loosely) > total:
+                    groups, matched, total, loose = loose_groups, loosely, _count(loosely), True
         else:
-            ranked, matched = [], allowed
-        total = len(matched)
-        facets = self._facets(sets, matched)
-        suggestion = self._did_you_mean(searcher, words, allowed) if words and total < FEW_HITS else None
+            matched = allowed
+            total = _count(matched)
+        facets = view.facets(matched)
+        suggestion = self._did_you_mean(view, words, allowed) if words and total < FEW_HITS else None
 
         start = (page - 1) * per_page
         hits: list[Hit] = []
         if start < total:
             end = min(start + per_page, total)
-            if scored:
-                page_docs = ranked[start:end]
+            if sort == "relevance":
+                page_docs = view.top_scored(groups, matched, end)[start:end]
             else:
-                columns = sets["columns"]
-                primary = columns["listed_at" if sort == "newest" else "price"]
-                pid = columns["pid"]
-                order = heapq.nsmallest if sort == "price_asc" else heapq.nlargest
-                page_docs = [(0.0, d) for d in order(end, matched, key=lambda d: (primary[d], pid[d]))[start:end]]
+                page_docs = view.top_sorted(sort, matched, end)[start:end]
             matches = _Matcher(words, loose)
             for score, docnum in page_docs:
-                stored = searcher.stored_fields(docnum)
+                stored = view.stored_fields(docnum)
                 hits.append(Hit(
                     product_id=int(stored["id"]),
                     score=float(score),
@@ -458,88 +974,57 @@ class WhooshBackend(SearchBackend):
         return SearchResult(hits=hits, total=total, page=page, per_page=per_page, facets=facets,
                             suggestion=suggestion)
 
-    @staticmethod
-    def _allowed(sets: dict, request: SearchRequest) -> set[int]:
-        allowed = sets["all"][""]
-        wanted = [
-            ("category", request.category_id),
-            ("province", request.province_code),
-            ("program", request.program_id),
-            ("ocop", request.ocop_stars),
-        ]
-        for facet, value in wanted:
-            if value is not None and value != "":
-                allowed = allowed & sets[facet].get(str(value), set())
-        if request.price_band in sets["price"]:  # an unknown band is ignored
-            allowed = allowed & sets["price"][request.price_band]
-        if request.in_stock_only:
-            allowed = allowed & sets["in_stock"].get("true", set())
-        return allowed
-
-    @staticmethod
-    def _facets(sets: dict, matched: set[int]) -> dict[str, dict[str, int]]:
-        """Counts of the matching documents per facet value, biggest first (values with no
-        match are left out; in_stock counts only "true"). Each count equals a direct count of
-        the matches under the current query and all current filters."""
-        facets = {}
-        for facet in ("category", "province", "program", "ocop"):
-            counts = {value: len(matched & docs) for value, docs in sets[facet].items()}
-            facets[facet] = dict(sorted(((v, n) for v, n in counts.items() if n), key=lambda item: (-item[1], item[0])))
-        facets["price"] = {key: n for key, _, _ in PRICE_BANDS if (n := len(matched & sets["price"][key]))}
-        in_stock = len(matched & sets["in_stock"].get("true", set()))
-        facets["in_stock"] = {"true": in_stock} if in_stock else {}
-        return facets
-
-    def _did_you_mean(self, searcher, words: list[str], allowed: set[int]) -> str | None:
+    def _did_you_mean(self, view: _View, words: list[str], allowed: list[int]) -> str | None:
         """A whole corrected query when some words are in no document and close words are,
         provided the corrected query finds something. Words are folded, except that they
         take the accents of the best matching product name where it has them."""
-        reader = searcher.reader()
+        reader = view.reader
         options: list[list[tuple[int, str]]] = []  # per word: (distance, word), best first
         for word in words:
             if any(reader.doc_frequency(field, word) for field in TEXT_FIELDS):
                 options.append([(0, word)])
             else:
-                options.append(self._corrections(searcher, word) or [(0, word)])
+                options.append(self._corrections(view, word) or [(0, word)])
         if all(len(o) == 1 and o[0][1] == w for o, w in zip(options, words)):
             return None
         combos = sorted(itertools.islice(itertools.product(*options), 64), key=lambda c: sum(d for d, _ in c))
         combos = [[w for _, w in combo] for combo in combos[:16] if [w for _, w in combo] != words]
         # Prefer a correction whose words are together in a product name, then anywhere.
-        for make_query in (lambda ws: And([Term("name", w) for w in ws]), lambda ws: And([_exact_word(w) for w in ws])):
+        for clauses_of in (lambda w: (("name", w, 1.0),), _exact_clauses):
             for corrected in combos:
-                query = make_query(corrected)
-                docs = set(query.docs(searcher)) & allowed
-                if not docs:
+                groups = [view.group(clauses_of(w)) for w in corrected]
+                matched = view.match(groups, allowed)
+                if not _count(matched):
                     continue
                 accented: dict[str, str] = {}
-                for hit in searcher.search(query, filter=docs, limit=3, terms=False):
-                    for m in WORD_RE.finditer(unicodedata.normalize("NFC", hit.get("name", ""))):
+                for _score, docnum in view.top_scored(groups, matched, 3):
+                    name = view.stored_fields(docnum).get("name", "")
+                    for m in WORD_RE.finditer(unicodedata.normalize("NFC", name)):
                         accented.setdefault(fold(m.group()), m.group().lower())
                 return " ".join(accented.get(w, w) for w in corrected)
         return None
 
-    def _corrections(self, searcher, word: str, limit: int = 4) -> list[tuple[int, str]]:
+    def _corrections(self, view: _View, word: str, limit: int = 4) -> list[tuple[int, str]]:
         """Close words of the spelling fields (Damerau distance 1, or 2 for words of five
         letters or more; same first letter), nearest and then most frequent first."""
         if len(word) < 2 or len(word) > FUZZY_MAX_LENGTH:
             return []
         allowed = 2 if len(word) >= 5 else 1
         candidates = []
-        for term, frequency in self._spelling_words(searcher).get(word[0], ()):
+        for term, frequency in self._spelling_words(view).get(word[0], ()):
             if abs(len(term) - len(word)) <= allowed and term != word:
                 d = distance(term, word, limit=allowed)
                 if d <= allowed:
                     candidates.append((d, -frequency, term))
         return [(d, term) for d, _, term in sorted(candidates)[:limit]]
 
-    def _spelling_words(self, searcher) -> dict[str, list[tuple[str, int]]]:
-        """first letter -> (word, documents with it) of the spelling fields, cached while
-        the searcher is current."""
-        st = self._local
-        if st.spelling_searcher is searcher and st.spelling is not None:
-            return st.spelling
-        reader = searcher.reader()
+    @staticmethod
+    def _spelling_words(view: _View) -> dict[str, list[tuple[str, int]]]:
+        """first letter -> (word, documents with it) of the spelling fields, kept with the
+        view (one index generation)."""
+        if view.spelling is not None:
+            return view.spelling
+        reader = view.reader
         frequencies: Counter[str] = Counter()
         for field in SPELLING_FIELDS:
             for btext in reader.lexicon(field):
@@ -548,7 +1033,7 @@ class WhooshBackend(SearchBackend):
         words: dict[str, list[tuple[str, int]]] = {}
         for word, frequency in frequencies.items():
             words.setdefault(word[0], []).append((word, frequency))
-        st.spelling_searcher, st.spelling = searcher, words
+        view.spelling = words
         return words
 
     def suggest(self, text: str, limit: int = 8) -> list[str]:
@@ -559,19 +1044,27 @@ class WhooshBackend(SearchBackend):
         typing_last_word = not text[-1:].isspace()
         return self._read(lambda searcher: self._suggest(searcher, words, typing_last_word, limit)) or []
 
-    @staticmethod
-    def _suggest(searcher, words: list[str], typing_last_word: bool, limit: int) -> list[str]:
+    def _suggest(self, searcher, words: list[str], typing_last_word: bool, limit: int) -> list[str]:
+        """Names having the complete words and a word starting with the last one, those
+        starting with the typed text first, then by BM25 of the name."""
         if searcher is None:
             return []
+        view = self._view(searcher)
         *complete, last = words
-        parts = [Term("name", w) for w in complete]
-        parts.append(Prefix("name", last) if typing_last_word else Term("name", last))
-        query = And(parts) if len(parts) > 1 else parts[0]
+        groups = [view.group((("name", w, 1.0),)) for w in complete]
+        if typing_last_word:
+            clauses = tuple(("name", term, 1.0) for term in view.prefix_terms("name", last))
+        else:
+            clauses = (("name", last, 1.0),)
+        if not clauses:
+            return []
+        groups.append(view.group(clauses))
+        matched = view.match(groups, view.live)
         typed = " ".join(words)
         candidates = []
-        for hit in searcher.search(query, limit=max(limit * 5, 50), terms=False):
-            name = hit.get("name", "")
-            candidates.append((0 if fold(name).startswith(typed) else 1, -(hit.score or 0.0), len(name), name))
+        for score, docnum in view.top_scored(groups, matched, max(limit * 5, 50)):
+            name = view.stored_fields(docnum).get("name", "")
+            candidates.append((0 if fold(name).startswith(typed) else 1, -score, len(name), name))
         names, seen = [], set()
         for *_, name in sorted(candidates):
             key = fold(name)
@@ -637,15 +1130,20 @@ class WhooshBackend(SearchBackend):
                 os.makedirs(build)
                 ix = windex.create_in(build, self.schema)
                 count = 0
-                writer = ix.writer(limitmb=128, codec=FreshSegmentCodec())
+                # Plain adds into a fresh index (nothing to replace), written as one segment
+                # (more only past REBUILD_SEGMENT_POSTINGS); no merge, nothing to optimise.
+                writer = _BulkWriter(ix, FreshSegmentCodec())
                 try:
                     for batch in batches:
                         for doc in batch:
-                            writer.add_document(**document_fields(doc))
+                            writer.add_product(doc)
                         count += len(batch)
+                        if writer.postings > REBUILD_SEGMENT_POSTINGS:
+                            writer.commit(merge=False)
+                            writer = _BulkWriter(ix, FreshSegmentCodec())
                         if progress:
                             progress(len(batch))
-                    writer.commit(optimize=True)
+                    writer.commit(merge=False)
                 except BaseException:
                     _abandon(writer)
                     raise
@@ -779,6 +1277,13 @@ def _from_json(data: dict) -> ProductDocument:
     return ProductDocument(**data)
 
 
+def _close_quietly(reader) -> None:
+    try:
+        reader.close()
+    except Exception:  # noqa: BLE001 - already closed, or its files are gone
+        log.debug("closing a segment reader failed", exc_info=True)
+
+
 def _empty_facets() -> dict[str, dict[str, int]]:
     return {"category": {}, "province": {}, "program": {}, "ocop": {}, "price": {}, "in_stock": {}}
 
@@ -807,3 +1312,171 @@ def _fsync_dir(path: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class _BulkWriter(SegmentWriter):
+    """Whoosh's SegmentWriter for a rebuild: the same segment files, written faster.
+
+    Whoosh's writer puts every posting through an external sort (pickled into temporary
+    run files, merged back) and looks up the field length of every posting when writing
+    it. Here the postings of the new segment are kept in memory per term (document numbers
+    ascending, as documents are added in order), text is cut into words with
+    `index_words`, and each term's postings are written in whole blocks into Whoosh's own
+    posting writer: byte for byte what `add_document` + `commit` write (a test compares the
+    files). Per-document data (stored fields, lengths, columns) goes through Whoosh's
+    per-document writer as usual. Only for a fresh index (no deletions, no merging), with
+    fields that have no term vectors and no separate spelling."""
+
+    def __init__(self, ix, codec):
+        super().__init__(ix, codec=codec)
+        schema = self.schema
+        self._fields = []  # (name, field object, how): how is "text", "terms" or None (not indexed)
+        for name in sorted(schema.names()):
+            field = schema[name]
+            if field.vector or field.separate_spelling():
+                raise ValueError(f"field {name!r}: term vectors and separate spelling are not supported")
+            text = name in TEXT_FIELDS and type(field.format) is formats.Frequency and field.scorable
+            self._fields.append((name, field, "text" if text else "terms" if field.indexed else None))
+        # text field -> word -> (document numbers, frequencies)
+        self._text: dict[str, dict[str, tuple[array, array]]] = {n: {} for n, _, how in self._fields if how == "text"}
+        # other indexed field -> term bytes -> (document numbers, weights, values)
+        self._terms: dict[str, dict[bytes, tuple[list, list, list]]] = {
+            n: {} for n, _, how in self._fields if how == "terms"}
+        # scorable field -> length (number of words) of each document
+        self._lengths: dict[str, array] = {n: array("I") for n, f, how in self._fields if how and f.scorable}
+        # field.index(value) of fields whose values repeat (facets: a few dozen values)
+        self._indexed: dict[str, dict[str, list]] = {n: {} for n, f, how in self._fields if how == "terms"
+                                                      and not f.unique}
+        self.postings = 0
+
+    def add_product(self, doc: ProductDocument) -> None:
+        """`add_document(**document_fields(doc))`, in effect."""
+        self._check_state()
+        values = document_fields(doc)
+        docnum = self.docnum
+        perdoc = self.perdocwriter
+        perdoc.start_doc(docnum)
+        try:
+            for name, field, how in self._fields:
+                value = values.get(name)
+                if value is None:
+                    if name in self._lengths:
+                        self._lengths[name].append(0)
+                    continue
+                length = 0
+                if how == "text":
+                    words = index_words(value)
+                    length = len(words)
+                    terms = self._text[name]
+                    counts = Counter(words)
+                    for word, frequency in counts.items():
+                        posting = terms.get(word)
+                        if posting is None:
+                            posting = terms[word] = (array("I"), array("I"))
+                        posting[0].append(docnum)
+                        posting[1].append(frequency)
+                    self.postings += len(counts)
+                elif how == "terms":
+                    terms = self._terms[name]
+                    indexed = self._indexed.get(name)
+                    items = indexed.get(value) if indexed is not None else None
+                    if items is None:
+                        items = list(field.index(value))
+                        if indexed is not None and len(indexed) < 10_000:
+                            indexed[value] = items
+                    for btext, frequency, weight, vbytes in items:
+                        if field.scorable:
+                            length += frequency
+                        posting = terms.get(btext)
+                        if posting is None:
+                            posting = terms[btext] = ([], [], [])
+                        posting[0].append(docnum)
+                        posting[1].append(weight * 1.0)  # (times the field's boost of the document: none)
+                        posting[2].append(vbytes)
+                        self.postings += 1
+                if name in self._lengths:
+                    self._lengths[name].append(length)
+                perdoc.add_field(name, field, value if field.stored else None, length)
+                if field.column_type:
+                    perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        except BaseException:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def add_document(self, **fields):  # pragma: no cover - a guard
+        raise TypeError("_BulkWriter indexes ProductDocuments: use add_product()")
+
+    def _flush_segment(self):
+        """Write the postings (what SegmentWriter does with its sorted pool)."""
+        self.perdocwriter.close()
+        writer = self.fieldwriter
+        for name, field, how in self._fields:  # (sorted by name, as Whoosh writes them)
+            if how is None:
+                continue
+            # the length Whoosh's writer would read back for each document (None for 0)
+            lengths = None
+            if name in self._lengths:
+                decoded = {}
+                lengths = [decoded[n] if n in decoded else decoded.setdefault(n, _read_back_length(n))
+                           for n in self._lengths[name]]
+            if how == "text":
+                terms = self._text[name]
+                if not terms:
+                    continue
+                boost = field.format.field_boost
+                packed: dict[int, bytes] = {}
+                writer.start_field(name, field)
+                for word in sorted(terms):  # str order is UTF-8 byte order
+                    ids, frequencies = terms[word]
+                    weights = [frequency * boost for frequency in frequencies]
+                    values = [packed[f] if f in packed else packed.setdefault(f, pack_uint(f)) for f in frequencies]
+                    writer.start_term(word.encode("utf-8"))
+                    _write_postings(writer, ids, weights, values, [lengths[d] for d in ids])
+                    writer.finish_term()
+                writer.finish_field()
+            else:
+                terms = self._terms[name]
+                if not terms:
+                    continue
+                writer.start_field(name, field)
+                for btext in sorted(terms):
+                    ids, weights, values = terms[btext]
+                    writer.start_term(btext)
+                    _write_postings(writer, ids, weights, [v if v is not None else b"" for v in values],
+                                    [lengths[d] for d in ids] if lengths is not None else [0] * len(ids))
+                    writer.finish_term()
+                writer.finish_field()
+        writer.close()
+
+
+def _read_back_length(length: int) -> int | None:
+    """A field length as Whoosh reads it back (stored as one byte, lossy above 9)."""
+    encoded = length_to_byte(length)
+    return byte_to_length(encoded) if encoded else None
+
+
+def _write_postings(fieldwriter, ids, weights: list[float], values: list[bytes], lengths: list) -> None:
+    """Give one term's postings to Whoosh's posting writer as `add_posting` would, a block
+    (`blocklimit` postings) at a time; the last block stays buffered for `finish_term`."""
+    postwriter = fieldwriter._postwriter
+    if type(postwriter) is not W3PostingsWriter:  # another codec: posting by posting
+        for posting in zip(ids, weights, values, lengths):
+            fieldwriter.add(*posting)
+        return
+    limit = postwriter._blocklimit
+    total = len(ids)
+    for start in range(0, total, limit):
+        end = start + limit
+        block_weights = weights[start:end]
+        known = [n for n in lengths[start:end] if n]
+        postwriter._ids = array("I", ids[start:end])
+        postwriter._weights = array("f", block_weights)
+        postwriter._values = [v for v in values[start:end] if v]
+        postwriter._maxweight = max(0, max(block_weights))
+        postwriter._minlength = min(known) if known else None
+        postwriter._maxlength = max(known) if known else 0
+        if end < total:
+            postwriter._write_block()
