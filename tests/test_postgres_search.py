@@ -13,15 +13,19 @@ Two halves:
 import dataclasses
 import threading
 from datetime import datetime, timedelta, timezone
+from importlib import util as importlib_util
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from market.catalog import services as catalog
 from market.catalog.models import Category, Product, ProductStatus
 from market.extensions import db
-from market.search import services, sync
+from market.search import postgres_backend, services, sync
 from market.search.backend import PRICE_BANDS, SearchRequest, SearchResult, get_backend
 from market.search.documents import all_documents
 from market.search.models import SearchQueueEntry
@@ -34,6 +38,7 @@ from market.search.postgres_backend import (
     tsvector_literal,
 )
 from market.sellers import services as sellers
+from market.search.words import words_of
 from market.sellers.models import Seller
 from market.text import fold
 from tests import test_whoosh_backend as whoosh_cases
@@ -787,3 +792,221 @@ def test_listed_at_keeps_its_order_across_days(index_of):
             for i in range(1, 6)]
     index_of(docs)
     assert ids(search("san pham", sort="newest")) == [5, 4, 3, 2, 1]
+
+
+# =====================================================================================
+# The derived tables (migration 0008): match rows, combinations, counts, name words
+# =====================================================================================
+
+DERIVED = ("product_search_match", "product_search_counts", "product_search_words", "product_search_combinations")
+
+
+def derived_out_of_step() -> list[str]:
+    """What the derived tables get wrong about product_search now (empty: all in step)."""
+    problems = []
+    with db.engine.connect() as connection:
+        def rows(statement):
+            return connection.execute(text(statement)).all()
+
+        expected = rows(
+            "SELECT product_id, listed_at, price_vnd, ocop_stars, in_stock, province_code, category_ids, program_ids,"
+            " name_folded, ts_filter(search_vector, '{a}')::text, strip(search_vector)::text FROM product_search"
+            " ORDER BY product_id")
+        found = rows(
+            "SELECT product_id, listed_at, price_vnd, ocop_stars, in_stock, province_code, category_ids, program_ids,"
+            " name_folded, name_vector::text, terms::text FROM product_search_match ORDER BY product_id")
+        if found != expected:
+            problems.append(f"match rows: {found} != {expected}")
+        wrong = rows(
+            "SELECT m.product_id FROM product_search_match m LEFT JOIN product_search_combinations c"
+            " ON c.id = m.combination_id WHERE c.id IS NULL OR (c.category_ids, c.program_ids, c.province_code,"
+            " c.ocop_stars, c.in_stock, c.price_band) IS DISTINCT FROM"
+            f" ({', '.join(postgres_backend.combination_of('m'))})")
+        if wrong:
+            problems.append(f"combination numbers of {wrong}")
+        counted = rows(
+            "SELECT category_ids, program_ids, province_code, ocop_stars, in_stock, price_band, sum(n)"
+            " FROM product_search_counts GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5, 6")
+        direct = rows(
+            f"SELECT {', '.join(postgres_backend.combination_of('ps'))}, count(*) FROM product_search ps"
+            " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6")
+        if counted != direct:
+            problems.append(f"counts: {counted} != {direct}")
+        missing = rows(
+            "SELECT DISTINCT w FROM product_search_match, unnest(tsvector_to_array(name_vector)) AS w"
+            " EXCEPT SELECT word FROM product_search_words")
+        if missing:
+            problems.append(f"name words missing: {missing}")
+    return problems
+
+
+def test_the_derived_tables_follow_every_write_of_the_engine(shop):
+    honey = make_product(shop["hoa"], name="Mật ong hoa nhãn", price_vnd=90_000, stock=3)
+    tea = make_product(shop["lan"], name="Trà shan tuyết", category="tra", price_vnd=250_000)
+    assert derived_out_of_step() == []
+    catalog.set_stock_and_price(shop["hoa"], honey.id, 0, 1_200_000, seen_stock=3)  # another stock and band
+    assert derived_out_of_step() == []
+    data = catalog.ProductData(name="Trà hoa vàng Ba Chẽ", category_id=category_id("tra"), price_vnd=250_000,
+                               stock=3, unit="bag", description="Búp non, sao tay")
+    catalog.update_product(shop["lan"], tea.id, data)  # a new name: new words
+    assert derived_out_of_step() == []
+    assert {"vang", "che"} <= set(db.session.scalars(text("SELECT word FROM product_search_words")))
+    program = make_program(shop["staff"], badge_vi="Phụ nữ khởi nghiệp")
+    enrol_in_program(shop["staff"], shop["hoa"], program)
+    assert derived_out_of_step() == []
+    sellers.decide(shop["staff"], shop["hoa_seller"].id, "suspend", "Kiểm tra hồ sơ")
+    assert derived_out_of_step() == [] and search().total == 1
+    sellers.decide(shop["staff"], shop["hoa_seller"].id, "reinstate")
+    catalog.change_product_status(shop["lan"], tea.id, "hide")
+    assert derived_out_of_step() == []
+    result = search()
+    assert result.total == 1 and result.facets["price"] == {"1000000-": 1} and result.facets["in_stock"] == {"true": 0}
+    assert result.facets["program"] == {str(program.id): 1}
+
+
+def test_cascades_and_hand_made_writes_reach_the_derived_tables(shop):
+    products = [make_product(shop["hoa"], name=f"Bánh pía số {n}", category="banh-mut-keo", price_vnd=50_000 * n)
+                for n in range(1, 5)]
+    with db.engine.begin() as connection:  # not through the engine: the triggers alone
+        connection.execute(text("DELETE FROM product_images WHERE product_id = :id"), {"id": products[0].id})
+        connection.execute(text("DELETE FROM products WHERE id = :id"), {"id": products[0].id})  # cascades
+        connection.execute(text("UPDATE product_search SET price_vnd = 2000000, in_stock = false"
+                                " WHERE product_id = :id"), {"id": products[1].id})
+    assert derived_out_of_step() == []
+    result = search("banh pia")
+    assert result.total == search().total == 3
+    assert result.facets["price"] == {"100000-300000": 2, "1000000-": 1} == search().facets["price"]
+    with db.engine.begin() as connection:
+        connection.execute(text("TRUNCATE product_search"))
+    assert derived_out_of_step() == [] and search().total == 0 and search("banh").total == 0
+
+
+def test_emptying_the_tables_in_the_test_suite_s_order_empties_the_derived_tables(shop):
+    make_product(shop["hoa"], name="Mật ong rừng")
+    for table in reversed(db.metadata.sorted_tables):  # as tests/conftest.py does after each test
+        db.session.execute(table.delete())
+    db.session.commit()
+    for table in DERIVED:
+        assert db.session.scalar(text(f"SELECT count(*) FROM {table}")) == 0, table
+
+
+def test_writers_of_one_combination_neither_wait_nor_lose_counts(shop):
+    first, second = (make_product(shop["hoa"], name=f"Mật ong số {n}", price_vnd=90_000) for n in range(2))
+    one, two = db.engine.connect(), db.engine.connect()
+    try:
+        one.begin()
+        one.execute(text("UPDATE product_search SET price_vnd = 150000 WHERE product_id = :id"), {"id": first.id})
+        two.begin()
+        two.execute(text("SET LOCAL lock_timeout = '2s'"))
+        # The same combination, before and after, in a transaction that would have to wait
+        # for the first if counts were updated in place: it does not (SKIP LOCKED).
+        two.execute(text("UPDATE product_search SET price_vnd = 150000 WHERE product_id = :id"), {"id": second.id})
+        two.commit()
+        one.commit()
+    finally:
+        one.close()
+        two.close()
+    assert derived_out_of_step() == []
+    assert search().facets["price"] == {"100000-300000": 2}
+    rows_before = db.session.scalar(text("SELECT count(*) FROM product_search_counts"))
+    catalog.set_stock_and_price(shop["hoa"], first.id, 5, 160_000, seen_stock=20)  # merges what it finds
+    assert db.session.scalar(text("SELECT count(*) FROM product_search_counts")) <= rows_before
+    assert derived_out_of_step() == []
+
+
+def test_the_triggers_and_the_rebuild_compute_the_match_rows_alike():
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "0008_search_speed.py"
+    spec = importlib_util.spec_from_file_location("migration_0008", path)
+    migration = importlib_util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration._to_match("new_rows") == postgres_backend._to_match("new_rows")
+    assert migration.combination_of("r") == postgres_backend.combination_of("r")
+    assert migration.MATCH_COLUMNS == postgres_backend.MATCH_COLUMNS
+
+
+def test_the_database_s_price_bands_are_the_code_s(backend):
+    with db.engine.connect() as connection:
+        for position, (_key, low, high) in enumerate(PRICE_BANDS):
+            for price in (low, low + 1, (high or 2**31) - 1):
+                assert connection.execute(text("SELECT product_search_price_band(:p)"), {"p": price}).scalar() == position
+        assert connection.execute(text("SELECT product_search_price_band(-5)")).scalar() == -1
+    assert backend._counts_usable(db.session.connection()) is True
+
+
+def test_facets_counted_without_the_counts_tables_are_the_same(catalogue, subtests):
+    requests = [*whoosh_cases.FILTERS, {"text": "mat ongg"}, {"text": "banh pia", "in_stock_only": True}]
+    answers = [search(**filters) for filters in requests]
+    catalogue._counts_agree = False  # as when product_search_price_band and PRICE_BANDS disagree
+    for filters, answer in zip(requests, answers):
+        with subtests.test(filters=filters):
+            again = search(**filters)
+            assert (again.total, again.facets, ids(again)) == (answer.total, answer.facets, ids(answer))
+
+
+def test_a_rebuild_repairs_the_derived_tables(catalogue):
+    with db.engine.begin() as connection:  # drift (not something the triggers let happen)
+        connection.execute(text("ALTER TABLE product_search_match DISABLE TRIGGER USER"))
+        connection.execute(text("DELETE FROM product_search_match WHERE product_id IN"
+                                " (SELECT product_id FROM product_search_match ORDER BY product_id LIMIT 3)"))
+        connection.execute(text("UPDATE product_search_match SET terms = '' WHERE product_id IN"
+                                " (SELECT product_id FROM product_search_match ORDER BY product_id DESC LIMIT 3)"))
+        connection.execute(text("ALTER TABLE product_search_match ENABLE TRIGGER USER"))
+        connection.execute(text("INSERT INTO product_search_counts (category_ids, program_ids, province_code,"
+                                " ocop_stars, in_stock, price_band, n) VALUES ('{1}', '{}', '01', 0, true, 0, 7)"))
+        connection.execute(text("DELETE FROM product_search_words"))
+    assert derived_out_of_step() != []
+    catalogue.rebuild([DOCS])
+    assert derived_out_of_step() == []
+    assert search().total == len(DOCS) and search("mat ong").total == len(whoosh_cases.direct_matches("mat ong"))
+
+
+def test_a_search_leaves_no_settings_behind(catalogue):
+    def settings_now():
+        return db.session.execute(text(
+            "SELECT current_setting('enable_seqscan'), current_setting('jit'),"
+            " current_setting('pg_trgm.word_similarity_threshold', true)")).one()
+
+    before = settings_now()
+    for text_ in ("mat ong", "mat ongg", "zzqqxx", "ca pha", ""):
+        search(text_)
+        get_backend().suggest(text_ or "ca")
+        assert settings_now() == before, text_
+
+
+def test_name_matches_come_first_then_the_others_page_by_page(index_of):
+    docs = [
+        whoosh_cases.make_doc(1, "Mật ong rừng", "Hũ thủy tinh."),
+        whoosh_cases.make_doc(2, "Bánh mật ong", "Bánh nướng."),
+        whoosh_cases.make_doc(3, "Mật ong hoa nhãn", "Hoa nhãn Hưng Yên."),
+        whoosh_cases.make_doc(4, "Trà gừng", "Pha với mật ong."),
+        whoosh_cases.make_doc(5, "Bánh quy", "Mật ong, mật ong rừng, thêm mật ong."),
+        whoosh_cases.make_doc(6, "Sữa chua", "Ăn kèm mật ong hoặc mứt."),
+        whoosh_cases.make_doc(7, "Ong mật nuôi", "Sáp."),  # both words in the name, not side by side
+    ]
+    index_of(docs)
+    result = search("mat ong")
+    order = ids(result)
+    assert set(order[:4]) == {1, 2, 3, 7} and set(order[4:]) == {4, 5, 6}
+    assert order[:2] in ([1, 3], [3, 1])  # the name starts with the words
+    assert order[2:4] == [2, 7]  # side by side, then apart
+    assert order[4] == 5  # of the others, the most mentions first
+    assert all(hit.score >= 1 for hit in result.hits[:4]) and all(hit.score < 1 for hit in result.hits[4:])
+    for per_page in (1, 2, 3, 5):
+        pages = [ids(search("mat ong", page=page, per_page=per_page)) for page in range(1, 8)]
+        assert [i for page in pages for i in page] == order, per_page
+    assert ids(search("mat ong", sort="price_asc")) == [d.id for d in sorted(docs, key=lambda d: (d.price_vnd, d.id))]
+
+
+def test_loose_queries_sort_and_page(catalogue):
+    result = search("mat ongg", sort="price_asc")
+    assert result.total == len(result.hits) > 0
+    assert ids(result) == sorted(ids(result), key=lambda i: (BY_ID[i].price_vnd, i))
+    relevance = ids(search("mat ongg"))
+    assert [i for page in range(1, len(relevance) + 1) for i in ids(search("mat ongg", page=page, per_page=1))] \
+        == relevance
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_text_words_are_the_words_of_the_text(value):
+    assert postgres_backend.text_words(value) == words_of(value)
