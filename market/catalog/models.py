@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from market.accounts.models import utcnow
 from market.core.i18n import localised
 from market.extensions import db
-from market.sellers.models import Seller, SellerStatus, member_seller_ids
+from market.sellers.models import BelongsToSeller, Seller, SellerStatus
 
 MAX_PRICE_VND = 1_000_000_000  # a sane ceiling: nothing sold here costs a billion đồng
 MAX_STOCK = 1_000_000
@@ -80,7 +80,7 @@ OCOP_STATUS_LABELS = {
 }
 
 
-class Product(db.Model):
+class Product(BelongsToSeller, db.Model):
     __tablename__ = "products"
     __table_args__ = (
         CheckConstraint(f"price_vnd > 0 AND price_vnd <= {MAX_PRICE_VND}", name="price_in_range"),
@@ -123,14 +123,6 @@ class Product(db.Model):
         back_populates="product", cascade="all, delete-orphan", order_by="ProductImage.position"
     )
 
-    @classmethod
-    def owned_by(cls, user):
-        """SQL condition: `user` is a member of the product's seller."""
-        return cls.seller_id.in_(member_seller_ids(user))
-
-    @classmethod
-    def in_staff_scope(cls, staff):
-        return cls.seller_id.in_(select(Seller.id).where(Seller.in_staff_scope(staff)))
 
     @classmethod
     def visible(cls):

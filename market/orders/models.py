@@ -17,14 +17,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.accounts.models import User, utcnow
 from market.catalog.models import Product
 from market.extensions import db
-from market.sellers.models import Seller, member_seller_ids
+from market.sellers.models import BelongsToSeller, Seller
 
 
 class CartItem(db.Model):
@@ -165,7 +164,7 @@ class Order(db.Model):
         return sum(part.subtotal_vnd for part in self.live_parts)
 
 
-class SellerOrder(db.Model):
+class SellerOrder(BelongsToSeller, db.Model):
     """One seller's part of an order: its lines, shipping, commission and fulfilment."""
 
     __tablename__ = "seller_orders"
@@ -205,14 +204,6 @@ class SellerOrder(db.Model):
         back_populates="seller_order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
 
-    @classmethod
-    def owned_by(cls, user):
-        """SQL condition: `user` is a member of the seller (sellers see only their own part)."""
-        return cls.seller_id.in_(member_seller_ids(user))
-
-    @classmethod
-    def in_staff_scope(cls, staff):
-        return cls.seller_id.in_(select(Seller.id).where(Seller.in_staff_scope(staff)))
 
 
 class OrderLine(db.Model):

@@ -4,13 +4,13 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text
-from sqlalchemy import UniqueConstraint, select
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.accounts.models import utcnow
 from market.core.i18n import localised
 from market.extensions import db
-from market.sellers.models import Seller, member_seller_ids
+from market.sellers.models import BelongsToSeller, Seller
 
 
 class Metric(StrEnum):
@@ -101,7 +101,7 @@ class ProgramTarget(db.Model):
         return str(METRIC_LABELS.get(self.metric, self.metric))
 
 
-class Enrolment(db.Model):
+class Enrolment(BelongsToSeller, db.Model):
     """A seller's application to, and membership of, a program (the review flow of sellers)."""
 
     __tablename__ = "enrolments"
@@ -128,10 +128,3 @@ class Enrolment(db.Model):
     program: Mapped[Program] = relationship(back_populates="enrolments")
     seller: Mapped[Seller] = relationship()
 
-    @classmethod
-    def owned_by(cls, user):
-        return cls.seller_id.in_(member_seller_ids(user))
-
-    @classmethod
-    def in_staff_scope(cls, staff):
-        return cls.seller_id.in_(select(Seller.id).where(Seller.in_staff_scope(staff)))

@@ -159,6 +159,21 @@ def member_seller_ids(user):
     return select(SellerMember.seller_id).where(SellerMember.user_id == user.id).scalar_subquery()
 
 
+class BelongsToSeller:
+    """For rows with a `seller_id` (documents, products, enrolments, seller orders): who may
+    reach them, as SQL conditions for get_owned_or_404 and get_in_scope_or_404."""
+
+    @classmethod
+    def owned_by(cls, user):
+        """`user` is a member of the row's seller."""
+        return cls.seller_id.in_(member_seller_ids(user))
+
+    @classmethod
+    def in_staff_scope(cls, staff):
+        """The row's seller is one `staff` may see (their province, or all for central staff)."""
+        return cls.seller_id.in_(select(Seller.id).where(Seller.in_staff_scope(staff)))
+
+
 class MemberRole(StrEnum):
     OWNER = "owner"
     MEMBER = "member"
@@ -193,7 +208,7 @@ DOCUMENT_KIND_LABELS = {
 }
 
 
-class SellerDocument(db.Model):
+class SellerDocument(BelongsToSeller, db.Model):
     """A supporting document; served only to the seller's members and to staff."""
 
     __tablename__ = "seller_documents"
@@ -210,13 +225,6 @@ class SellerDocument(db.Model):
 
     seller: Mapped[Seller] = relationship(back_populates="documents")
 
-    @classmethod
-    def owned_by(cls, user):
-        return cls.seller_id.in_(member_seller_ids(user))
-
-    @classmethod
-    def in_staff_scope(cls, staff):
-        return cls.seller_id.in_(select(Seller.id).where(Seller.in_staff_scope(staff)))
 
 
 class SellerInvitation(db.Model):
