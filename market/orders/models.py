@@ -138,6 +138,8 @@ class Order(db.Model):
     payment_status: Mapped[str] = mapped_column(String(10), default=PaymentStatus.UNPAID)
     payment_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the provider reported as paid (đồng), so a refund can be checked against it.
+    paid_amount_vnd: Mapped[int | None] = mapped_column(BigInteger)
     payment_reference: Mapped[str | None] = mapped_column(String(255))  # e.g. Stripe's Checkout Session id
     receipt_name: Mapped[str | None] = mapped_column(String(60))  # the shopper's transfer receipt photo
     items_total_vnd: Mapped[int] = mapped_column(BigInteger)

@@ -5,7 +5,8 @@ Revises: 0008_search_speed
 Create Date: 2026-12-02 12:00:00.000000
 
 Payment events that did not match what was expected (amount, currency, session, partial
-refund) are kept for central staff instead of changing the order.
+refund) are kept for central staff instead of changing the order. An order keeps the amount
+the provider reported as paid, so a refund can be checked against it.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -40,8 +41,14 @@ def upgrade():
         batch_op.create_index('ix_payment_anomalies_open', ['resolved_at', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_payment_anomalies_order_id'), ['order_id'], unique=False)
 
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('paid_amount_vnd', sa.BigInteger(), nullable=True))
+
 
 def downgrade():
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_column('paid_amount_vnd')
+
     with op.batch_alter_table('payment_anomalies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_anomalies_order_id'))
         batch_op.drop_index('ix_payment_anomalies_open')
