@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
     from market.core.i18n import select_locale, select_timezone
     from market.core.mail import init_mail
     from market.core.page_cache import forget_pages_after_writes
+    from market.orders.invariants import guard_order_totals
     from market.search.sync import init_search_sync
     from market.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -52,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     init_mail(app)
     init_search_sync()
     forget_pages_after_writes()
+    guard_order_totals()
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"

@@ -75,6 +75,15 @@ def _migrated_database(database_url, instance_path):
     return database_url
 
 
+def _check_invariants() -> None:
+    """The money rules hold after every test (a test that places, cancels or pays included)."""
+    from market.orders.invariants import verify_orders
+
+    mismatches = [str(mismatch) for mismatch in verify_orders()]
+    db.session.remove()
+    assert not mismatches, f"orders that do not add up: {mismatches}"
+
+
 def _empty_tables() -> None:
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
@@ -106,6 +115,7 @@ def app(_migrated_database, instance_path, tmp_path):
         limiter.reset()
         yield app
         db.session.remove()
+        _check_invariants()
         _empty_tables()
         db.engine.dispose()
 

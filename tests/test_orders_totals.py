@@ -5,6 +5,7 @@ from sqlalchemy import delete, update
 
 from market.catalog.models import Product
 from market.extensions import db
+from market.orders.invariants import order_mismatches
 from market.orders.models import LedgerEntry
 from market.orders.pricing import commission, shipping_fee, split
 from market.sellers.models import Seller
@@ -40,11 +41,15 @@ line = st.tuples(st.integers(0, 2), st.integers(1, 4))  # (which product, quanti
     fees=st.tuples(st.integers(0, 200_000), st.integers(0, 200_000)),
     free_over=st.tuples(st.none() | st.integers(1, 100_000_000), st.none() | st.integers(1, 100_000_000)),
     method=st.sampled_from(["cod", "bank_transfer"]),
+    last_units=st.booleans(),
 )
-def test_any_order_adds_up(goods, lines, prices, fees, free_over, method):
+def test_any_order_adds_up(goods, lines, prices, fees, free_over, method, last_units):
     products = [goods.honey, goods.comb, goods.tea]
-    for product, price in zip(products, prices):
-        db.session.execute(update(Product).where(Product.id == product.id).values(price_vnd=price, stock=10))
+    wanted = dict(lines)
+    for index, (product, price) in enumerate(zip(products, prices)):
+        # Half the time the cart takes a product's last units (its stock drops to 0).
+        stock = wanted.get(index, 10) if last_units else 10
+        db.session.execute(update(Product).where(Product.id == product.id).values(price_vnd=price, stock=stock))
     for seller, fee, threshold in zip((goods.shop.seller, goods.rival.seller), fees, free_over):
         db.session.execute(update(Seller).where(Seller.id == seller.id)
                            .values(shipping_fee_vnd=fee, free_shipping_over_vnd=threshold))
@@ -53,6 +58,10 @@ def test_any_order_adds_up(goods, lines, prices, fees, free_over, method):
 
     order = reload(place(*[(products[index], quantity) for index, quantity in lines], payment_method=method))
     parts = order.seller_orders
+    assert order_mismatches(order) == []
+    assert sorted((l.product_id, l.quantity) for part in parts for l in part.lines) == sorted(
+        (products[index].id, quantity) for index, quantity in lines)
+    assert order.items_total_vnd == sum(prices[index] * quantity for index, quantity in lines)
     assert order.total_vnd == order.items_total_vnd + order.shipping_total_vnd
     assert order.items_total_vnd == sum(l.line_total_vnd for part in parts for l in part.lines)
     assert order.shipping_total_vnd == sum(part.shipping_vnd for part in parts)

@@ -20,11 +20,12 @@ from market.geo.provinces import get_by_code
 from market.geo.provinces import lookup as lookup_province
 from market.geo.wards import find_ward
 from market.orders import notices
-from market.orders.cart import CartSummary, summarise
+from market.orders.cart import CartLine, CartSummary, summarise
 from market.orders.models import Order, OrderLine, PaymentMethod, SellerOrder, SellerOrderStatus
-from market.orders.pricing import split
+from market.orders.pricing import shipping_fee, split
 from market.payments.registry import get_provider
 from market.programs.models import Enrolment, Program
+from market.sellers.models import Seller
 
 
 class CheckoutError(DomainError):
@@ -122,19 +123,39 @@ def _refuse_changed_lines(cart: CartSummary) -> None:
                                 count=line.product.stock, name=line.product.name))
 
 
-def _take_stock(product_id: int, quantity: int) -> bool:
-    """Take `quantity` units in the current transaction, only if that many are there (row count)."""
+@dataclass(frozen=True)
+class TakenLine:
+    """A cart line as it was taken from stock: the order is built from these alone, never
+    from the products afterwards (their stock has just moved, their price may move)."""
+
+    product_id: int
+    seller_id: int
+    name: str
+    unit: str
+    unit_price_vnd: int
+    quantity: int
+
+    @property
+    def line_total_vnd(self) -> int:
+        return self.unit_price_vnd * self.quantity
+
+
+def _take_stock(line: CartLine) -> TakenLine | None:
+    """Take the line's units in the current transaction, only if that many are there at the
+    price the shopper saw (row count); the line as taken, or None."""
+    product = line.product
     result = db.session.execute(
         update(Product)
-        .where(Product.id == product_id, Product.stock >= quantity, Product.status == ProductStatus.ACTIVE)
-        .values(stock=Product.stock - quantity)
+        .where(Product.id == line.product_id, Product.stock >= line.quantity, Product.status == ProductStatus.ACTIVE,
+               Product.price_vnd == line.price_seen_vnd)
+        .values(stock=Product.stock - line.quantity)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        return False
-    note_changed(Product, product_id)
-    forget_loaded(Product, product_id, "stock")  # the search document must say "sold out" when it is
-    return True
+        return None
+    note_changed(Product, line.product_id)
+    forget_loaded(Product, line.product_id, "stock")  # the search document must say "sold out" when it is
+    return TakenLine(line.product_id, product.seller_id, product.name, product.unit, line.price_seen_vnd, line.quantity)
 
 
 def _local_year() -> int:
@@ -153,12 +174,15 @@ def place_order(store, details: CheckoutDetails, user_id: int | None, enabled_me
         raise CartChanged(_("Your cart is empty."))
     _refuse_changed_lines(cart)
     try:
+        taken = []
         # In product order, so two buyers of the same products never wait on each other in a cycle.
         for line in sorted(cart.lines, key=lambda line: line.product_id):
-            if not _take_stock(line.product_id, line.quantity):
-                raise CartChanged(_("Sorry, %(name)s ran out while you were checking out: review your cart.",
-                                    name=line.product.name))
-        order = _build_order(cart, destination, details, user_id)
+            taken_line = _take_stock(line)
+            if taken_line is None:
+                raise CartChanged(_("Sorry, %(name)s ran out or changed while you were checking out: "
+                                    "review your cart.", name=line.product.name))
+            taken.append(taken_line)
+        order = _build_order(cart, taken, destination, details, user_id)
         provider = get_provider(details.payment_method)
         provider.on_placed(order)
         for seller_order in order.seller_orders:
@@ -175,34 +199,50 @@ def place_order(store, details: CheckoutDetails, user_id: int | None, enabled_me
     return order
 
 
-def _build_order(cart: CartSummary, destination: Destination, details: CheckoutDetails, user_id: int | None) -> Order:
+def _seller_part(seller: Seller, lines: list[TakenLine], today: date) -> SellerOrder:
+    """One seller's part, its money computed from the lines as taken."""
+    items_subtotal = sum(line.line_total_vnd for line in lines)
+    shipping = shipping_fee(items_subtotal, seller.shipping_fee_vnd, seller.free_shipping_over_vnd)
+    rate = commission_rate_for(seller.id, today)
+    subtotal, fee, net = split(items_subtotal, shipping, rate)
+    part = SellerOrder(
+        seller_id=seller.id, status=SellerOrderStatus.PENDING, items_subtotal_vnd=items_subtotal,
+        shipping_vnd=shipping, subtotal_vnd=subtotal, commission_rate_bp=rate, commission_vnd=fee, net_vnd=net,
+    )
+    for line in lines:
+        part.lines.append(OrderLine(
+            product_id=line.product_id, product_name=line.name, unit=line.unit, unit_price_vnd=line.unit_price_vnd,
+            quantity=line.quantity, line_total_vnd=line.line_total_vnd,
+        ))
+    return part
+
+
+def _build_order(cart: CartSummary, taken: list[TakenLine], destination: Destination, details: CheckoutDetails,
+                 user_id: int | None) -> Order:
     today = utcnow().date()
+    parts = []
+    for group in cart.groups:  # sellers in the order the shopper added them
+        lines = sorted((line for line in taken if line.seller_id == group.seller.id), key=_added_order(group))
+        parts.append(_seller_part(group.seller, lines, today))
     order = Order(
         number=f"new-{secrets.token_hex(8)}",  # 20 characters; replaced below once the id is known
         token=secrets.token_urlsafe(32),
         user_id=user_id,
         locale=details.locale if details.locale in current_app.config["LANGUAGES"] else "vi",
         payment_method=details.payment_method,
-        items_total_vnd=cart.items_total_vnd,
-        shipping_total_vnd=cart.shipping_total_vnd,
-        total_vnd=cart.total_vnd,
+        items_total_vnd=sum(part.items_subtotal_vnd for part in parts),
+        shipping_total_vnd=sum(part.shipping_vnd for part in parts),
+        total_vnd=sum(part.subtotal_vnd for part in parts),
+        seller_orders=parts,
         **vars(destination),
     )
-    for group in cart.groups:
-        rate = commission_rate_for(group.seller.id, today)
-        subtotal, fee, net = split(group.items_subtotal_vnd, group.shipping_vnd, rate)
-        seller_order = SellerOrder(
-            seller_id=group.seller.id, status=SellerOrderStatus.PENDING,
-            items_subtotal_vnd=group.items_subtotal_vnd, shipping_vnd=group.shipping_vnd, subtotal_vnd=subtotal,
-            commission_rate_bp=rate, commission_vnd=fee, net_vnd=net,
-        )
-        for line in group.lines:
-            seller_order.lines.append(OrderLine(
-                product_id=line.product_id, product_name=line.product.name, unit=line.product.unit,
-                unit_price_vnd=line.product.price_vnd, quantity=line.quantity, line_total_vnd=line.line_total_vnd,
-            ))
-        order.seller_orders.append(seller_order)
     db.session.add(order)
     db.session.flush()
     order.number = f"CPN-{_local_year()}-{order.id:06d}"
     return order
+
+
+def _added_order(group):
+    """Sort key keeping a seller's lines in the order the shopper added them to the cart."""
+    position = {line.product_id: index for index, line in enumerate(group.lines)}
+    return lambda line: position[line.product_id]
