@@ -115,8 +115,10 @@ def app(_migrated_database, instance_path, tmp_path):
         limiter.reset()
         yield app
         db.session.remove()
-        _check_invariants()
-        _empty_tables()
+        try:
+            _check_invariants()
+        finally:
+            _empty_tables()
         db.engine.dispose()
 
 
