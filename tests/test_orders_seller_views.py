@@ -4,14 +4,14 @@ the shipping fee, and the money statement. A seller only ever reaches its own pa
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from market.core.audit import AuditEntry
 from market.core.domain import DomainError
 from market.core.states import ReasonRequired
 from market.extensions import db
 from market.orders import services, shipping
-from market.orders.models import SellerOrder
+from market.orders.models import LedgerEntry, SellerOrder
 from market.orders.states import SELLER_ACTIONS
 from market.sellers import services as sellers
 from market.sellers.models import Seller
@@ -281,13 +281,14 @@ def test_a_paid_order_slip_asks_for_no_cash(goods, browser, staff):
 
 # --- bank transfers --------------------------------------------------------------------------------
 
-def test_the_seller_checks_the_receipt_and_marks_a_transfer_paid(goods, browser):
+def test_the_seller_sees_the_receipt_but_only_the_union_marks_a_transfer_paid(goods, browser, staff):
     order = place((goods.honey, 1), payment_method="bank_transfer")
     part = part_of(order, goods.shop.seller)
     client = browser()
     url = f"/sell/orders/{part.id}"
     page = text(client.get(url, headers=EN))
-    assert "has not sent a photo" in page and "Mark as paid" in page and "Confirm the order" not in page
+    assert "has not sent a photo" in page and "The union marks the order as paid" in page
+    assert "Mark as paid" not in page and "Confirm the order" not in page
     assert client.get(f"{url}/receipt").status_code == 404
 
     services.attach_receipt(reload(order), upload(image_bytes((40, 20))))
@@ -297,25 +298,15 @@ def test_the_seller_checks_the_receipt_and_marks_a_transfer_paid(goods, browser)
     assert receipt.status_code == 200 and receipt.mimetype.startswith("image/")
     assert "private" in receipt.headers["Cache-Control"]
 
+    # The order is all hers, and still the old "mark paid" address does nothing.
     response = post_form(client, f"{url}/paid", {}, form_url=url, headers=EN)
-    assert response.status_code == 302
-    assert reload(order).payment_status == "paid" and status_of(part) == "pending"
+    assert response.status_code in (404, 405)
+    assert reload(order).payment_status == "unpaid" and status_of(part) == "awaiting_payment"
+    assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 0
+
+    services.mark_transfer_paid(staff, reload(order))
     page = text(client.get(url, headers=EN))
-    assert "is marked as paid" in page and "Confirm the order" in page and "Mark as paid" not in page
-    # Twice is refused with a message.
-    post_form(client, f"{url}/paid", {}, form_url=url, headers=EN)
-    assert "This cannot be done now: the payment is “paid”." in text(client.get(url, headers=EN))
-
-
-def test_cash_on_delivery_is_not_marked_paid_by_hand(goods, browser):
-    order = place((goods.honey, 1))
-    part = part_of(order, goods.shop.seller)
-    client = browser()
-    url = f"/sell/orders/{part.id}"
-    response = post_form(client, f"{url}/paid", {}, form_url=url, headers=EN)
-    assert response.status_code == 302
-    assert "Only bank transfers are marked as paid by hand." in text(client.get(url, headers=EN))
-    assert reload(order).payment_status == "unpaid"
+    assert "Confirm the order" in page and "The union marks the order as paid" not in page
 
 
 # --- shipping fee ------------------------------------------------------------------------------------

@@ -83,8 +83,6 @@ def _order_page(membership, seller_order: SellerOrder, submitted: dict | None = 
         "orders/seller/detail.html", seller=membership.seller, seller_order=seller_order, order=order,
         actions=allowed_actions(seller_order), forms=forms, timeline=entries,
         awaiting_transfer=awaiting_transfer, is_cod=order.payment_method == PaymentMethod.COD,
-        # Marking paid releases every part: offered only when all of them are this seller's.
-        may_mark_paid=all(part.seller_id == membership.seller_id for part in order.seller_orders),
     ), status
 
 
@@ -145,25 +143,6 @@ def seller_order_action(membership, seller_order_id: int, action: str):
             return _order_page(membership, seller_order, {action: form}, 400)
         return _back_to(seller_order)
     flash(_success_message(action, number), "success")
-    return _back_to(seller_order)
-
-
-@bp.route("/sell/orders/<int:seller_order_id>/paid", methods=["POST"])
-@seller_required
-def seller_order_mark_paid(membership, seller_order_id: int):
-    seller_order = get_owned_or_404(SellerOrder, seller_order_id, current_user)
-    if ActionForm().validate_on_submit():
-        number = seller_order.order.number
-        try:
-            services.mark_transfer_paid(current_user, seller_order.order)
-        except TransitionError:
-            db.session.refresh(seller_order.order)
-            flash(_("This cannot be done now: the payment is “%(status)s”.",
-                    status=label_of(seller_order.order.payment_status)), "error")
-        except DomainError as error:
-            flash(str(error.message), "error")
-        else:
-            flash(_("Order %(number)s is marked as paid.", number=number), "success")
     return _back_to(seller_order)
 
 

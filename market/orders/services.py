@@ -308,45 +308,41 @@ def _move_parts(order: Order, action: str, actor_id: int | None) -> list[SellerO
     return parts
 
 
-def record_payment(order: Order, actor_id: int | None, reference: str | None = None) -> None:
+def record_payment(order: Order, actor_id: int | None, reference: str | None = None,
+                   amount_vnd: int | None = None) -> None:
     """Money arrived for an order paid ahead (transfer seen by staff or the seller, or Stripe).
 
     The sellers' parts go to them. A payment arriving when nothing is left to deliver (the
     order expired, or the shopper cancelled every part) is recorded too, and staff are told
-    to refund it.
+    to refund it. `amount_vnd`, when the provider reports it, is kept as what was paid.
     """
     values = {"paid_at": utcnow()}
     if reference:
         values["payment_reference"] = reference[:255]
+    if amount_vnd is not None:
+        values["paid_amount_vnd"] = amount_vnd
     _change_payment(order, "pay", actor_id, detail=reference, **values)
     released = _move_parts(order, "release", actor_id)
     for seller_order in released:
         notices.new_order_for_seller(seller_order)
     if not released:
         # Expired, or every part cancelled meanwhile: nothing to deliver for this money.
-        notices.refund_needed(order, order.total_vnd)
+        notices.refund_needed(order, order.total_vnd if amount_vnd is None else amount_vnd)
     db.session.commit()
 
 
 def mark_transfer_paid(actor: User, order: Order) -> None:
-    """Someone saw the bank transfer arrive (the shopper's receipt helps): the order is paid.
+    """Central staff saw the bank transfer arrive in the union's account: the order is paid.
 
-    Central staff, who see the union's account; or a seller whose parts are the whole order
-    (marking it paid releases every part, so no seller decides for another). Only bank
-    transfers are marked by hand.
+    Only central staff see that account. A seller never marks a transfer paid, not even
+    for an order that is all theirs: the money is the union's, and a paid order makes the
+    union owe the seller the net. Only bank transfers are marked by hand.
     """
     if order.payment_method != PaymentMethod.BANK_TRANSFER:
         raise DomainError(_("Only bank transfers are marked as paid by hand."))
-    if not actor.is_central_staff and not _sells_whole_order(actor, order):
-        raise DomainError(_("Only central staff can mark this order as paid: it has other sellers' parts."))
+    if not actor.is_central_staff:
+        raise DomainError(_("Only central staff, who see the union's account, mark a transfer as paid."))
     record_payment(order, actor.id, _("Transfer seen by %(name)s", name=actor.full_name))
-
-
-def _sells_whole_order(user: User, order: Order) -> bool:
-    from market.sellers.models import member_seller_ids
-
-    mine = db.session.scalar(select(member_seller_ids(user)))
-    return mine is not None and all(part.seller_id == mine for part in order.seller_orders)
 
 
 RECEIPT_AREA = "receipts"
@@ -400,11 +396,11 @@ def record_refund(order: Order, actor_id: int | None, reference: str | None = No
     db.session.commit()
 
 
-def record_refund_before_payment(order: Order, reference: str | None) -> None:
+def record_refund_before_payment(order: Order, reference: str | None, amount_vnd: int | None = None) -> None:
     """Stripe reports a refund of money we had not yet recorded (its events came out of
     order): the payment and its refund, in one transaction, without the payment's notices
     (nothing is released to sellers: it goes straight back)."""
-    values = {"paid_at": utcnow()}
+    values = {"paid_at": utcnow(), "paid_amount_vnd": amount_vnd}
     _change_payment(order, "pay", None, detail=reference, notify=False, **values)
     record_refund(order, None, reference)
 
