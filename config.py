@@ -21,6 +21,13 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def instance_path() -> Path:
     """Folder for every file the app writes: database, search index, uploads."""
     return Path(os.environ.get("MARKET_INSTANCE_PATH", BASE_DIR / "instance")).resolve()
@@ -69,11 +76,18 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 5 minutes")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
+    # A browser that has signed in to an account gets a device cookie for it: its failed
+    # sign-ins count against this limit, not the account's, so guessing never locks the
+    # owner out of their own browser (market/accounts/device_cookies.py).
+    LOGIN_LIMIT_PER_DEVICE = os.environ.get("LOGIN_LIMIT_PER_DEVICE", "5 per 15 minutes")
+    DEVICE_COOKIE_MAX_AGE = _int("DEVICE_COOKIE_MAX_AGE", 365 * 24 * 3600)
     REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "10 per hour")
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
     # Guessing order numbers with a known phone, and orders placed only to hold stock.
     FIND_ORDER_LIMIT_PER_IP = os.environ.get("FIND_ORDER_LIMIT_PER_IP", "10 per 10 minutes")
     CHECKOUT_LIMIT_PER_IP = os.environ.get("CHECKOUT_LIMIT_PER_IP", "30 per hour")
+    # Transfer receipts are uploaded without an account: every upload is decoded, so count them all.
+    RECEIPT_UPLOAD_LIMIT_PER_IP = os.environ.get("RECEIPT_UPLOAD_LIMIT_PER_IP", "5 per minute;20 per hour")
     # Seconds a worker keeps a storefront page it rendered for anonymous visitors (0: off).
     PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 15)
 
@@ -101,6 +115,13 @@ class Config:
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     SEARCH_INDEX_PATH = os.environ.get("SEARCH_INDEX_PATH")  # default: <instance>/search-index
     SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "2"))
+
+    # The site's public address: every absolute link (emails, canonical, Open Graph, JSON-LD,
+    # sitemap, API) is built from it, never from the request's Host header. Required in production.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Host names the app answers to (Flask's TRUSTED_HOSTS; others get 400). Unset: any host
+    # on a laptop; in production the public base URL's host unless this lists them.
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
 
     # How many reverse proxies stand in front (their X-Forwarded-For gives the client's IP
     # for rate limits); 0 on a laptop, 1 behind nginx.
@@ -134,6 +155,8 @@ class TestConfig(Config):
         os.environ.get("MARKET_TEST_DATABASE_URL", "sqlite://")
     )
     RATELIMIT_STORAGE_URI = "memory://"
+    PUBLIC_BASE_URL = "http://localhost"  # the test client's host
+    TRUSTED_HOSTS = None
     MAIL_SERVER = None
     PAGE_CACHE_SECONDS = 0  # tests see every change at once; the cache has its own tests
 
@@ -141,6 +164,7 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY")  # create_app refuses to start without it
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")  # likewise
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PREFERRED_URL_SCHEME = "https"

@@ -357,7 +357,10 @@ def main(argv=None) -> int:
     pool = None
     try:
         env = dict(os.environ)
+        app_port = free_port()
         env.update(
+            # Production builds absolute links from here and caches only pages served for it.
+            PUBLIC_BASE_URL=f"http://127.0.0.1:{app_port}",
             MARKET_INSTANCE_PATH=str(temp / "instance"),
             DATABASE_URL=f"sqlite:///{temp / 'instance' / 'market.db'}",
             MARKET_ENV="production",
@@ -381,7 +384,7 @@ def main(argv=None) -> int:
         print(f"  {catalog['products']} visible products from {catalog['source']} ({time.monotonic() - started:.0f} s)",
               flush=True)
 
-        app_port, hello_port = free_port(), free_port()
+        hello_port = free_port()
         app_log, hello_log = temp / "gunicorn-market.log", temp / "gunicorn-hello.log"
         market = servers.start(gunicorn_args("wsgi:app", app_port, args.workers, app_log), env, app_log)
         hello = servers.start(gunicorn_args("hello_app:app", hello_port, args.workers, hello_log,

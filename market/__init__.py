@@ -33,8 +33,24 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 
 
 def _check_production_settings(app: Flask) -> None:
-    if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
+    """Production refuses to start without a secret key or a public address, and answers only
+    to its own host names (a forged Host header gets 400)."""
+    from urllib.parse import urlsplit
+
+    from market.core.urls import check_public_base_url
+
+    if app.config["ENV_NAME"] != "production":
+        return
+    if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set when MARKET_ENV=production")
+    if not app.config.get("PUBLIC_BASE_URL"):
+        raise RuntimeError("PUBLIC_BASE_URL must be set when MARKET_ENV=production (e.g. https://cho.example.vn)")
+    try:
+        check_public_base_url(app.config["PUBLIC_BASE_URL"])
+    except ValueError as error:
+        raise RuntimeError(str(error)) from None
+    if not app.config.get("TRUSTED_HOSTS"):
+        app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["PUBLIC_BASE_URL"]).hostname]
 
 
 def register_extensions(app: Flask) -> None:

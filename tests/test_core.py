@@ -238,7 +238,8 @@ def test_production_cookies_are_secure(tmp_path):
     from config import ProductionConfig
     from market import create_app
 
-    app = create_app(ProductionConfig, SECRET_KEY="x" * 32, INSTANCE_PATH=tmp_path)
+    app = create_app(ProductionConfig, SECRET_KEY="x" * 32, PUBLIC_BASE_URL="https://cho.example.vn",
+                     INSTANCE_PATH=tmp_path)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["REMEMBER_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

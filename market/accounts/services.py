@@ -1,7 +1,6 @@
 """Account rules: registration, authentication, profile and password changes, roles."""
 from functools import cache
 
-from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -9,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from market.accounts.models import Notification, Role, User, utcnow
 from market.core.domain import DomainError
+from market.core.urls import public_base_url
 from market.extensions import db
 from market.geo.provinces import lookup as lookup_province
 
@@ -150,16 +150,9 @@ def notify(user: User, subject: str, body: str, link: str | None = None) -> Noti
 
     notification = Notification(user_id=user.id, subject=subject[:200], body=body, link=link)
     db.session.add(notification)
-    email_body = body if not link else f"{body}\n\n{url_root()}{link}"
+    email_body = body if not link else f"{body}\n\n{public_base_url()}{link}"
     queue_email(user.email, subject[:200], email_body)
     return notification
-
-
-def url_root() -> str:
-    """The site's address for links in emails (from the request, else SERVER_NAME)."""
-    if has_request_context():
-        return request.url_root.rstrip("/")
-    return f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{current_app.config.get('SERVER_NAME') or 'localhost'}"
 
 
 def notifications_for(user: User, limit: int = 50) -> list[Notification]:

@@ -6,7 +6,7 @@ storefront keeps its HTML error pages everywhere else.
 """
 import re
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, NotFound
@@ -15,6 +15,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from market.api import bp, openapi
 from market.catalog import services as catalog_services
 from market.catalog.models import Category, Product
+from market.core.urls import public_url
 from market.catalog.queries import visible_products
 from market.core import uploads
 from market.core.errors import render_error
@@ -81,7 +82,7 @@ def product(product_id: int):
         seller={
             "slug": item.seller.slug,
             "name": item.seller.name,
-            "url": url_for("sellers.public_page", slug=item.seller.slug, _external=True),
+            "url": public_url("sellers.public_page", slug=item.seller.slug),
             "programs": [_program(program) for program in programs],
         },
     )
@@ -95,7 +96,7 @@ def categories():
             "id": category.id,
             "slug": category.slug,
             "name": category.name,
-            "url": url_for("catalog.category", slug=category.slug, _external=True),
+            "url": public_url("catalog.category", slug=category.slug),
         }
 
     tree = catalog_services.category_tree()
@@ -114,11 +115,11 @@ def seller(slug: str):
     body = {
         "slug": found.slug,
         "name": found.name,
-        "url": url_for("sellers.public_page", slug=found.slug, _external=True),
+        "url": public_url("sellers.public_page", slug=found.slug),
         "legal_form": found.legal_form,
         "province": _province(found.province_code),
         "story": found.story or "",
-        "logo": url_for("sellers.logo", name=found.logo_name, _external=True) if found.logo_name else None,
+        "logo": public_url("sellers.logo", name=found.logo_name) if found.logo_name else None,
         "verified": True,  # public means approved: vetted by the Women's Union
         "women_led": bool(found.women_led),
         "programs": [_program(program) for program in programs],
@@ -158,7 +159,7 @@ def _product_summary(item: Product, categories: dict[int, Category]) -> dict:
         "id": item.id,
         "name": item.name,
         "slug": item.slug,
-        "url": url_for("catalog.product", slug=item.slug, _external=True),
+        "url": public_url("catalog.product", slug=item.slug),
         "price_vnd": item.price_vnd,
         "stock": item.stock,
         "image": _photo_url(image.token, "large") if image else None,
@@ -170,7 +171,7 @@ def _product_summary(item: Product, categories: dict[int, Category]) -> dict:
 
 
 def _photo_url(token: str, variant: str) -> str:
-    return url_for("catalog.photo", name=uploads.variant_name(token, variant), _external=True)
+    return public_url("catalog.photo", name=uploads.variant_name(token, variant))
 
 
 def _province(code: str) -> dict:
@@ -185,7 +186,7 @@ def _program(program) -> dict:
         "slug": program.slug,
         "name": program.name,
         "badge": program.badge,
-        "url": url_for("programs.detail", slug=program.slug, _external=True),
+        "url": public_url("programs.detail", slug=program.slug),
     }
 
 

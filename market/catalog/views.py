@@ -1,9 +1,10 @@
 """Storefront pages: home, categories, products, photos, sitemap and robots.txt."""
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, render_template, request
 
 from market.catalog import bp, queries, services
 from market.catalog.models import OCOP_STATUS_LABELS, PRODUCT_STATUS_LABELS, UNITS
 from market.core import uploads
+from market.core.urls import public_url
 from market.core.page_cache import cached_for_visitors
 from market.core.paging import page_number
 
@@ -63,13 +64,13 @@ def product(slug: str):
 
 def _json_ld(product) -> dict:
     """schema.org Product data for search engines (rendered with |tojson, so escaped)."""
-    url = url_for("catalog.product", slug=product.slug, _external=True)
+    url = public_url("catalog.product", slug=product.slug)
     return {
         "@context": "https://schema.org",
         "@type": "Product",
         "name": product.name,
         "description": product.description,
-        "image": [url_for("catalog.photo", name=f"{image.token}-large.webp", _external=True) for image in product.images],
+        "image": [public_url("catalog.photo", name=f"{image.token}-large.webp") for image in product.images],
         "brand": {"@type": "Organization", "name": product.seller.name},
         "offers": {
             "@type": "Offer",
@@ -93,7 +94,7 @@ def photo(name: str):
 def robots():
     lines = ["User-agent: *"]
     lines += [f"Disallow: {path}" for path in ("/account/", "/sell", "/staff/", "/cart", "/checkout", "/orders/", "/lang/")]
-    lines.append(f"Sitemap: {url_for('catalog.sitemap', _external=True)}")
+    lines.append(f"Sitemap: {public_url('catalog.sitemap')}")
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
 

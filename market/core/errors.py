@@ -2,7 +2,7 @@
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from market.extensions import db
 
@@ -33,6 +33,11 @@ def _handle_http_error(error: HTTPException):
     return response_body, status
 
 
+def _handle_untrusted_host(error: SecurityError):
+    # A Host header outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
+    return "Bad request: unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 def _handle_csrf_error(error: CSRFError):
     return render_error(400, CSRF_TEXT)
 
@@ -46,6 +51,7 @@ def _handle_internal_error(error: InternalServerError):
 def register_error_pages(app: Flask) -> None:
     """Render our own page for every HTTP error; never a stack trace outside debug mode."""
     app.register_error_handler(CSRFError, _handle_csrf_error)
+    app.register_error_handler(SecurityError, _handle_untrusted_host)
     app.register_error_handler(HTTPException, _handle_http_error)
     # Flask wraps any unhandled exception in InternalServerError (outside debug/testing).
     app.register_error_handler(InternalServerError, _handle_internal_error)

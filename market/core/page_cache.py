@@ -25,6 +25,7 @@ from sqlalchemy import event
 from markupsafe import Markup
 
 from market.core.i18n import select_locale
+from market.core.urls import public_host
 
 MAX_ENTRIES = 512
 
@@ -91,6 +92,9 @@ pages = PageCache()
 def _cacheable_visit() -> bool:
     return (
         request.method == "GET"
+        # Only pages served for our own address: nothing a forged Host header could have
+        # influenced is ever handed to the next visitor.
+        and request.host == public_host()
         and not current_user.is_authenticated
         and not session.get("_flashes")
     )

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from market.accounts.services import notify
 from market.core.i18n import format_money
 from market.core.mail import queue_email
+from market.core.urls import public_base_url
 from market.extensions import db
 from market.orders.models import ORDER_STATUS_LABELS, Order, SellerOrder, SellerOrderStatus
 from market.sellers.models import SellerMember
@@ -24,9 +25,7 @@ def _tell_shopper(order: Order, subject_and_body) -> None:
     if order.user is not None:
         notify(order.user, subject, body, link=_order_path(order))
     elif order.email:
-        from market.accounts.services import url_root
-
-        queue_email(order.email, subject[:200], f"{body}\n\n{url_root()}{_order_path(order)}")
+        queue_email(order.email, subject[:200], f"{body}\n\n{public_base_url()}{_order_path(order)}")
 
 
 def _tell_seller(seller_order: SellerOrder, subject_and_body) -> None:

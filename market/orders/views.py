@@ -7,6 +7,7 @@ from markupsafe import Markup
 from market.core import uploads
 from market.core.domain import DomainError, get_owned_or_404
 from market.core.i18n import select_locale
+from market.core.urls import public_url
 from market.core.page_cache import register_page_hole
 from market.core.security import is_safe_next
 from market.extensions import limiter
@@ -199,7 +200,7 @@ def _after_placing(order, save_address: bool, details: CheckoutDetails):
 
 def _start_payment(order):
     """Send the shopper to pay when the method needs it (Stripe), else to the order's page."""
-    page = url_for("orders.order_page", token=order.token, _external=True)
+    page = public_url("orders.order_page", token=order.token)
     try:
         target = get_provider(order.payment_method).start_url(order, page)
     except DomainError as error:

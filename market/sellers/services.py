@@ -3,7 +3,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from market.accounts.models import Role, User, utcnow
 from market.accounts.services import normalise_email, notify
 from market.core import uploads
+from market.core.urls import public_url
 from market.core.audit import record_audit
 from market.core.domain import DomainError
 from market.core.mail import queue_email
@@ -424,7 +425,7 @@ def invite_member(owner: User, email: str) -> tuple[SellerInvitation, str]:
     db.session.flush()
     token = _invitation_serializer().dumps({"i": invitation.id, "e": email})
     record_audit(owner.id, "seller", seller.id, "member_invited", detail=email)
-    link = url_for("sellers.accept_invitation", token=token, _external=True)
+    link = public_url("sellers.accept_invitation", token=token)
     days = current_app.config["INVITATION_MAX_AGE"] // 86400
     with force_locale(owner.locale or "vi"):
         queue_email(

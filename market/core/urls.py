@@ -1,0 +1,33 @@
+"""Absolute links (emails, canonical, Open Graph, JSON-LD, sitemap, API, payment return
+pages) from the configured public base URL, never from the request's Host header: a forged
+Host must not reach a shopper's email or a page another visitor is served from the cache."""
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+
+def public_base_url() -> str:
+    """The site's public address as configured (`PUBLIC_BASE_URL`), without a trailing slash."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+
+
+def public_host() -> str:
+    """The host (and port) of the public address, e.g. `cho.example.vn` or `127.0.0.1:5000`."""
+    return urlsplit(public_base_url()).netloc
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute URL of `endpoint` on the public site, built the same inside a request,
+    a command or a test (the path a site mounted under a prefix has comes from the base URL)."""
+    base = urlsplit(public_base_url())
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def check_public_base_url(url: str | None) -> str:
+    """`url` when it is an absolute http(s) address with a host and nothing after the path;
+    ValueError otherwise (create_app refuses to start with a wrong one)."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"PUBLIC_BASE_URL must be an absolute http(s) address such as https://cho.example.vn, not {url!r}")
+    return url
