@@ -19,7 +19,7 @@ from market.core.domain import DomainError
 from market.core.i18n import format_money
 from market.extensions import db
 from market.orders import services
-from market.payments.models import WebhookEvent
+from market.payments.models import PaymentAnomaly, WebhookEvent
 from market.payments.registry import enabled_methods
 from market.payments.stripe_checkout import checkout_url
 from tests import stripe_standin as fake_stripe
@@ -88,6 +88,10 @@ def refund_event(order, amount_refunded=None, event_id=None):
               "refunded": refunded == order.total_vnd, "currency": "vnd", "payment_intent": "pi_test_1",
               "metadata": metadata(order)}
     return fake_stripe.event("charge.refunded", charge, event_id)
+
+
+def anomaly_kinds() -> list[str]:
+    return list(db.session.scalars(select(PaymentAnomaly.kind).order_by(PaymentAnomaly.id)))
 
 
 def statuses(order) -> list[str]:
@@ -221,7 +225,8 @@ def test_a_completed_session_pays_the_order_and_sends_it_to_the_sellers(card_ord
     assert response.status_code == 200 and response.get_json()["outcome"] == "processed"
     order = reload(card_order)
     assert (order.payment_status, order.payment_reference) == ("paid", card_order.payment_reference)
-    assert order.paid_at is not None
+    assert order.paid_at is not None and order.paid_amount_vnd == order.total_vnd
+    assert count(PaymentAnomaly) == 0
     assert statuses(order) == ["pending", "pending"]
     assert count(Notification, Notification.user_id == goods.shop.owner.id,
                  Notification.subject.contains(order.number)) == 1
@@ -291,8 +296,9 @@ def test_a_full_refund_cancels_what_has_not_shipped(card_order, client, goods):
 def test_a_partial_refund_is_acknowledged_and_left_to_staff(card_order, client):
     deliver(client, session_event(card_order))
     response = deliver(client, refund_event(card_order, amount_refunded=50_000))
-    assert response.status_code == 200 and response.get_json()["outcome"] == "ignored"
+    assert response.status_code == 200 and response.get_json()["outcome"] == "anomaly"
     assert reload(card_order).payment_status == "paid"
+    assert anomaly_kinds() == ["partial_refund"]
 
 
 def test_a_refund_overtaking_the_completion_records_both(card_order, client, goods):
@@ -325,11 +331,12 @@ def test_an_event_naming_no_order_of_ours_is_acknowledged_and_ignored(card_order
     assert reload(card_order).payment_status == "unpaid"
 
 
-def test_a_session_other_than_the_orders_own_is_ignored(card_order, client):
+def test_a_session_other_than_the_orders_own_is_kept_as_an_anomaly(card_order, client):
     event = session_event(card_order)
     event["data"]["object"]["id"] = "cs_test_someone_elses"
-    assert deliver(client, event).get_json()["outcome"] == "ignored"
+    assert deliver(client, event).get_json()["outcome"] == "anomaly"
     assert reload(card_order).payment_status == "unpaid"
+    assert anomaly_kinds() == ["unknown_session"]
 
 
 # --- the webhook under real concurrency (PostgreSQL only) -------------------------------------
@@ -371,16 +378,223 @@ def test_deliveries_racing_each_other_pay_once(card_order, app, same_event_id):
     assert count(WebhookEvent) == (1 if same_event_id else deliveries)
 
 
-def test_a_session_paid_in_full_after_a_part_was_cancelled_asks_staff_to_refund_the_difference(
+def test_a_session_paid_in_full_after_a_part_was_cancelled_is_an_anomaly_staff_are_told_of(
         card_order, client, goods, staff):
-    event = session_event(card_order)  # the session was opened for the whole order
+    """The session was opened for the whole order; the shopper then cancelled a part and paid
+    the old session anyway: more than is due arrived, for a session that no longer matches."""
+    event = session_event(card_order)
     tea = next(part for part in card_order.seller_orders if part.seller_id == goods.rival.seller.id)
     services.cancel_by_shopper(reload(card_order), tea.id, None)
-    assert deliver(client, event).get_json()["outcome"] == "processed"
+    assert deliver(client, event).get_json()["outcome"] == "anomaly"
     order = reload(card_order)
-    assert order.payment_status == "paid" and statuses(order).count("pending") == 1
+    assert order.payment_status == "unpaid" and order.paid_amount_vnd is None
+    assert sorted(statuses(order)) == ["awaiting_payment", "cancelled"]
+    [anomaly] = db.session.scalars(select(PaymentAnomaly)).all()
+    assert (anomaly.kind, anomaly.order_id, anomaly.amount) == ("amount_mismatch", order.id, order.total_vnd)
     notices = db.session.scalars(select(Notification).where(Notification.user_id == staff.id,
                                                             Notification.subject.like("%" + order.number))).all()
-    assert len(notices) == 1
+    assert len(notices) == 1 and notices[0].link == "/staff/payments/anomalies"
     with force_locale("vi"):  # the staff member's language
-        assert format_money(tea.subtotal_vnd) in notices[0].body
+        assert format_money(order.total_vnd) in notices[0].body
+        assert format_money(order.amount_due_vnd) in notices[0].body
+
+
+# --- the webhook: payments and refunds that do not match their order --------------------------
+# A signed event is Stripe's word that something happened, not that it happened to this order
+# as agreed: another session (a cheap one carrying our metadata), another currency or amount,
+# a refund of another charge or of part of the money. Each is kept once, for central staff,
+# and the order stays as it was.
+
+@pytest.fixture
+def staff_desks(staff, make_user):
+    """Central staff (`staff`) and a provincial desk, who is not told of anomalies."""
+    return staff, make_user("ld@example.vn", role="staff", province="Lâm Đồng")
+
+
+def told(user) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(
+        Notification.user_id == user.id, Notification.link == "/staff/payments/anomalies")))
+
+
+def assert_kept_once(client, event, kind, order, payment_status, part_statuses, staff_desks):
+    """The event is an anomaly of `kind`, changes nothing, and stays one anomaly when replayed."""
+    for outcome in ("anomaly", "duplicate"):
+        response = deliver(client, event)
+        assert response.status_code == 200 and response.get_json()["outcome"] == outcome
+        again = reload(order)
+        assert again.payment_status == payment_status and statuses(again) == part_statuses
+        [anomaly] = db.session.scalars(select(PaymentAnomaly)).all()
+        assert (anomaly.kind, anomaly.order_id, anomaly.event_id) == (kind, order.id, event["id"])
+        assert (anomaly.provider, anomaly.event_type, anomaly.resolved_at) == ("stripe", event["type"], None)
+        assert count(WebhookEvent, WebhookEvent.event_id == event["id"]) == 1
+        central, provincial = staff_desks
+        assert len(told(central)) == 1 and told(provincial) == []
+    return anomaly
+
+
+def forged_session(order, event_type, **changes):
+    event = session_event(order, event_type)
+    event["data"]["object"].update(changes)
+    return event
+
+
+TOTAL = "the order's total"  # the amount an event carries when a case leaves it as it was
+COMPLETIONS = ["checkout.session.completed", "checkout.session.async_payment_succeeded"]
+FORGED_PAYMENTS = {
+    "1 usd": ({"amount_total": 1, "currency": "usd"}, "currency_mismatch", 1, "usd"),
+    "1 dong": ({"amount_total": 1}, "amount_mismatch", 1, "vnd"),
+    "the amount in usd": ({"currency": "usd"}, "currency_mismatch", TOTAL, "usd"),
+    "currency in capitals, 1 dong": ({"amount_total": 1, "currency": "VND"}, "amount_mismatch", 1, "vnd"),
+    "no amount": ({"amount_total": None}, "amount_mismatch", None, "vnd"),
+    "another session": ({"id": "cs_test_someone_elses"}, "unknown_session", TOTAL, "vnd"),
+}
+
+
+@pytest.mark.parametrize("event_type", COMPLETIONS)
+@pytest.mark.parametrize("case", list(FORGED_PAYMENTS))
+def test_a_payment_not_matching_the_order_is_kept_once_and_pays_nothing(
+        card_order, client, staff_desks, goods, event_type, case):
+    changes, kind, amount, currency = FORGED_PAYMENTS[case]
+    event = forged_session(card_order, event_type, **changes)
+    anomaly = assert_kept_once(client, event, kind, card_order, "unpaid", ["awaiting_payment"] * 2, staff_desks)
+    assert (anomaly.amount, anomaly.currency) == (card_order.total_vnd if amount == TOTAL else amount, currency)
+    assert payments(card_order) == 0 and reload(card_order).paid_amount_vnd is None
+    assert count(Notification, Notification.user_id == goods.shop.owner.id,
+                 Notification.subject.contains(card_order.number)) == 0  # no seller was asked to send goods
+
+
+@pytest.mark.parametrize("event_type", COMPLETIONS)
+def test_with_no_session_kept_for_the_order_no_session_pays_it(card_app, goods, client, staff_desks, event_type):
+    """Before: any session carrying the order's metadata paid an order whose own session id
+    was not stored (no session opened yet, or its creation not committed)."""
+    order = place((goods.honey, 2), (goods.tea, 1), payment_method="card", methods=METHODS)
+    assert order.payment_reference is None
+    event = forged_session(order, event_type, id="cs_test_not_ours")
+    anomaly = assert_kept_once(client, event, "unknown_session", order, "unpaid", ["awaiting_payment"] * 2,
+                               staff_desks)
+    assert "cs_test_not_ours" in anomaly.detail
+    # Nor does a session's expiry expire it: the session is not the order's.
+    expiry = forged_session(order, "checkout.session.expired", id="cs_test_not_ours")
+    assert deliver(client, expiry).get_json()["outcome"] == "ignored"
+    assert reload(order).payment_status == "unpaid" and fresh(goods.honey.id).stock == 8
+
+
+def test_the_right_session_paid_after_a_part_was_cancelled_pays_what_is_due(card_order, client, goods,
+                                                                              stripe_standin):
+    """The shopper cancels a part, then pays: a new session for what is left is the order's own."""
+    first_session = session_event(card_order)  # for the whole order
+    tea = next(part for part in card_order.seller_orders if part.seller_id == goods.rival.seller.id)
+    services.cancel_by_shopper(reload(card_order), tea.id, None)
+    checkout_url(reload(card_order), RETURN_URL)
+    order = reload(card_order)
+    assert order.payment_reference != first_session["data"]["object"]["id"]
+    event = session_event(order)
+    event["data"]["object"]["amount_total"] = order.amount_due_vnd
+    assert int(stripe_standin.requests[-1].form["line_items[0][price_data][unit_amount]"]) == order.amount_due_vnd
+    assert deliver(client, event).get_json()["outcome"] == "processed"
+    order = reload(order)
+    assert (order.payment_status, order.paid_amount_vnd) == ("paid", order.amount_due_vnd)
+    assert sorted(statuses(order)) == ["cancelled", "pending"] and count(PaymentAnomaly) == 0
+    # The first session, for the whole order, paid as well: money the union must send back.
+    assert deliver(client, first_session).get_json()["outcome"] == "anomaly"
+    assert anomaly_kinds() == ["unknown_session"] and payments(order) == 1
+
+
+def test_a_second_payment_of_a_paid_order_is_an_anomaly(card_order, client, staff_desks):
+    deliver(client, session_event(card_order))
+    event = forged_session(card_order, "checkout.session.completed", amount_total=card_order.total_vnd * 2)
+    assert_kept_once(client, event, "amount_mismatch", card_order, "paid", ["pending", "pending"], staff_desks)
+    assert payments(card_order) == 1 and reload(card_order).paid_amount_vnd == card_order.total_vnd
+
+
+def test_a_late_payment_of_more_than_was_due_at_the_expiry_is_an_anomaly(card_order, client, goods, staff_desks):
+    """The old session (whole order) is paid after the shopper cancelled a part and the rest expired."""
+    tea = next(part for part in card_order.seller_orders if part.seller_id == goods.rival.seller.id)
+    services.cancel_by_shopper(reload(card_order), tea.id, None)
+    assert services.expire_overdue(utcnow() + timedelta(hours=25)) == 1
+    assert_kept_once(client, session_event(card_order), "amount_mismatch", card_order, "expired",
+                     ["cancelled", "cancelled"], staff_desks)
+
+
+def test_a_late_payment_is_refunded_through_stripe_in_full(card_order, client):
+    assert services.expire_overdue(utcnow() + timedelta(hours=25)) == 1
+    assert deliver(client, session_event(card_order)).get_json()["outcome"] == "processed"
+    assert reload(card_order).paid_amount_vnd == card_order.total_vnd
+    assert deliver(client, refund_event(card_order)).get_json()["outcome"] == "processed"
+    assert reload(card_order).payment_status == "refunded" and count(PaymentAnomaly) == 0
+
+
+FORGED_REFUNDS = {
+    "1 dong": ({"amount": 1, "amount_refunded": 1}, "refund_mismatch", 1, "vnd"),
+    "partial": ({"amount_refunded": 50_000}, "partial_refund", 50_000, "vnd"),
+    "in usd": ({"currency": "usd"}, "currency_mismatch", TOTAL, "usd"),
+    "a bigger charge": ({"amount": 10_000_000, "amount_refunded": 10_000_000}, "refund_mismatch", 10_000_000, "vnd"),
+    "no amount": ({"amount": None}, "refund_mismatch", TOTAL, "vnd"),
+}
+
+
+@pytest.mark.parametrize("case", list(FORGED_REFUNDS))
+def test_a_refund_not_matching_the_payment_is_kept_once_and_refunds_nothing(card_order, client, goods,
+                                                                           staff_desks, case):
+    changes, kind, amount, currency = FORGED_REFUNDS[case]
+    deliver(client, session_event(card_order))
+    event = refund_event(card_order)
+    event["data"]["object"].update(changes)
+    anomaly = assert_kept_once(client, event, kind, card_order, "paid", ["pending", "pending"], staff_desks)
+    assert (anomaly.amount, anomaly.currency) == (card_order.total_vnd if amount == TOTAL else amount, currency)
+    assert (fresh(goods.honey.id).stock, fresh(goods.tea.id).stock) == (8, 4)
+    # The full refund of the order's own payment still works afterwards.
+    assert deliver(client, refund_event(card_order)).get_json()["outcome"] == "processed"
+    assert reload(card_order).payment_status == "refunded"
+
+
+def test_a_forged_refund_overtaking_the_completion_leaves_the_order_to_be_paid(card_order, client, staff_desks):
+    event = refund_event(card_order)
+    event["data"]["object"].update(amount=1, amount_refunded=1)
+    assert_kept_once(client, event, "refund_mismatch", card_order, "unpaid", ["awaiting_payment"] * 2, staff_desks)
+    assert deliver(client, session_event(card_order)).get_json()["outcome"] == "processed"
+    assert reload(card_order).payment_status == "paid"
+
+
+def test_a_refund_of_a_payment_recorded_without_its_amount_is_an_anomaly(card_order, client, staff_desks):
+    """A payment recorded before the amount was kept: no charge can be shown to match it."""
+    deliver(client, session_event(card_order))
+    order = reload(card_order)
+    order.paid_amount_vnd = None
+    db.session.commit()
+    assert_kept_once(client, refund_event(card_order), "refund_mismatch", card_order, "paid",
+                     ["pending", "pending"], staff_desks)
+
+
+@pytest.mark.postgres
+def test_an_anomaly_delivered_many_times_at_once_is_kept_once(card_order, app, staff):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrency needs PostgreSQL: set MARKET_TEST_DATABASE_URL=postgresql://...")
+    other_worker = make_app(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["INSTANCE_PATH"], STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": 0},
+    )
+    deliveries = 8
+    event = forged_session(card_order, "checkout.session.completed", amount_total=1, event_id=None)
+    start = threading.Barrier(deliveries, timeout=60)
+    answers = []
+
+    def deliver_one():
+        client = other_worker.test_client()
+        start.wait()
+        answers.append(deliver(client, event))
+
+    threads = [threading.Thread(target=deliver_one) for _ in range(deliveries)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    with other_worker.app_context():
+        db.engine.dispose()
+
+    assert sorted(answer.status_code for answer in answers) == [200] * deliveries
+    outcomes = Counter(answer.get_json()["outcome"] for answer in answers)
+    assert outcomes == {"anomaly": 1, "duplicate": deliveries - 1}
+    assert count(PaymentAnomaly) == 1 and len(told(staff)) == 1
+    assert reload(card_order).payment_status == "unpaid"
+

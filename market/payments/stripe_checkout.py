@@ -10,15 +10,19 @@ from datetime import datetime, timedelta, timezone
 import stripe
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from market.accounts.models import utcnow
+from market.core.audit import AuditEntry
 from market.core.domain import DomainError
+from market.core.i18n import format_money
 from market.core.states import TransitionError
 from market.extensions import db
-from market.orders import notices, services
-from market.orders.models import Order, PaymentMethod, PaymentStatus, SellerOrderStatus
+from market.orders import services
+from market.orders.models import Order, PaymentMethod, PaymentStatus, SellerOrder, SellerOrderStatus
+from market.payments import anomalies
+from market.payments.anomalies import Mismatch
 from market.payments.models import WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -143,21 +147,90 @@ def _order_for(data: dict) -> Order | None:
 
 
 def _is_our_session(order: Order, data: dict) -> bool:
-    # The session must be the one we opened for this order (its id was kept when created).
-    return order.payment_reference in (None, data.get("id"))
+    # The session must be the one we opened for this order (its id was kept when created);
+    # with none kept, no session of Stripe's is ours.
+    return bool(order.payment_reference) and data.get("id") == order.payment_reference
 
 
-def _session_paid(order: Order, data: dict) -> bool:
+def _whole(value) -> int | None:
+    """An amount as Stripe sends it (an integer), else None (bool is an int in Python)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _currency(data: dict) -> str | None:
+    currency = data.get("currency")
+    return currency.lower() if isinstance(currency, str) else None
+
+
+def _due_when_expired(order: Order) -> int:
+    """What the order asked for when it expired: the parts its expiry cancelled (a part the
+    shopper had cancelled before was no longer due). The audit trail records which."""
+    cancelled_by_expiry = (
+        select(AuditEntry.id).where(AuditEntry.subject_type == "seller_order", AuditEntry.subject_id == SellerOrder.id,
+                                    AuditEntry.action == "expire").exists()
+    )
+    return db.session.scalar(
+        select(func.coalesce(func.sum(SellerOrder.subtotal_vnd), 0))
+        .where(SellerOrder.order_id == order.id, cancelled_by_expiry)
+    )
+
+
+def _expected_vnd(order: Order) -> int | None:
+    """What one payment for `order` (or the charge a refund returns) must amount to, in đồng.
+
+    Once paid: what was recorded as paid (None for a payment recorded without its amount:
+    nothing can match it). Before: what is due now (the parts not cancelled). After our own
+    expiry: what was due when it expired (a late payment is recorded, then refunded).
+    """
+    if order.payment_status in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
+        return order.paid_amount_vnd
+    if order.payment_status == PaymentStatus.EXPIRED:
+        return _due_when_expired(order)
+    return order.amount_due_vnd
+
+
+def _wrong_currency(amount: int | None, currency: str | None) -> Mismatch | None:
+    if currency == "vnd":
+        return None
+    return Mismatch("currency_mismatch", lambda: _(
+        "The event's amount is %(amount)s %(currency)s; the order is in đồng.",
+        amount=amount if amount is not None else "?", currency=(currency or "?").upper(),
+    ), amount, currency)
+
+
+def _payment_mismatch(order: Order, data: dict) -> Mismatch | None:
+    """Why a paid session cannot pay `order`, or None when it is the order's own session,
+    paid in đồng, for exactly what is due."""
+    session, ours = str(data.get("id") or "?"), order.payment_reference
+    amount, currency = _whole(data.get("amount_total")), _currency(data)
+    if not _is_our_session(order, data):
+        return Mismatch("unknown_session", lambda: (
+            _("Session %(session)s was paid, but the order's own session is %(ours)s.", session=session, ours=ours)
+            if ours else
+            _("Session %(session)s was paid, but no Checkout Session was opened for this order.", session=session)
+        ), amount, currency)
+    wrong_currency = _wrong_currency(amount, currency)
+    if wrong_currency:
+        return wrong_currency
+    expected = _expected_vnd(order)
+    if amount is None or amount <= 0 or amount != expected:
+        # E.g. a session opened before the shopper cancelled a part, paid in full: the money
+        # is more than is due, and the session no longer matches the order.
+        return Mismatch("amount_mismatch", lambda: _(
+            "Paid %(paid)s; the amount due is %(due)s.", paid=format_money(amount) or "?",
+            due=format_money(expected) if expected is not None else "?",
+        ), amount, currency)
+    return None
+
+
+def _session_paid(order: Order, data: dict) -> bool | Mismatch:
     # "unpaid" on checkout.session.completed means a delayed method: async_payment_succeeded follows.
-    if data.get("payment_status") != "paid" or not _is_our_session(order, data):
+    if data.get("payment_status") != "paid":
         return False
-    services.record_payment(order, None, data.get("id"))
-    paid = data.get("amount_total")
-    if isinstance(paid, int) and 0 < order.amount_due_vnd < paid:
-        # A session opened before the shopper cancelled a part was paid in full: the union
-        # holds more than is due, and returns the difference.
-        notices.refund_needed(order, paid - order.amount_due_vnd)
-        db.session.commit()
+    mismatch = _payment_mismatch(order, data)
+    if mismatch:
+        return mismatch
+    services.record_payment(order, None, data.get("id"), amount_vnd=data["amount_total"])
     return True
 
 
@@ -168,15 +241,37 @@ def _session_expired(order: Order, data: dict) -> bool:
     return True
 
 
-def _charge_refunded(order: Order, data: dict) -> bool:
-    # Full refunds only: a partial refund (a goodwill gesture, one item) is settled by staff
-    # with the seller and leaves the order as it is, so it is acknowledged and ignored.
-    amount = data.get("amount")
-    if not amount or data.get("amount_refunded") != amount:
-        return False
+def _refund_mismatch(order: Order, data: dict) -> Mismatch | None:
+    """Why a refunded charge cannot refund `order`, or None when it is a full refund, in
+    đồng, of a charge of exactly what was paid for the order."""
+    charge = str(data.get("id") or "?")
+    amount, refunded, currency = _whole(data.get("amount")), _whole(data.get("amount_refunded")), _currency(data)
+    wrong_currency = _wrong_currency(refunded, currency)
+    if wrong_currency:
+        return wrong_currency
+    expected = _expected_vnd(order)
+    if amount is None or amount <= 0 or amount != expected:
+        return Mismatch("refund_mismatch", lambda: _(
+            "Charge %(charge)s of %(amount)s was refunded; the order's payment is %(paid)s.", charge=charge,
+            amount=format_money(amount) or "?", paid=format_money(expected) if expected is not None else "?",
+        ), refunded, currency)
+    if refunded is None or refunded < amount:
+        # A goodwill gesture or one item: staff settle it with the seller; the order stays.
+        return Mismatch("partial_refund", lambda: _(
+            "%(refunded)s of the %(amount)s charged (%(charge)s) was refunded.",
+            refunded=format_money(refunded) or "?", amount=format_money(amount), charge=charge,
+        ), refunded, currency)
+    return None
+
+
+def _charge_refunded(order: Order, data: dict) -> bool | Mismatch:
+    # Full refunds of the order's own payment only; anything else is an anomaly for staff.
+    mismatch = _refund_mismatch(order, data)
+    if mismatch:
+        return mismatch
     if order.payment_status in (PaymentStatus.UNPAID, PaymentStatus.EXPIRED):
         # The refund overtook the completion event: the money did come, then went back.
-        services.record_refund_before_payment(order, data.get("id"))
+        services.record_refund_before_payment(order, data.get("id"), amount_vnd=data["amount"])
     else:
         services.record_refund(order, None, data.get("id"))
     return True
@@ -223,10 +318,11 @@ def handle_event(event: dict) -> str:
     """Apply one verified Stripe event, once; returns what happened:
 
     "processed" (an order changed), "duplicate" (this event id was handled before),
-    "ignored" (a type we do not act on, an unknown order, a partial refund) or "stale"
-    (the order had already moved on: expired after paid, paid twice, ...).
-    The event row is stored in the same transaction as its effect, so a crash in between
-    leaves neither and Stripe's retry applies it afresh.
+    "ignored" (a type we do not act on, an unknown order, a session still unpaid),
+    "anomaly" (a payment or refund that does not match the order: kept for central staff,
+    the order unchanged) or "stale" (the order had already moved on: expired after paid,
+    paid twice, ...). The event row is stored in the same transaction as its effect (or its
+    anomaly), so a crash in between leaves neither and Stripe's retry applies it afresh.
     """
     event_id, event_type = str(event["id"]), str(event["type"])
     if _is_stored(event_id):
@@ -243,6 +339,12 @@ def handle_event(event: dict) -> str:
     _store(event_id, event_type)
     try:
         done = handler(order, data)
+        if isinstance(done, Mismatch):
+            anomalies.record(PROVIDER, event_id, event_type, order, done)
+            db.session.commit()
+            log.warning("Stripe event %s (%s) for order %s kept as an anomaly: %s",
+                        event_id, event_type, order.number, done.kind)
+            return "anomaly"
     except TransitionError:
         # The service rolled back (dropping our row too): keep the event as seen, change nothing.
         _store_alone(event_id, event_type)
