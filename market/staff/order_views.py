@@ -25,6 +25,9 @@ from market.orders.models import (
     SellerOrderStatus,
 )
 from market.orders.states import PAYMENT_TRANSITIONS, SELLER_ORDER_TRANSITIONS
+from market.payments import anomalies
+from market.payments.forms import ResolveAnomalyForm
+from market.payments.models import PaymentAnomaly
 from market.sellers.models import Seller
 from market.sellers.views import show_errors
 from market.staff import bp
@@ -50,6 +53,7 @@ def orders():
         number=number,
         statuses=list(SellerOrderStatus),
         payment_statuses=list(PaymentStatus),
+        open_anomalies=anomalies.open_count() if current_user.is_central_staff else None,
     )
 
 
@@ -193,3 +197,43 @@ def seller_balance(seller_id: int):
         authors=authors,
         form=form,
     )
+
+
+# --- payment anomalies (central staff: they see the union's Stripe account) -------------------
+
+def _central_only() -> None:
+    if not current_user.is_central_staff:
+        abort(403)
+
+
+def _anomalies_page(form: ResolveAnomalyForm, failed_id: int | None = None):
+    return render_template(
+        "staff/payment_anomalies.html",
+        page=anomalies.open_anomalies(page_number()),
+        form=form,
+        failed_id=failed_id,
+        kind_labels=anomalies.KIND_LABELS,
+    )
+
+
+@bp.route("/payments/anomalies")
+def payment_anomalies():
+    _central_only()
+    return _anomalies_page(ResolveAnomalyForm())
+
+
+@bp.post("/payments/anomalies/<int:anomaly_id>/resolve")
+def resolve_payment_anomaly(anomaly_id: int):
+    _central_only()
+    anomaly = db.get_or_404(PaymentAnomaly, anomaly_id)
+    form = ResolveAnomalyForm()
+    if form.validate_on_submit():
+        try:
+            anomalies.resolve(current_user, anomaly.id, form.note.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            flash(_("The anomaly has been marked resolved."), "success")
+            return redirect(url_for("staff.payment_anomalies"))
+    return _anomalies_page(form, anomaly.id)
