@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.extensions import db
 
@@ -35,13 +35,20 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default=Role.SHOPPER)
     staff_province_code: Mapped[str | None] = mapped_column(String(2))
     locale: Mapped[str | None] = mapped_column(String(5))
-    # Bumped when the password changes: every other session and remember-me cookie dies.
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
+    # The key of the server session (UserSession) this object was signed in or loaded
+    # with, for this request only: never stored, set by the sign-in view and the user loader.
+    session_key = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_epoch}"
+        """What the session and remember-me cookies hold: `<user id>:<server session key>`.
+
+        Binding both cookies to a server session is what lets sign-out end a copied cookie
+        (see market.accounts.auth).
+        """
+        return f"{self.id}:{self.session_key or ''}"
 
     @property
     def is_staff(self) -> bool:
@@ -84,3 +91,10 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+    @classmethod
+    def owned_by(cls, user):
+        """SQL condition: the session is one of `user`'s (for get_owned_or_404)."""
+        return cls.user_id == user.id

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from market.accounts.models import Notification, Role, User, utcnow
+from market.accounts.sessions import end_all_sessions, open_session
 from market.core.domain import DomainError
 from market.core.urls import public_base_url
 from market.extensions import db
@@ -71,12 +72,6 @@ def authenticate(email: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
-def record_sign_in(user: User) -> None:
-    """Remember when the user last signed in."""
-    user.last_login_at = utcnow()
-    db.session.commit()
-
-
 def update_profile(user: User, full_name: str, phone: str | None, locale: str | None) -> User:
     """Change the name, phone and preferred language."""
     user.full_name = full_name.strip()
@@ -92,14 +87,22 @@ def set_locale(user: User, locale: str) -> None:
     db.session.commit()
 
 
-def change_password(user: User, current_password: str, new_password: str) -> User:
-    """Replace the password after checking the current one; other sessions are signed out."""
+def change_password(
+    user: User, current_password: str, new_password: str, user_agent: str | None, ip_address: str | None
+) -> str:
+    """Replace the password after checking the current one.
+
+    Every session of the user ends, remember-me cookies included, the one asking too (its
+    cookie may be a copy); a new session is opened for the browser that asked, and its key
+    returned for that browser's cookies.
+    """
     if not check_password_hash(user.password_hash, current_password):
         raise AccountError(_("The current password is not correct."), "current_password")
     user.password_hash = _hash(new_password)
-    user.session_epoch += 1
+    end_all_sessions(user.id)
+    key = open_session(user, user_agent, ip_address)
     db.session.commit()
-    return user
+    return key
 
 
 def create_user(

@@ -1,10 +1,14 @@
-"""Account pages: register, sign in, sign out, profile, password."""
+"""Account pages: register, sign in, sign out, profile, password, signed-in devices."""
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from market.accounts import bp, services
+from market.accounts import bp, device_cookies, services, sessions, user_agents
+from market.accounts.auth import current_session
 from market.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from market.accounts.models import User, UserSession
+from market.core.domain import get_owned_or_404
 from market.core.i18n import select_locale
 from market.core.phones import display_phone
 from market.core.security import redirect_next, safe_next
@@ -22,9 +26,67 @@ def _renew_session() -> None:
     session.update(kept)
 
 
+def _sign_in(user: User, remember: bool = False, session_key: str | None = None) -> None:
+    """Sign `user` in on this browser: a renewed cookie session bound to a new server
+    session (or to `session_key`, one a service has just opened)."""
+    _renew_session()
+    user.session_key = session_key or sessions.start_session(user, request.user_agent.string, request.remote_addr)
+    login_user(user, remember=remember)
+
+
+def _sign_out() -> None:
+    """End this browser's server session, then its cookies."""
+    if current_user.is_authenticated and current_session() is not None:
+        sessions.end_session(current_session())
+    # Renewed before logout_user(), which leaves in the session Flask-Login's note to
+    # delete the remember cookie: renewing after it lost the note, and the cookie stayed.
+    _renew_session()
+    logout_user()
+
+
+def _has_remember_cookie() -> bool:
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
+def _with_device_cookie(response, email: str):
+    """The sign-in's response, with the browser's device cookie renewed for `email`."""
+    cookie = request.cookies.get(device_cookies.COOKIE_NAME)
+    device_cookies.set_cookie(response, device_cookies.renewed(cookie, services.normalise_email(email)))
+    return response
+
+
+# --- sign-in limits ---------------------------------------------------------------------
+# Per IP; per account for untrusted clients; per device cookie for the browsers that have
+# signed in to the account before (see market.accounts.device_cookies). Only failures count.
+
+def _typed_email() -> str:
+    return services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _trusted_device() -> str | None:
+    """The nonce of this browser's device cookie for the email typed, if it has a valid one."""
+    if "sign_in_device" not in g:
+        cookie = request.cookies.get(device_cookies.COOKIE_NAME)
+        g.sign_in_device = device_cookies.nonce_for(cookie, _typed_email())
+    return g.sign_in_device
+
+
 def _account_key() -> str:
-    """Rate-limit key for one account: the email typed, whatever its case."""
-    return "sign-in:" + services.normalise_email(request.form.get("email", ""))[:254]
+    """Rate-limit key for the untrusted clients of one account: the email typed."""
+    return "sign-in:" + _typed_email()
+
+
+def _device_key() -> str:
+    """Rate-limit key for one device cookie of one account."""
+    return "sign-in-device:" + (_trusted_device() or "")
+
+
+def _is_trusted() -> bool:
+    return _trusted_device() is not None
+
+
+def _is_untrusted() -> bool:
+    return _trusted_device() is None
 
 
 def _failed(response) -> bool:
@@ -46,10 +108,9 @@ def register():
         except services.AccountError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            _renew_session()
-            login_user(user)
+            _sign_in(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.full_name), "success")
-            return redirect(safe_next(form.next.data))
+            return _with_device_cookie(redirect(safe_next(form.next.data)), user.email)
     return render_template("accounts/register.html", form=form)
 
 
@@ -60,6 +121,14 @@ def register():
     key_func=_account_key,
     methods=["POST"],
     deduct_when=_failed,
+    exempt_when=_is_trusted,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_DEVICE"],
+    key_func=_device_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=_is_untrusted,
 )
 def login():
     if current_user.is_authenticated:
@@ -68,10 +137,8 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            _renew_session()
-            login_user(user, remember=form.remember.data)
-            services.record_sign_in(user)
-            return redirect(safe_next(form.next.data))
+            _sign_in(user, remember=form.remember.data)
+            return _with_device_cookie(redirect(safe_next(form.next.data)), user.email)
         # Never tell whether the email exists.
         form.password.errors.append(_("The email or password is not correct."))
     return render_template("accounts/login.html", form=form)
@@ -79,8 +146,7 @@ def login():
 
 @bp.route("/sign-out", methods=["POST"])
 def logout():
-    logout_user()
-    _renew_session()
+    _sign_out()
     flash(_("You have signed out."), "info")
     return redirect(url_for("catalog.home"))
 
@@ -138,13 +204,62 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(user, form.current_password.data, form.password.data)
+            new_key = services.change_password(
+                user, form.current_password.data, form.password.data, request.user_agent.string, request.remote_addr
+            )
         except services.AccountError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            # The epoch changed: sign this session in again under the new one.
-            _renew_session()
-            login_user(user)
+            # Every session ended, this one too (its cookie may have been copied): this
+            # browser goes on in the new one, remembered if it was.
+            _sign_in(user, remember=_has_remember_cookie(), session_key=new_key)
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form)
+
+
+# --- signed-in devices ------------------------------------------------------------------
+
+@bp.app_template_filter("device")
+def _device_filter(user_agent: str | None) -> str:
+    return user_agents.describe(user_agent)
+
+
+@bp.route("/sessions")
+@login_required
+def session_list():
+    return render_template(
+        "accounts/sessions.html",
+        sessions=sessions.live_sessions(current_user.id),
+        this_session_id=current_session().id,
+    )
+
+
+@bp.route("/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id: int):
+    user_session = get_owned_or_404(UserSession, session_id, current_user)
+    if user_session.id == current_session().id:  # "end" this device: a sign-out
+        _sign_out()
+        flash(_("You have signed out."), "info")
+        return redirect(url_for("catalog.home"))
+    try:
+        sessions.end_session(user_session)
+    except sessions.SessionError as error:
+        flash(error.message, "info")
+    else:
+        flash(_("That device has been signed out."), "success")
+    return redirect(url_for("accounts.session_list"))
+
+
+@bp.route("/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    ended = sessions.end_other_sessions(current_user.id, current_session().id)
+    flash(
+        ngettext("%(num)d other device has been signed out.", "%(num)d other devices have been signed out.", ended)
+        if ended
+        else _("No other device was signed in."),
+        "success" if ended else "info",
+    )
+    return redirect(url_for("accounts.session_list"))

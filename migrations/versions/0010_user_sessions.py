@@ -5,6 +5,8 @@ Revises: 0009_payment_anomalies
 Create Date: 2026-12-02 12:00:00.000000
 
 Each signed-in browser is known on the server, so signing out ends a copied cookie too.
+The session and remember-me cookies now name a server session instead of the user's
+session epoch, so the epoch column goes (a password change ends the server sessions).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -34,8 +36,15 @@ def upgrade():
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
 
+    # A plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35 has it): no copy of the users table.
+    with op.batch_alter_table('users', schema=None, recreate='never') as batch_op:
+        batch_op.drop_column('session_epoch')
+
 
 def downgrade():
+    with op.batch_alter_table('users', schema=None, recreate='never') as batch_op:
+        batch_op.add_column(sa.Column('session_epoch', sa.Integer(), nullable=False, server_default='0'))
+
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 
