@@ -313,7 +313,7 @@ SMALL_LIMIT = 2_000
 BAD_UPLOADS = {
     "text named .jpg": (lambda: files((fake_jpeg(), "mat-ong.jpg")), "The file is not a JPEG, PNG or WebP image."),
     "oversized": (lambda: files((image_bytes((64, 64), noise=True), "to.png")), "The file is larger than"),
-    "decompression bomb": (lambda: files((huge_png(), "bom.png")), "The image is too large (at most 40 megapixels)."),
+    "decompression bomb": (lambda: files((huge_png(), "bom.png")), "The image is too large (at most 16 megapixels)."),
     "nine photos": (lambda: files(*[(image_bytes(), f"{n}.png") for n in range(9)]), "At most 8 photos."),
     "good photos then a fake": (lambda: files((image_bytes(), "a.png"), (fake_jpeg(), "b.jpg")),
                                 "The file is not a JPEG, PNG or WebP image."),

@@ -263,6 +263,7 @@ def cancel_part(token: str, seller_order_id: int):
 
 
 @bp.route("/orders/<token>/receipt", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RECEIPT_UPLOAD_LIMIT_PER_IP"])
 def upload_receipt(token: str):
     order = _order_or_404(token)
     form = ReceiptForm()
