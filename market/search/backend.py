@@ -5,7 +5,8 @@ the engine. Engines index `ProductDocument`s (see documents.py): only visible pr
 (active, of an approved seller) are ever in an index.
 """
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,6 +21,10 @@ PRICE_BANDS = (
     ("1000000-", 1_000_000, None),
 )
 MAX_QUERY_LENGTH = 200
+
+
+class IndexBusy(Exception):
+    """Another writer held the index longer than the lock timeout; try again later."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ class SearchResult:
 
 
 ProgressCallback = Callable[[int], None]
+WriteFunction = Callable[[list[ProductDocument], list[int]], None]
 
 
 class SearchBackend(ABC):
@@ -106,6 +112,16 @@ class SearchBackend(ABC):
     @abstractmethod
     def update(self, documents: list[ProductDocument], removed_ids: list[int]) -> None:
         """Add or replace `documents` and remove `removed_ids` (absent ids are fine)."""
+
+    @contextmanager
+    def writing(self) -> Iterator[WriteFunction]:
+        """Hold the index for writing and give the function that writes to it.
+
+        Read what to write (from the database) only once inside: then no document read
+        before a write that landed earlier can land after it (see sync.write_to_index).
+        Raises when the index cannot be had (IndexBusy for Whoosh). Engines without a
+        writer lock of their own just write through `update`."""
+        yield self.update
 
     @abstractmethod
     def search(self, request: SearchRequest) -> SearchResult:

@@ -2,14 +2,34 @@
 
 Every flush notes which products, sellers, enrolments and programs changed (plus rows
 changed by UPDATE statements, via `market.core.changes.note_changed`). Before the commit
-these become product ids; a transactional engine (PostgreSQL) writes them in the same
-transaction; other engines (Whoosh) write after the commit, in a session of their own.
-A write that fails or finds the index busy leaves its ids in the `search_queue` table,
-drained before the next write and by `flask --app wsgi search drain`.
+these become product ids.
+
+A transactional engine (PostgreSQL) writes them in the same transaction.
+
+Other engines (Whoosh) are written after the commit, by the worker that made the change,
+in a session of its own. Two rules keep such an index equal to the database whatever the
+workers do at the same moment:
+
+- The ids go into the `search_queue` table in the product's own transaction (an outbox):
+  a busy index, a failed write or a worker killed after its commit leaves them queued,
+  never nothing. The write after the commit takes them out of the queue.
+- A write reads the documents it writes only once it holds the index (`backend.writing()`).
+  Writes land one at a time, and each read the database after every write that landed
+  before it, so an older document can never replace a newer one. (Reading first and
+  locking second let a worker that read a product just before another worker committed and
+  wrote a newer version put the old version back, for good.) A queue row is removed, still
+  under the lock, only if nothing queued it again since the write read it (its `attempts`
+  counter is a version); if something did, the write goes round once more.
+
+What waits in the queue is written by the next write (which takes up to QUEUE_BATCH
+waiting products along) and by `flask --app wsgi search drain`; every failure is logged.
+`flask --app wsgi search verify` compares the whole index with the database (verify.py).
 """
+import time
+
 from flask import current_app, has_app_context
 from flask_sqlalchemy.session import Session as AppSession
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -17,7 +37,7 @@ from sqlalchemy.orm import Session
 from market.catalog.models import Product, ProductImage
 from market.extensions import db
 from market.programs.models import Enrolment, Program
-from market.search.backend import get_backend
+from market.search.backend import IndexBusy, get_backend
 from market.search.documents import documents_for, product_ids_of_sellers
 from market.search.models import SearchQueueEntry
 from market.search import pg_models  # noqa: F401  (the product_search table, for Alembic)
@@ -25,6 +45,9 @@ from market.sellers.models import Seller
 
 PENDING = "search_pending"  # session.info keys
 PRODUCT_IDS = "search_product_ids"
+QUEUE_BATCH = 500  # waiting products a write takes along besides its own (also the size of one statement)
+MAX_ROUNDS = 3  # times one write goes round while newer changes of its products keep being queued
+QUEUE_RETRIES = 3  # attempts at queueing the ids of a failed write (the database may be busy too)
 
 
 def _pending(session) -> dict[str, set[int]]:
@@ -82,13 +105,14 @@ def _before_commit(session) -> None:
         documents, removed = documents_for(session, ids)
         backend.apply_in_transaction(session, documents, removed)
     else:
+        _queue(session, ids)  # the outbox: committed with the change, or not at all
         session.info[PRODUCT_IDS] = ids
 
 
 def _after_commit(session) -> None:
     ids = session.info.pop(PRODUCT_IDS, None)
     if ids:
-        write_to_index(ids)
+        _write(ids, queued_only=True)
 
 
 def _after_rollback(session) -> None:
@@ -98,42 +122,148 @@ def _after_rollback(session) -> None:
 
 
 def write_to_index(product_ids: set[int]) -> bool:
-    """Write these products (and whatever waits in the queue) to the index, in a session of
-    its own; on failure queue them. Returns whether the write succeeded."""
+    """Write these products (and up to QUEUE_BATCH others waiting in the queue) to the index,
+    reading them from the database only once the index is held. On failure the products
+    stay queued and the failure is logged. Returns whether the write succeeded; never raises."""
+    return _write(set(product_ids), queued_only=False)
+
+
+def _write(product_ids: set[int], queued_only: bool) -> bool:
+    """`queued_only`: of `product_ids`, write only those still queued (the others were
+    written, from a later read, by another worker since they were queued)."""
+    backend = get_backend()
+    try:
+        if backend.transactional:
+            _write_in_transaction(backend, product_ids)
+        else:
+            _write_under_lock(backend, product_ids, queued_only)
+    except Exception as error:  # a busy or broken index must never fail the request
+        current_app.logger.warning(
+            "search index write failed (%s); products %s stay queued for the next write or `flask search drain`",
+            error, _ids_text(product_ids), exc_info=not isinstance(error, IndexBusy))  # busy: no traceback
+        _queue_after_failure(product_ids)
+        return False
+    return True
+
+
+def _write_under_lock(backend, product_ids: set[int], queued_only: bool) -> None:
+    for _round in range(MAX_ROUNDS):
+        with backend.writing() as write, Session(db.engine) as session:
+            queued = _queued(session, product_ids)
+            ids = set(queued) if queued_only else product_ids | set(queued)
+            if ids:
+                documents, removed = documents_for(session, ids)
+                session.rollback()  # end the read; nothing of it is kept
+                write(documents, removed)
+            requeued = _forget(session, queued)
+        if not requeued:
+            return
+        # Changed (and queued) again while this write read them: once more, from a fresh read.
+        product_ids, queued_only = requeued, True
+    current_app.logger.info("search index: products %s keep changing; they stay queued", _ids_text(product_ids))
+
+
+def _write_in_transaction(backend, product_ids: set[int]) -> None:
+    """A transactional engine: read and write in one transaction of our own (the engine
+    also takes what waits in its queue)."""
     with Session(db.engine) as session:
-        queued = set(session.scalars(select(SearchQueueEntry.product_id)))
-        ids = set(product_ids) | queued
+        documents, removed = documents_for(session, product_ids)
+        backend.apply_in_transaction(session, documents, removed)
+        session.commit()
+
+
+def _queued(session: Session, product_ids: set[int]) -> dict[int, int]:
+    """{product id: attempts} of the queue rows of `product_ids` and of the QUEUE_BATCH
+    longest waiting."""
+    rows = dict(session.execute(
+        select(SearchQueueEntry.product_id, SearchQueueEntry.attempts)
+        .order_by(SearchQueueEntry.queued_at, SearchQueueEntry.product_id).limit(QUEUE_BATCH)
+    ).all())
+    for chunk in _chunks(sorted(product_ids)):
+        rows.update(session.execute(
+            select(SearchQueueEntry.product_id, SearchQueueEntry.attempts).where(SearchQueueEntry.product_id.in_(chunk))
+        ).all())
+    return rows
+
+
+def _forget(session: Session, queued: dict[int, int]) -> set[int]:
+    """Remove the queue rows just written, unless queued again meanwhile (call holding the
+    index); returns the ids queued again."""
+    if not queued:
+        return set()
+    try:
+        pairs = sorted(queued.items())
+        for chunk in _chunks(pairs):
+            session.execute(delete(SearchQueueEntry).where(
+                tuple_(SearchQueueEntry.product_id, SearchQueueEntry.attempts).in_(chunk)))
+        session.commit()
+        requeued = set()
+        for chunk in _chunks(sorted(queued)):
+            requeued.update(session.scalars(select(SearchQueueEntry.product_id).where(SearchQueueEntry.product_id.in_(chunk))))
+        return requeued
+    except Exception:  # the index is written; rows left behind only cost a second write
+        session.rollback()
+        current_app.logger.warning("search index written, but its queue rows could not be removed", exc_info=True)
+        return set()
+
+
+def _queue(session: Session, product_ids: set[int]) -> None:
+    """Queue products in the session's transaction (no commit). A product already queued
+    gets its `attempts` raised: the version a writer compares before removing the row."""
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for chunk in _chunks(sorted(product_ids)):
+        statement = upsert(SearchQueueEntry).values([{"product_id": i, "attempts": 1} for i in chunk])
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["product_id"], set_={"attempts": SearchQueueEntry.attempts + 1}))
+
+
+def _queue_after_failure(product_ids: set[int]) -> None:
+    """Make sure a failed write's products are queued (the after-commit writes already are),
+    retrying while the database is busy; if even that fails, say which products to repair."""
+    if not product_ids:
+        return
+    for attempt in range(QUEUE_RETRIES):
         try:
-            documents, removed = documents_for(session, ids)
-            get_backend().update(documents, removed)
-        except Exception:  # a busy or broken index must never fail the request
-            current_app.logger.warning("search index write failed; %d products queued", len(ids), exc_info=True)
-            _enqueue(session, ids)
-            return False
-        if queued:
-            session.execute(delete(SearchQueueEntry).where(SearchQueueEntry.product_id.in_(sorted(queued))))
-            session.commit()
-        return True
-
-
-def _enqueue(session: Session, product_ids: set[int]) -> None:
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    rows = [{"product_id": product_id, "attempts": 1} for product_id in sorted(product_ids)]
-    statement = insert(SearchQueueEntry).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=["product_id"], set_={"attempts": SearchQueueEntry.attempts + 1}
-    )
-    session.execute(statement)
-    session.commit()
+            with Session(db.engine) as session:
+                _queue(session, product_ids)
+                session.commit()
+            return
+        except Exception:  # noqa: BLE001 - logged below when every attempt failed
+            time.sleep(0.05 * (attempt + 1))
+    current_app.logger.error(
+        "search index write failed and its products could not be queued: %s;"
+        " run `flask search verify --repair`", _ids_text(product_ids), exc_info=True)
 
 
 def drain_queue() -> int:
-    """Write every queued product to the index; returns how many were waiting."""
+    """Write every queued product to the index; returns how many were waiting. Raises
+    RuntimeError when the index cannot be written (the queue is kept)."""
+    waiting = _queue_length()
+    remaining = waiting
+    while remaining:
+        if not _write(set(), queued_only=True):
+            raise RuntimeError("the search index is still not writable; the queue is kept")
+        left = _queue_length()
+        if left >= remaining:  # no progress: changes arrive as fast as they are written
+            break
+        remaining = left
+    return waiting
+
+
+def _queue_length() -> int:
     with Session(db.engine) as session:
-        waiting = set(session.scalars(select(SearchQueueEntry.product_id)))
-    if waiting and not write_to_index(set()):
-        raise RuntimeError("the search index is still not writable; the queue is kept")
-    return len(waiting)
+        return session.scalar(select(func.count()).select_from(SearchQueueEntry)) or 0
+
+
+def _chunks(items: list, size: int = QUEUE_BATCH):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _ids_text(product_ids: set[int], shown: int = 20) -> str:
+    ids = sorted(product_ids)
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return ", ".join(map(str, ids[:shown])) + more if ids else "(queued ones)"
 
 
 def init_search_sync() -> None:

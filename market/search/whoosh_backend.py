@@ -85,11 +85,12 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
-from market.search.backend import (
+from market.search.backend import (  # noqa: F401  (IndexBusy: raised here, importable from here)
     MAX_QUERY_LENGTH,
     PRICE_BANDS,
     SORTS,
     Hit,
+    IndexBusy,
     ProductDocument,
     ProgressCallback,
     SearchBackend,
@@ -137,10 +138,6 @@ _VERSION_RE = re.compile(r"^v(\d+)$")
 TERM_CACHE_POSTINGS = 4_000_000  # raw postings of terms kept per segment (~8 bytes each, plus bit sets)
 SCORE_CACHE_BYTES = 48_000_000  # BM25 scores of query words kept per searcher generation
 GROUP_CACHE_ENTRIES = 512  # query words (with their fields and expansions) kept per generation
-
-
-class IndexBusy(Exception):
-    """Another writer held the index longer than the lock timeout; try again later."""
 
 
 # -- analysis -------------------------------------------------------------------------
@@ -1080,18 +1077,31 @@ class WhooshBackend(SearchBackend):
     def update(self, documents: list[ProductDocument], removed_ids: list[int]) -> None:
         """Add or replace `documents`, remove `removed_ids`. Raises IndexBusy when another
         writer holds the index for longer than `lock_timeout` (nothing is written then)."""
+        if not documents and not removed_ids:
+            return
+        with self.writing() as write:
+            write(documents, removed_ids)
+
+    @contextmanager
+    def writing(self) -> Iterator:
+        """Hold WRITELOCK (or raise IndexBusy after `lock_timeout`) and give the function
+        that writes under it; see SearchBackend.writing."""
+        with self._lock("WRITELOCK", self.lock_timeout, "another process is writing"):
+            yield self._write_locked
+
+    def _write_locked(self, documents: list[ProductDocument], removed_ids: list[int]) -> None:
+        """`update` for a caller that holds WRITELOCK (through `writing`)."""
         documents = list({doc.id: doc for doc in documents}.values())  # the last one of an id wins
         removed_ids = list(dict.fromkeys(removed_ids))
         if not documents and not removed_ids:
             return
-        with self._lock("WRITELOCK", self.lock_timeout, "another process is writing"):
-            version = self._ensure_index()
-            self._journal(documents, removed_ids)
-            ix = windex.open_dir(self._file(version), schema=self.schema)
-            try:
-                _apply(ix, documents, removed_ids, self.lock_timeout)
-            finally:
-                ix.close()
+        version = self._ensure_index()
+        self._journal(documents, removed_ids)
+        ix = windex.open_dir(self._file(version), schema=self.schema)
+        try:
+            _apply(ix, documents, removed_ids, self.lock_timeout)
+        finally:
+            ix.close()
 
     def _journal(self, documents: list[ProductDocument], removed_ids: list[int]) -> None:
         """While a rebuild runs, note the write for it to replay (call under WRITELOCK)."""
