@@ -185,3 +185,53 @@ def test_processes_editing_the_same_products_leave_no_drift(app, shop, whoosh):
     sync.drain_queue()
     assert verify_index(grace=0) == []
     assert queued_ids() == set()
+
+
+# -- PostgreSQL: two transactions changing different rows behind one product ----------------------
+
+
+@pytest.fixture
+def postgres(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the PostgreSQL engine needs the tests to run on PostgreSQL")
+    app.config["SEARCH_BACKEND"] = "postgres"
+    app.extensions.pop("search_backend", None)
+    yield get_backend()
+    app.extensions.pop("search_backend", None)
+
+
+def test_postgres_two_transactions_behind_one_product_leave_no_drift(app, shop, postgres, monkeypatch):
+    """Transaction A renames the seller and reads the seller's products (before its commit);
+    transaction B then changes one product's price and commits. Each wrote the product's
+    index row from a read without the other's change: the last to write must not win with
+    a stale one."""
+    from market.search.verify import verify_index
+    from market.sellers.models import Seller
+
+    product = make_product(shop.owner, price_vnd=150_000)
+    owner_id, product_id, seller_id = shop.owner.id, product.id, shop.seller.id
+    real_documents_for = sync.documents_for
+    other = {}
+
+    def other_transaction() -> None:
+        with app.app_context():
+            set_price(owner_id, product_id, 50_000)
+            db.session.remove()
+
+    def documents_then_another_transaction_commits(session, ids):
+        documents = real_documents_for(session, ids)
+        if product_id in ids and "worker" not in other:
+            other["worker"] = threading.Thread(target=other_transaction)
+            other["worker"].start()
+            other["worker"].join(timeout=3)  # it may have to wait for this transaction
+        return documents
+
+    monkeypatch.setattr(sync, "documents_for", documents_then_another_transaction_commits)
+    seller = db.session.get(Seller, seller_id)
+    seller.name = "HTX Mật ong Văn Giang"
+    db.session.commit()
+    other["worker"].join(timeout=30)
+    monkeypatch.undo()
+    assert fresh(product_id).price_vnd == 50_000
+    assert verify_index() == []
+    assert priced("0-100000") == [product_id]

@@ -109,6 +109,11 @@ class SearchBackend(ABC):
         """For `transactional` engines: write inside the caller's transaction (no commit)."""
         raise NotImplementedError
 
+    def lock_products(self, session, product_ids: set[int]) -> None:
+        """For `transactional` engines: called in the caller's transaction before the
+        products' documents are read, so that transactions writing the same products read
+        them one after the other. Nothing by default."""
+
     @abstractmethod
     def update(self, documents: list[ProductDocument], removed_ids: list[int]) -> None:
         """Add or replace `documents` and remove `removed_ids` (absent ids are fine)."""

@@ -52,6 +52,12 @@ _plan_for_text) and no JIT; the rollback undoes those settings.
 
 Concurrency. Writers (apply_in_transaction, update) take a shared transaction-level
 advisory lock; a rebuild takes it exclusively, so writes and a rebuild never interleave.
+Two transactions that change different rows behind one product's document (one renames the
+seller, the other changes the price) would each read the product without the other's
+change, and the later writer would leave its stale row for good; so before reading, a
+transaction locks its products (`lock_products`: transaction-level advisory locks on
+PRODUCT_LOCK_BUCKETS buckets of product ids, taken in order) and reads only once any other
+transaction writing them has committed.
 A product change that finds a rebuild running does not wait for it (waiting could
 deadlock with the rebuild on the product's row): it queues its ids in `search_queue`
 (same transaction), and the rebuild, the next write or `flask search drain` picks them
@@ -116,6 +122,12 @@ FREQUENCY_CAP = 1000  # "did you mean" counts a candidate's names up to this (a 
 # The advisory lock writers share and a rebuild holds alone ("search" + 1).
 LOCK_KEY = 0x7365_6172_6368_0001
 WRITE_LOCK_TIMEOUT = "5s"
+# Per-product locks (lock_products): the two-key advisory locks (PRODUCT_LOCK_CLASS, bucket),
+# a bucket being product id modulo PRODUCT_LOCK_BUCKETS, so a transaction changing thousands
+# of products (a seller renamed) takes at most that many locks (the lock table is shared and
+# small); products of one bucket share it, for the moment a commit takes.
+PRODUCT_LOCK_CLASS = 0x7365_6172  # "sear"
+PRODUCT_LOCK_BUCKETS = 256
 REBUILD_LOCK_TIMEOUT = "60s"
 
 
@@ -446,14 +458,26 @@ class PostgresBackend(SearchBackend):
             _enqueue(connection, ids)
             return
         queued = _take_queue(connection) - ids
+        queued = _lock_or_requeue(connection, queued)
         if queued:
             more_documents, more_removed = _documents_for(session, queued)
             documents, removed_ids = [*documents, *more_documents], [*removed_ids, *more_removed]
         _write(connection, documents, removed_ids)
 
+    def lock_products(self, session, product_ids: set[int]) -> None:
+        """Wait until no other transaction is writing these products, and keep them until
+        the commit (call before reading their documents). Buckets are taken in order, and a
+        transaction takes them only after its own changes are flushed and before it writes
+        any index row, so two of them never wait for each other in a circle."""
+        buckets = _buckets(product_ids)
+        if buckets:
+            session.execute(sql("SELECT pg_advisory_xact_lock(:class, b) FROM unnest(CAST(:buckets AS integer[])) AS b"),
+                            {"class": PRODUCT_LOCK_CLASS, "buckets": buckets}).all()
+
     def update(self, documents: list[ProductDocument], removed_ids: list[int]) -> None:
         """Add or replace `documents` and remove `removed_ids`, in a transaction of its own
-        (the reindex path and `flask search drain`; the app writes through apply_in_transaction)."""
+        (the interface's plain write; the app writes through apply_in_transaction, drains and
+        repairs through sync.write_to_index, which locks and reads in the same transaction)."""
         documents = list(documents)
         removed_ids = list(removed_ids)
         if not documents and not removed_ids:
@@ -1130,6 +1154,23 @@ def _enqueue(connection, product_ids: set[int]) -> None:
         ),
         {"ids": sorted(int(i) for i in product_ids)},
     )
+
+
+def _buckets(product_ids) -> list[int]:
+    return sorted({int(i) % PRODUCT_LOCK_BUCKETS for i in product_ids})
+
+
+def _lock_or_requeue(connection, product_ids: set[int]) -> set[int]:
+    """Of queued products taken along by a write, those whose locks this transaction gets
+    at once (blocking here, after other locks, could deadlock); the others go back to the queue."""
+    if not product_ids:
+        return set()
+    got = {bucket for bucket, locked in connection.execute(
+        sql("SELECT b, pg_try_advisory_xact_lock(:class, b) FROM unnest(CAST(:buckets AS integer[])) AS b"),
+        {"class": PRODUCT_LOCK_CLASS, "buckets": _buckets(product_ids)}) if locked}
+    kept = {i for i in product_ids if i % PRODUCT_LOCK_BUCKETS in got}
+    _enqueue(connection, product_ids - kept)
+    return kept
 
 
 def _take_queue(connection, limit: int | None = QUEUE_DRAIN_LIMIT) -> set[int]:

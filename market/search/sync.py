@@ -4,7 +4,9 @@ Every flush notes which products, sellers, enrolments and programs changed (plus
 changed by UPDATE statements, via `market.core.changes.note_changed`). Before the commit
 these become product ids.
 
-A transactional engine (PostgreSQL) writes them in the same transaction.
+A transactional engine (PostgreSQL) writes them in the same transaction, having first
+locked them (`backend.lock_products`) so that it reads them after any other transaction
+writing them has committed.
 
 Other engines (Whoosh) are written after the commit, by the worker that made the change,
 in a session of its own. Two rules keep such an index equal to the database whatever the
@@ -102,6 +104,7 @@ def _before_commit(session) -> None:
         return
     backend = get_backend()
     if backend.transactional:
+        backend.lock_products(session, ids)  # read after any other transaction writing them
         documents, removed = documents_for(session, ids)
         backend.apply_in_transaction(session, documents, removed)
     else:
@@ -167,6 +170,7 @@ def _write_in_transaction(backend, product_ids: set[int]) -> None:
     """A transactional engine: read and write in one transaction of our own (the engine
     also takes what waits in its queue)."""
     with Session(db.engine) as session:
+        backend.lock_products(session, product_ids)
         documents, removed = documents_for(session, product_ids)
         backend.apply_in_transaction(session, documents, removed)
         session.commit()
