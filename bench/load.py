@@ -72,6 +72,7 @@ from pathlib import Path
 
 import checkout  # bench/checkout.py: database helpers, the bench password and a 2025 address
 import pages  # bench/pages.py: gunicorn processes, free ports, setup commands
+import search as search_bench  # bench/search.py: a process's CPU time
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -129,6 +130,53 @@ class Check:
     @property
     def failed(self) -> bool:
         return self.status == "FAIL"
+
+
+@dataclass
+class Server:
+    """The gunicorn we started, and where its workers note that they have loaded the app."""
+    master: subprocess.Popen
+    ready: Path
+    log: Path
+    workers: int
+
+
+class Monitor:
+    """CPU time of gunicorn (the master and every worker it ever had, by pid) and of the whole
+    machine, sampled while the visitors run; marks taken when the timed window opens and closes."""
+
+    def __init__(self, server: Server, plan: dict):
+        self.server, self.plan = server, plan
+        self.cpu: dict[int, float] = {}  # pid -> CPU seconds when last seen
+        self.boot: dict[int, float] = {}  # worker pid -> CPU seconds it took to load the app
+        self.marks: dict[str, tuple[float, float, tuple[int, int]]] = {}
+
+    def tick(self) -> None:
+        loaded = ready_workers(self.server.ready)
+        for pid in [self.server.master.pid, *pages._children(self.server.master.pid)]:
+            cpu = search_bench.proc_cpu_seconds(pid)
+            if cpu:
+                self.cpu[pid] = cpu
+                if pid in loaded and pid not in self.boot:
+                    self.boot[pid] = cpu
+        now = time.time()
+        for name, at in (("start", self.plan["start_at"]), ("end", self.plan["deadline"])):
+            if name not in self.marks and now >= at:
+                self.marks[name] = (sum(self.cpu.values()), sum(self.boot.values()), machine_times())
+
+    def usage(self) -> dict:
+        """gunicorn's CPU seconds in the window, the part new workers spent loading the app, the machine's busy share."""
+        if set(self.marks) != {"start", "end"}:
+            return {}
+        (cpu_a, boot_a, (total_a, idle_a)), (cpu_b, boot_b, (total_b, idle_b)) = self.marks["start"], self.marks["end"]
+        return {"server_cpu_s": cpu_b - cpu_a, "boot_cpu_s": boot_b - boot_a,
+                "machine_busy": 1 - (idle_b - idle_a) / max(1, total_b - total_a)}
+
+
+def machine_times() -> tuple[int, int]:
+    """All CPUs' (total, idle + iowait) ticks so far (Linux /proc/stat)."""
+    values = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return sum(values), values[3] + values[4]
 
 
 class Stopped(Exception):
@@ -527,42 +575,43 @@ def ready_workers(ready: Path) -> dict[int, float]:
     return found
 
 
-def wait_for_workers(master, ready: Path, workers: int) -> None:
-    """Wait until `workers` live workers have loaded the app."""
+def wait_for_workers(server: Server) -> None:
+    """Wait until every worker has loaded the app."""
     deadline = time.monotonic() + RESTART_TIMEOUT
     while time.monotonic() < deadline:
-        if len(set(pages._children(master.pid)) & set(ready_workers(ready))) >= workers:
+        if len(set(pages._children(server.master.pid)) & set(ready_workers(server.ready))) >= server.workers:
             return
         time.sleep(0.05)
     raise SystemExit(f"gunicorn's workers did not load the app within {RESTART_TIMEOUT} s")
 
 
-def graceful_restart(master, ready: Path, workers: int) -> Restart:
+def graceful_restart(server: Server, monitor: Monitor) -> Restart:
     """SIGHUP to the gunicorn master: it forks new workers and tells the old ones to finish their
     request and leave. Wait until the old ones are gone and the new ones have loaded the app."""
-    old = set(pages._children(master.pid))
+    old = set(pages._children(server.master.pid))
     restart = Restart(time.time(), sorted(old))
-    os.kill(master.pid, signal.SIGHUP)
+    os.kill(server.master.pid, signal.SIGHUP)
     deadline = time.monotonic() + RESTART_TIMEOUT
     while time.monotonic() < deadline and (restart.old_gone_s is None or restart.new_ready_s is None):
-        live = set(pages._children(master.pid))
+        monitor.tick()
+        live = set(pages._children(server.master.pid))
         if restart.old_gone_s is None and not live & old:
             restart.old_gone_s = time.time() - restart.sent_at
-        new = live - old
-        loaded = {pid: at for pid, at in ready_workers(ready).items() if pid in new}
-        if restart.new_ready_s is None and len(loaded) >= workers:
+        loaded = {pid: at for pid, at in ready_workers(server.ready).items() if pid in live - old}
+        if restart.new_ready_s is None and len(loaded) >= server.workers:
             restart.new_pids, restart.new_ready_s = sorted(loaded), max(loaded.values()) - restart.sent_at
         time.sleep(0.05)
     return restart
 
 
-def wait_for_clients(processes: pages.Servers, plan: dict, restart_at: float | None, master, ready: Path,
-                     workers: int, log_dir: Path) -> Restart | None:
+def wait_for_clients(processes: pages.Servers, plan: dict, restart_at: float | None, server: Server,
+                     monitor: Monitor, log_dir: Path) -> Restart | None:
     restart = None
     limit = plan["deadline"] + 300  # a visitor's last request may wait 60 s, and follow redirects
     while any(process.poll() is None for process in processes.processes):
+        monitor.tick()
         if restart_at is not None and restart is None and time.time() >= restart_at:
-            restart = graceful_restart(master, ready, workers)
+            restart = graceful_restart(server, monitor)
             print(f"  SIGHUP sent to gunicorn: workers {restart.old_pids} -> {restart.new_pids}; old ones gone in "
                   f"{fmt(restart.old_gone_s, 1)} s, new ones loaded in {fmt(restart.new_ready_s, 1)} s", flush=True)
         if time.time() > limit:
@@ -627,14 +676,21 @@ def order_figures(seen: dict) -> dict:
             "cancel_refused": sum(1 for c in cancels if not c["saved"])}
 
 
-def figures(seen: dict, plan: dict, restart: Restart | None) -> dict:
+def cpu_figures(usage: dict, timed: int) -> dict:
+    if not usage or not timed:
+        return {}
+    serving = usage["server_cpu_s"] - usage["boot_cpu_s"]
+    return {**usage, "server_cpu_ms_per_request": serving * 1000 / timed}
+
+
+def figures(seen: dict, plan: dict, restart: Restart | None, usage: dict) -> dict:
     window = plan["deadline"] - plan["start_at"]
     requests = seen["requests"]
     timed = [r for r in requests if r[4] >= plan["start_at"]]
     silence, silence_at = longest_silence(requests, plan)
     return {
         "requests": len(requests), "timed_requests": len(timed), "seconds": window,
-        "requests_per_s": len(timed) / window,
+        "requests_per_s": len(timed) / window, "cpu": cpu_figures(usage, len(timed)),
         "statuses": dict(sorted(Counter(str(r[2]) for r in requests).items())),
         "server_errors": sum(1 for r in requests if r[2] >= 500),
         "connection_errors": sum(1 for r in requests if r[2] == 0),
@@ -683,6 +739,11 @@ def print_report(args, numbers: dict, checks: list[Check], setup: dict, busy: fl
     print(f"requests: {numbers['requests']:,} ({numbers['timed_requests']:,} in the timed window: "
           f"{numbers['requests_per_s']:.1f} req/s); statuses "
           + ", ".join(f"{status}: {count:,}" for status, count in numbers["statuses"].items()))
+    cpu = numbers["cpu"]
+    if cpu:
+        print(f"cpu:      gunicorn {cpu['server_cpu_s']:.1f} s in the window ({cpu['boot_cpu_s']:.1f} s of it new workers "
+              f"loading the app): {cpu['server_cpu_ms_per_request']:.1f} ms per request served; the whole machine "
+              f"{cpu['machine_busy']:.0%} busy ({os.cpu_count()} CPUs; visitors, PostgreSQL and other work included)")
     orders = numbers["orders"]
     print(f"orders:   {orders['placed']:,} placed ({orders.get('cod', 0):,} cash on delivery, "
           f"{orders.get('bank_transfer', 0):,} bank transfer; {orders['signed_in']:,} by signed-in shoppers); "
@@ -758,7 +819,7 @@ def prepare(args, env: dict, database_url: str, started: float) -> dict:
             "sellers": sellers, "small_stock": small}
 
 
-def start_server(args, env: dict, work: Path, plan: dict, servers: pages.Servers):
+def start_server(args, env: dict, work: Path, plan: dict, servers: pages.Servers) -> Server:
     """gunicorn on the plan's port; returns once every worker has loaded the app and served a few pages."""
     port = int(plan["base_url"].rsplit(":", 1)[1])
     conf, ready = gunicorn_hooks(work)
@@ -767,14 +828,16 @@ def start_server(args, env: dict, work: Path, plan: dict, servers: pages.Servers
     master = servers.start(pages.gunicorn_args("wsgi:app", port, args.workers, log,
                                                ["-c", str(conf), "--no-control-socket"]), env, log)
     pages.wait_until_ready(master, port, log, "gunicorn wsgi:app")
-    wait_for_workers(master, ready, args.workers)
+    server = Server(master, ready, log, args.workers)
+    wait_for_workers(server)
     warm_up(port, plan)
-    return master, ready, log
+    return server
 
 
 def load(args, env: dict, work: Path, plan: dict, servers: pages.Servers,
-         visitors: pages.Servers) -> tuple[dict, Restart | None, Path]:
-    master, ready, log = start_server(args, env, work, plan, servers)
+         visitors: pages.Servers) -> tuple[dict, Restart | None, dict, Path]:
+    """The visitors against a fresh gunicorn; what they saw, the restart, CPU used, gunicorn's log."""
+    server = start_server(args, env, work, plan, servers)
     accounts = sum(1 for client in plan["clients"] if "account" in client)
     plan["start_at"] = time.time() + 5 + 0.3 * accounts  # time to start the visitors and sign in
     plan["deadline"] = plan["start_at"] + args.seconds
@@ -783,9 +846,10 @@ def load(args, env: dict, work: Path, plan: dict, servers: pages.Servers,
     outs = start_clients(visitors, plan_path, work, args.clients, args.client_processes)
     restart_at = None if args.no_restart else plan["start_at"] + args.seconds / 2
     print(f"  load: {args.clients} visitors for {args.seconds:g} s from {plan['base_url']}...", flush=True)
-    restart = wait_for_clients(visitors, plan, restart_at, master, ready, args.workers, work)
+    monitor = Monitor(server, plan)
+    restart = wait_for_clients(visitors, plan, restart_at, server, monitor, work)
     servers.stop_all()  # nothing writes any more while the checks run
-    return merge(outs), restart, log
+    return merge(outs), restart, monitor.usage(), server.log
 
 
 def run_checks(env: dict, database_url: str, before: Snapshot, seen: dict) -> list[Check]:
@@ -820,9 +884,9 @@ def main(argv=None) -> int:
         plan = visitor_plan(database_url, setup["clients"], f"http://127.0.0.1:{port}", args)
         before = snapshot(database_url)
         busy = pages.machine_busy()
-        seen, restart, gunicorn_log = load(args, env, work, plan, servers, visitors)
+        seen, restart, usage, gunicorn_log = load(args, env, work, plan, servers, visitors)
         step("load done; checking", started)
-        numbers = figures(seen, plan, restart)
+        numbers = figures(seen, plan, restart, usage)
         write_errors_log(args.errors_log, seen, gunicorn_log)
         checks = run_checks(env, database_url, before, seen)
         print_report(args, numbers, checks, setup, busy)
