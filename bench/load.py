@@ -153,16 +153,20 @@ class Monitor:
 
     def tick(self) -> None:
         loaded = ready_workers(self.server.ready)
-        for pid in [self.server.master.pid, *pages._children(self.server.master.pid)]:
+        loading = 0.0  # workers still loading the app: all they used so far
+        for pid in pages._children(self.server.master.pid):
             cpu = search_bench.proc_cpu_seconds(pid)
             if cpu:
                 self.cpu[pid] = cpu
-                if pid in loaded and pid not in self.boot:
-                    self.boot[pid] = cpu
+                if pid in loaded:
+                    self.boot.setdefault(pid, cpu)
+                else:
+                    loading += cpu
+        self.cpu[self.server.master.pid] = search_bench.proc_cpu_seconds(self.server.master.pid)
         now = time.time()
         for name, at in (("start", self.plan["start_at"]), ("end", self.plan["deadline"])):
             if name not in self.marks and now >= at:
-                self.marks[name] = (sum(self.cpu.values()), sum(self.boot.values()), machine_times())
+                self.marks[name] = (sum(self.cpu.values()), sum(self.boot.values()) + loading, machine_times())
 
     def usage(self) -> dict:
         """gunicorn's CPU seconds in the window, the part new workers spent loading the app, the machine's busy share."""

@@ -19,7 +19,8 @@ request as soon as the previous one is answered.
   that its requests stay near 60 % browsing, 20 % search and 15 % cart and checkout. A guest
   becomes a new visitor (fresh cookies) from time to time.
 - a **seller** (a member of a demo seller, signed in) uses the quick edit form of
-  `/sell/products`: new stock and price for one product, then reads the page it is sent back
+  `/sell/products`: new stock and price for one product (half the time the one running
+  lowest, which is also what shoppers are buying), then reads the page it is sent back
   to and notes whether the change was saved (its flash message) with the stock it saw and
   the stock it set, which is what lets bench/load.py check stock exactly afterwards.
 
@@ -444,7 +445,11 @@ class Seller:
             self.recorder.note("seller page without quick edit forms")
             time.sleep(0.5)
             return None
-        form = self.rng.choice(forms)
+        # Half the time the product running lowest: that is what a seller restocks, and what sells.
+        if self.rng.random() < 0.5:
+            form = min(forms, key=lambda f: int(f.fields["seen_stock"]))
+        else:
+            form = self.rng.choice(forms)
         seen, price = int(form.fields["seen_stock"]), int(form.fields["price_vnd"])
         stock = self.new_stock(seen)
         price = max(1_000, int(round(price * self.rng.uniform(0.96, 1.04), -3)))
