@@ -355,7 +355,7 @@ def test_update_and_drain_write_outside_the_product_transaction(shop):
     with db.engine.begin() as connection:
         connection.execute(text("DELETE FROM product_search"))
     assert search("nem chua").total == 0
-    assert sync.write_to_index({product.id}) is True  # the non-transactional path uses update()
+    assert sync.write_to_index({product.id}) is True  # a write of its own transaction (drains, repairs)
     assert names_found("nem chua") == ["Nem chua Thanh Hóa"]
     db.session.add(SearchQueueEntry(product_id=987654, attempts=1))  # a product that no longer exists
     db.session.commit()

@@ -1,21 +1,21 @@
-"""Index writes from several workers at once: the Whoosh index ends equal to the database.
+"""Index writes from several workers at once: the index ends equal to the database.
 
 Whoosh is written after the commit, in a session of its own, by whichever worker made the
 change. A write must read the documents it writes only once it holds the index, or a worker
 that read a product before another worker wrote a newer version of it puts the old one back
-(for good: nothing is queued, nothing logged).
+(for good: nothing is queued, nothing logged). PostgreSQL writes in the product's own
+transaction, but two transactions changing different rows behind one product (the seller's
+name, the product's price) must still read one after the other.
 """
 import logging
 import multiprocessing
 import threading
-import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from market.accounts.models import User
 from market.catalog import services as catalog
-from market.catalog.models import Product
 from market.extensions import db
 from market.search import services, sync
 from market.search.backend import SearchRequest, get_backend

@@ -23,7 +23,7 @@ from market.search.models import SearchQueueEntry
 from market.search.verify import DIFFERENT, DUPLICATE, EXTRA, MISSING, Difference, Mismatch, verify_index
 from market.search.whoosh_backend import FreshSegmentCodec, document_fields
 from market.sellers.models import Seller
-from tests.catalog_helpers import fresh, make_product
+from tests.catalog_helpers import make_product
 
 
 @pytest.fixture(params=["whoosh", "postgres"])
@@ -137,8 +137,7 @@ def test_entries_that_should_not_be_there_and_missing_ones(catalogue, engine):
     honey, forest, pollen, tea, hidden = catalogue
     backend = get_backend()
     raw(update(Product).where(Product.id == honey.id).values(status="hidden"))  # still in the index
-    with db.session.no_autoflush:
-        documents, _removed = documents_for(db.session, {hidden.id})
+    documents, _removed = documents_for(db.session, {hidden.id})
     assert documents == []  # hidden: not listed...
     visible, _ = documents_for(db.session, {forest.id})
     backend.update([dataclasses.replace(visible[0], id=hidden.id)], [])  # ...but an entry says it is

@@ -42,14 +42,20 @@ STORED = {"name": "name", "description": "description"}
 COLUMNS = {"price": "price", "listed_at": "listed at"}
 
 
-def expected_entry(schema, doc: ProductDocument) -> dict[str, object]:
-    """What the index should hold of `doc` (the form `WhooshSnapshot.entries` gives)."""
+def expected_entry(schema, doc: ProductDocument, terms_cache: dict | None = None) -> dict[str, object]:
+    """What the index should hold of `doc` (the form `WhooshSnapshot.entries` gives).
+    `terms_cache` keeps the terms of values seen before (sellers and categories repeat)."""
+    cache = {} if terms_cache is None else terms_cache
     fields = document_fields(doc)
     entry: dict[str, object] = {label: fields.get(name, "") for name, label in STORED.items()}
     entry.update({label: int(fields[name]) for name, label in COLUMNS.items()})
     for name, label in INVERTED.items():
         value = fields.get(name)
-        entry[label] = frozenset(schema[name].process_text(value, mode="index")) if value else frozenset()
+        terms = cache.get((name, value))
+        if terms is None:
+            terms = frozenset(schema[name].process_text(value, mode="index")) if value else frozenset()
+            cache[(name, value)] = terms
+        entry[label] = terms
     return entry
 
 
@@ -68,6 +74,7 @@ class WhooshSnapshot:
         self._ids: list[int] = []
         self.duplicates: set[int] = set()
         self._terms: dict[tuple[int, str], dict[int, frozenset]] = {}
+        self._terms_cache: dict[tuple[str, str], frozenset] = {}
         version = backend.current_version()
         folder = os.path.join(backend.path, version) if version else None
         if folder and windex.exists_in(folder):
@@ -101,7 +108,9 @@ class WhooshSnapshot:
             self._where[product_id] = (number, docnum)
 
     def expected(self, docs: list[ProductDocument]) -> dict[int, dict[str, object]]:
-        return {doc.id: expected_entry(self.schema, doc) for doc in docs}
+        if len(self._terms_cache) > 50_000:
+            self._terms_cache.clear()
+        return {doc.id: expected_entry(self.schema, doc, self._terms_cache) for doc in docs}
 
     def ids_between(self, low: int, high: int | None) -> list[int]:
         """Product ids in the index with low < id <= high (high None: no upper bound)."""
