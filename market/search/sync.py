@@ -132,8 +132,9 @@ def write_to_index(product_ids: set[int]) -> bool:
 
 
 def _write(product_ids: set[int], queued_only: bool) -> bool:
-    """`queued_only`: of `product_ids`, write only those still queued (the others were
-    written, from a later read, by another worker since they were queued)."""
+    """Write `product_ids` and up to QUEUE_BATCH other queued products. `queued_only`: of
+    `product_ids`, only those still queued (another worker wrote the others since, from a
+    read made after they were queued)."""
     backend = get_backend()
     try:
         if backend.transactional:
