@@ -9,7 +9,7 @@ import re
 import flask_migrate
 import pytest
 from flask import g, request_started
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from config import TestConfig
 from market import create_app
@@ -76,12 +76,19 @@ def _migrated_database(database_url, instance_path):
 
 
 def _check_invariants() -> None:
-    """The money rules hold after every test (a test that places, cancels or pays included)."""
+    """The money rules hold after every test (a test that places, cancels or pays included),
+    and the search index agrees with the database whenever the test left products."""
+    from market.catalog.models import Product
     from market.orders.invariants import verify_orders
+    from market.search.verify import verify_index
 
     mismatches = [str(mismatch) for mismatch in verify_orders()]
     db.session.remove()
     assert not mismatches, f"orders that do not add up: {mismatches}"
+    if db.session.scalar(select(Product.id).limit(1)) is not None:
+        drift = [str(mismatch) for mismatch in verify_index(grace=0)]
+        db.session.remove()
+        assert not drift, f"the search index differs from the database: {drift}"
 
 
 def _empty_tables() -> None:
