@@ -15,9 +15,9 @@ request as soon as the previous one is answered.
   and without diacritics, and the as-you-type `/search/suggest?q=`), and now and then buys:
   adds one or two products to the cart from the product page's form, opens the cart and the
   checkout form, places the order (cash on delivery or bank transfer, a real 2025 address),
-  reads the order's page and sometimes cancels one part of it. It picks what to do next so
-  that its requests stay near 60 % browsing, 20 % search and 15 % cart and checkout. A guest
-  becomes a new visitor (fresh cookies) from time to time.
+  reads the order's page and sometimes cancels one part of it. Its steps are drawn so that
+  the shoppers' requests come near 60 % browsing, 20 % search and 15 % cart and checkout. A
+  guest becomes a new visitor (fresh cookies) from time to time.
 - a **seller** (a member of a demo seller, signed in) uses the quick edit form of
   `/sell/products`: new stock and price for one product (half the time the one running
   lowest, which is also what shoppers are buying), then reads the page it is sent back
@@ -53,8 +53,10 @@ HEADERS = {
 }
 # Shares of a shopper's requests (the sellers' 5 % comes from the number of seller visitors).
 SHOPPER_MIX = {"browse": 0.60, "search": 0.20, "buy": 0.15}
-KIND_GROUP = {"browse": "browse", "search": "search", "suggest": "search", "cart": "buy", "checkout": "buy",
-              "order": "buy"}
+# Requests one step sends, about: a search is sometimes 2-3 suggestions, a purchase 7 requests of
+# cart, checkout and order (and one or two product pages, counted as browsing).
+STEP_REQUESTS = {"browse": 1.0, "search": 1.4, "buy": 7.0}
+STEP_WEIGHTS = [SHOPPER_MIX[step] / STEP_REQUESTS[step] for step in SHOPPER_MIX]
 FLASH = re.compile(r'<p class="flash flash-(\w+)">(.*?)</p>', re.S)
 PRODUCT_LINK = re.compile(r'href="/products/([^"/?#]+)"')
 SELLER_LINK = re.compile(r'href="/sellers/([^"/?#]+)"')
@@ -160,7 +162,6 @@ class Browser:
     def __init__(self, base_url: str, recorder: Recorder, deadline: float):
         self.base_url, self.recorder, self.deadline = base_url, recorder, deadline
         self.session = self._new_session()
-        self.counts: Counter = Counter()  # requests per kind group, to keep the mix
 
     @staticmethod
     def _new_session() -> requests.Session:
@@ -189,7 +190,6 @@ class Browser:
                                   f"{type(error).__name__}: {error}")
             return None
         ms = (time.perf_counter() - began) * 1000
-        self.counts[KIND_GROUP.get(kind, kind)] += 1
         self.recorder.request(kind, method, path, response.status_code, ms, started,
                               body if response.status_code >= 400 else "")
         return response
@@ -261,10 +261,9 @@ class Shopper:
             self.maybe_become_someone_else()
 
     def next_step(self) -> str:
-        """The step whose share of this visitor's requests is furthest below its target (a little noise)."""
-        counts = self.browser.counts
-        total = sum(counts[group] for group in SHOPPER_MIX) + 1
-        return max(SHOPPER_MIX, key=lambda group: SHOPPER_MIX[group] * total - counts[group] + self.rng.random() * 3)
+        """A step drawn so that, over all shoppers, requests come near SHOPPER_MIX (however few
+        requests each one gets to send)."""
+        return self.rng.choices(list(SHOPPER_MIX), STEP_WEIGHTS)[0]
 
     def maybe_become_someone_else(self) -> None:
         if self.account is None:
