@@ -78,6 +78,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from market.core.converters import register_converters
+
+    register_converters(app)  # before any route: ids that fit the database, no NUL in a slug
     # Each domain's package holds its blueprint; importing its views module adds the routes.
     from market.accounts import views as accounts_views
     from market.api import views as api_views
