@@ -333,7 +333,7 @@ def _read_header(cells: list[str], preview: Preview) -> dict[int, str]:
 
 _CURRENCY = re.compile(r"(?:₫|vnđ|vnd|đồng|dong|đ|d)\.?$", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
-_GROUPED = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*")
+_GROUPED = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*", re.ASCII)  # ASCII digits only
 
 
 def parse_whole_number(text: str) -> int | None:

@@ -2,11 +2,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from market.catalog.models import MAX_PRICE_VND, MAX_STOCK, UNITS
 from market.core.forms import PlainText, optional_int, strip_filter
+from market.core.numbers import WholeNumberField
 from market.sellers.forms import province_choices
 
 PRICE_MESSAGE = _l("Enter a price in đồng, more than 0 and at most 1.000.000.000.")
@@ -16,12 +17,12 @@ IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
 
 def _price_field(label, required=True):
     validators = [InputRequired(PRICE_MESSAGE)] if required else [Optional()]
-    return IntegerField(label, validators=validators + [NumberRange(1, MAX_PRICE_VND, PRICE_MESSAGE)],
+    return WholeNumberField(label, validators=validators + [NumberRange(1, MAX_PRICE_VND, PRICE_MESSAGE)],
                         render_kw={"inputmode": "numeric", "min": 1})
 
 
 def _stock_field():
-    return IntegerField(_l("In stock"), validators=[InputRequired(STOCK_MESSAGE), NumberRange(0, MAX_STOCK, STOCK_MESSAGE)],
+    return WholeNumberField(_l("In stock"), validators=[InputRequired(STOCK_MESSAGE), NumberRange(0, MAX_STOCK, STOCK_MESSAGE)],
                         render_kw={"inputmode": "numeric", "min": 0})
 
 
@@ -37,7 +38,7 @@ class ProductForm(FlaskForm):
     stock = _stock_field()
     unit = SelectField(_l("Unit"), choices=[SelectChoice(k, v) for k, v in UNITS.items()],
                        validators=[DataRequired(_l("Choose a unit."))])
-    weight_grams = IntegerField(_l("Weight for shipping (grams)"), validators=[Optional(), NumberRange(0, 1_000_000)],
+    weight_grams = WholeNumberField(_l("Weight for shipping (grams)"), validators=[Optional(), NumberRange(0, 1_000_000)],
                                 render_kw={"inputmode": "numeric", "min": 0})
     origin_province = SelectField(_l("Origin (province or city)"), choices=province_choices, validators=[Optional()],
                                   description=_l("Leave empty for the seller's own province."))
@@ -71,4 +72,4 @@ class CategoryForm(FlaskForm):
     name_en = StringField(_l("Name in English"), filters=[strip_filter],
                           validators=[DataRequired(_l("This field is required.")), Length(max=100), PlainText()])
     parent_id = SelectField(_l("Under"), coerce=optional_int, validate_choice=False)
-    position = IntegerField(_l("Position"), default=0, validators=[Optional(), NumberRange(0, 1000)])
+    position = WholeNumberField(_l("Position"), default=0, validators=[Optional(), NumberRange(0, 1000)])

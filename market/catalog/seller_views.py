@@ -8,6 +8,7 @@ from market.catalog import bp, services
 from market.catalog.forms import ProductForm, QuickEditForm
 from market.catalog.models import Product, ProductStatus
 from market.core.domain import DomainError, get_owned_or_404
+from market.core.numbers import parse_ids, parse_int
 from market.core.states import status_label
 from market.sellers.forms import ActionForm
 from market.sellers.models import SellerStatus
@@ -49,7 +50,7 @@ def _product_data(form: ProductForm) -> services.ProductData:
         compare_at_price_vnd=form.compare_at_price_vnd.data,
         weight_grams=form.weight_grams.data,
         origin_province=form.origin_province.data or None,
-        ocop_stars=int(form.ocop_stars.data) if form.ocop_stars.data else None,
+        ocop_stars=parse_int(form.ocop_stars.data),  # one of the form's choices, or "" (none)
     )
 
 
@@ -100,8 +101,8 @@ def edit_product(membership, product_id: int):
         try:
             services.update_product(
                 current_user, product.id, _product_data(form), new_photos=_files(form.photos),
-                remove_image_ids=[int(i) for i in request.form.getlist("remove_image") if i.isdigit()],
-                main_image_id=int(request.form["main_image"]) if request.form.get("main_image", "").isdigit() else None,
+                remove_image_ids=parse_ids(request.form.getlist("remove_image")),
+                main_image_id=parse_int(request.form.get("main_image"), minimum=1),
                 ocop_certificate=_file(form.ocop_certificate),
             )
         except DomainError as error:
@@ -117,9 +118,10 @@ def edit_product(membership, product_id: int):
 def quick_edit(membership, product_id: int):
     product = get_owned_or_404(Product, product_id, current_user)
     form = QuickEditForm()
-    if form.validate_on_submit() and (form.seen_stock.data or "").isdigit():
+    seen_stock = parse_int(form.seen_stock.data)
+    if form.validate_on_submit() and seen_stock is not None:
         try:
-            services.set_stock_and_price(current_user, product.id, form.stock.data, form.price_vnd.data, int(form.seen_stock.data))
+            services.set_stock_and_price(current_user, product.id, form.stock.data, form.price_vnd.data, seen_stock)
         except DomainError as error:
             flash(f"{product.name}: {error.message}", "error")
         else:

@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
+from market.core.numbers import parse_int
 from market.core.phones import parse_vn_phone
 
 
@@ -46,4 +47,7 @@ def optional_int(value):
     """SelectField coerce for numeric choices with an empty "Choose…" option."""
     if value in (None, ""):
         return None
-    return int(value)
+    number = parse_int(value)
+    if number is None:
+        raise ValueError(value)  # SelectField turns it into its "not a valid choice" error
+    return number

@@ -2,11 +2,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from market.core.forms import PlainText, strip_filter
+from market.core.numbers import WholeNumberField
 from market.sellers.forms import province_choices
 
 QUANTITY_MESSAGE = _l("Choose a quantity between 1 and 99.")
@@ -14,7 +15,7 @@ QUANTITY_MESSAGE = _l("Choose a quantity between 1 and 99.")
 
 class AddToCartForm(FlaskForm):
     product_id = HiddenField()
-    quantity = IntegerField(_l("Quantity"), default=1, validators=[InputRequired(QUANTITY_MESSAGE),
+    quantity = WholeNumberField(_l("Quantity"), default=1, validators=[InputRequired(QUANTITY_MESSAGE),
                                                                      NumberRange(1, 99, QUANTITY_MESSAGE)])
 
 
@@ -59,9 +60,9 @@ class CheckoutForm(AddressFields):
 
 class FindOrderForm(FlaskForm):
     number = StringField(_l("Order number"), filters=[strip_filter], description=_l("For example CPN-2026-000123."),
-                         validators=[DataRequired(_l("Enter the order number.")), Length(max=20)])
+                         validators=[DataRequired(_l("Enter the order number.")), Length(max=20), PlainText()])
     contact = StringField(_l("Phone or email given at checkout"), filters=[strip_filter],
-                          validators=[DataRequired(_l("Enter the phone or the email.")), Length(max=254)])
+                          validators=[DataRequired(_l("Enter the phone or the email.")), Length(max=254), PlainText()])
 
 
 class ReceiptForm(FlaskForm):

@@ -11,7 +11,8 @@ from market.core.forms import PlainText, strip_filter
 
 # How people write an amount of đồng: "30000", "30.000", "30 000", "30,000 ₫", "30.000đ".
 _CURRENCY = re.compile(r"\s*(₫|đ|đồng|dong|vnd)$", re.IGNORECASE)
-_AMOUNT = re.compile(r"\d+|\d{1,3}(?:([.,\s])\d{3})(?:\1\d{3})*")
+# ASCII digits only ("٣" is a \d too otherwise); spaces include the no-break ones of formatted money.
+_AMOUNT = re.compile(r"\d+|\d{1,3}(?:([.,\s\u00a0\u202f])\d{3})(?:\1\d{3})*", re.ASCII)
 AMOUNT_MESSAGE = _l("Enter an amount in đồng, e.g. 30000.")
 
 

@@ -7,6 +7,7 @@ from markupsafe import Markup
 from market.core import uploads
 from market.core.domain import DomainError, get_owned_or_404
 from market.core.i18n import select_locale
+from market.core.numbers import int_arg, parse_int
 from market.core.urls import public_url
 from market.core.page_cache import register_page_hole
 from market.core.security import is_safe_next
@@ -70,12 +71,13 @@ def add_to_cart():
     form = AddToCartForm()
     back = request.form.get("next")
     back = back if is_safe_next(back) else url_for("orders.cart")
-    if not form.validate_on_submit() or not (form.product_id.data or "").isdigit():
+    product_id = parse_int(form.product_id.data, minimum=1)
+    if not form.validate_on_submit() or product_id is None:
         for errors in form.errors.values():
             flash(" ".join(str(error) for error in errors), "error")
         return redirect(back)
     try:
-        quantity, limited = carts.add_to_cart(_store(), int(form.product_id.data), form.quantity.data)
+        quantity, limited = carts.add_to_cart(_store(), product_id, form.quantity.data)
     except DomainError as error:
         flash(str(error.message), "error")
         return redirect(back)
@@ -98,12 +100,13 @@ def update_cart():
         abort(400)
     quantities = {}
     for name, value in request.form.items():
-        if name.startswith("qty-") and name[4:].isdigit():
-            value = value.strip()
-            if not value.isdigit() or len(value) > 4:
+        product_id = parse_int(name.removeprefix("qty-"), minimum=1) if name.startswith("qty-") else None
+        if product_id is not None:
+            quantity = parse_int(value.strip(), max_digits=4)
+            if quantity is None:
                 flash(_("Choose a quantity between 1 and 99."), "error")
                 return redirect(url_for("orders.cart"))
-            quantities[int(name[4:])] = int(value)
+            quantities[product_id] = quantity
     carts.set_quantities(_store(), quantities)
     flash(_("Your cart is updated."), "success")
     return redirect(url_for("orders.cart"))
@@ -163,9 +166,9 @@ def checkout():
         return redirect(url_for("orders.cart"))
     form = _checkout_form()
     book = addresses.addresses_of(current_user) if current_user.is_authenticated else []
-    chosen = request.args.get("address", "")
-    if request.method == "GET" and chosen.isdigit():
-        _fill_from(form, get_owned_or_404(Address, int(chosen), current_user))
+    chosen = int_arg("address", minimum=1)
+    if request.method == "GET" and chosen is not None:
+        _fill_from(form, get_owned_or_404(Address, chosen, current_user))
     if form.validate_on_submit():
         details = CheckoutDetails(
             form.full_name.data, form.phone.data, form.email.data, form.province.data, form.commune.data,

@@ -17,6 +17,7 @@ from market.accounts.models import utcnow
 from market.core.audit import AuditEntry
 from market.core.domain import DomainError
 from market.core.i18n import format_money
+from market.core.numbers import parse_int
 from market.core.states import TransitionError
 from market.extensions import db
 from market.orders import services
@@ -137,10 +138,10 @@ def _order_for(data: dict) -> Order | None:
     """The card order an event's object names in its metadata (both id and number must agree,
     so an event from another installation sharing the Stripe account is never applied here)."""
     metadata = data.get("metadata") or {}
-    order_id = str(metadata.get("order_id", ""))
-    if not order_id.isdigit():
+    order_id = parse_int(str(metadata.get("order_id", "")), minimum=1)
+    if order_id is None:
         return None
-    order = db.session.get(Order, int(order_id))
+    order = db.session.get(Order, order_id)
     if order is None or order.number != metadata.get("order_number") or order.payment_method != PaymentMethod.CARD:
         return None
     return order

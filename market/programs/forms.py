@@ -4,8 +4,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
-    IntegerField,
     SelectChoice,
     SelectMultipleField,
     StringField,
@@ -15,6 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from market.core.forms import PlainText, strip_filter
+from market.core.numbers import DecimalNumberField, WholeNumberField
 from market.geo.provinces import all_provinces
 from market.programs.models import METRIC_LABELS
 from market.sellers.forms import _required_count_field
@@ -54,10 +53,15 @@ class ProgramForm(FlaskForm):
         _l("Provinces (none ticked: all)"),
         choices=lambda: [SelectChoice(p.code, p.name) for p in all_provinces()],
     )
-    commission_rate = DecimalField(
+    commission_rate = DecimalNumberField(
         _l("Commission rate for enrolled sellers (%)"),
         places=2,
-        validators=[InputRequired(REQUIRED), NumberRange(0, 100, _l("The commission rate must be between 0 and 100 %."))],
+        # The range is checked by the field itself: NumberRange would %-format this message and fail on its "%".
+        validators=[InputRequired(REQUIRED)],
+        minimum=0,
+        maximum=100,
+        invalid_value_message=_l("The commission rate must be between 0 and 100 %."),
+        render_kw={"min": 0, "max": 100},
     )
     featured = BooleanField(_l("Feature on the home page"))
     targets_due_on = DateField(_l("Targets due on (optional)"), validators=[Optional()])
@@ -68,7 +72,7 @@ for _metric, _label in METRIC_LABELS.items():
     setattr(
         ProgramForm,
         f"target_{_metric.value}",
-        IntegerField(_label, validators=[Optional(), NumberRange(1, 10_000_000, _l("Enter a whole number above 0."))]),
+        WholeNumberField(_label, validators=[Optional(), NumberRange(1, 10_000_000, _l("Enter a whole number above 0."))]),
     )
 
 

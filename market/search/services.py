@@ -1,31 +1,34 @@
 """Search for the storefront: parse what the shopper asked, ask the engine, load the rows."""
+import re
+
 import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from market.catalog.models import Product
+from market.core.numbers import int_arg
 from market.extensions import db
 from market.search.backend import MAX_QUERY_LENGTH, PRICE_BANDS, SORTS, SearchRequest, SearchResult, get_backend
 from market.search.documents import all_documents
 
 PER_PAGE = 24
+_PROVINCE_CODE = re.compile(r"[0-9]{2}")  # a code, not a number: "01" is Hà Nội
 
 
 def request_from_args(args) -> SearchRequest:
     """A SearchRequest from query-string arguments; anything malformed is ignored, never an error."""
 
     def number(name: str, low: int = 1, high: int = 10**9) -> int | None:
-        value = (args.get(name) or "").strip()
-        return int(value) if value.isdigit() and len(value) < 10 and low <= int(value) <= high else None
+        return int_arg(name, minimum=low, maximum=high, args=args)
 
     text = (args.get("q") or "").replace("\x00", " ")[:MAX_QUERY_LENGTH]
-    province = (args.get("province") or "").strip()
+    province = args.get("province") or ""
     band = args.get("price") or None
     sort = args.get("sort") or "relevance"
     return SearchRequest(
         text=text.strip(),
         category_id=number("category"),
-        province_code=province if province.isdigit() and len(province) == 2 else None,
+        province_code=province if _PROVINCE_CODE.fullmatch(province) else None,
         program_id=number("program"),
         ocop_stars=number("ocop", 3, 5),
         price_band=band if band in {key for key, _low, _high in PRICE_BANDS} else None,

@@ -2,10 +2,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import BooleanField, EmailField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
 from market.core.forms import PlainText, VietnamesePhone, strip_filter
+from market.core.numbers import WholeNumberField
 from market.geo.provinces import all_provinces
 from market.sellers.models import LEADER_ROLE_LABELS, LEGAL_FORM_LABELS
 from market.sellers.services import MAX_COUNT
@@ -27,7 +28,7 @@ def province_choices() -> list[SelectChoice]:
 
 
 def _count_field(label):
-    return IntegerField(label, validators=[Optional(), NumberRange(0, MAX_COUNT, COUNT_MESSAGE)], render_kw={"inputmode": "numeric", "min": 0})
+    return WholeNumberField(label, validators=[Optional(), NumberRange(0, MAX_COUNT, COUNT_MESSAGE)], render_kw={"inputmode": "numeric", "min": 0})
 
 
 class ActionForm(FlaskForm):
@@ -107,7 +108,7 @@ class InviteForm(FlaskForm):
 
 def _required_count_field(label):
     # InputRequired, not DataRequired: 0 is a real answer.
-    return IntegerField(
+    return WholeNumberField(
         label,
         validators=[InputRequired(COUNT_MESSAGE), NumberRange(0, MAX_COUNT, COUNT_MESSAGE)],
         render_kw={"inputmode": "numeric", "min": 0},

@@ -11,7 +11,7 @@ from market.core.forms import PlainText, strip_filter
 # A whole number of đồng, signed, with optional thousands separators: "1.500.000", "-250 000",
 # "1,500,000", "-250000". A separator must be followed by exactly three digits, so "1,5" is
 # refused rather than read as 15 (đồng have no minor unit).
-_AMOUNT = re.compile(r"([+-]?)(\d{1,3}(?:([.,\u00a0\u202f ])\d{3})(?:\3\d{3})*|\d+)")
+_AMOUNT = re.compile(r"([+-]?)(\d{1,3}(?:([.,\u00a0\u202f ])\d{3})(?:\3\d{3})*|\d+)", re.ASCII)  # ASCII digits only
 _CURRENCY_SIGNS = ("₫", "đồng", "dong", "VND", "vnd", "đ", "d")
 AMOUNT_MESSAGE = _l("Enter a whole number of đồng, e.g. 1.500.000 or -250.000.")
 

@@ -44,7 +44,7 @@ def orders():
         abort(404)
     if payment is not None and payment not in set(PaymentStatus):
         abort(404)
-    number = (request.args.get("number") or "").strip()[:20]
+    number = (request.args.get("number") or "").replace("\x00", "").strip()[:20]  # PostgreSQL refuses NUL
     return render_template(
         "staff/orders/list.html",
         page=services.staff_orders(current_user, status, payment, number, page_number()),

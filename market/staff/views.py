@@ -13,6 +13,7 @@ from market.catalog.models import Category, Product, ProductStatus
 from market.core import uploads
 from market.core.audit import history
 from market.core.domain import DomainError, get_in_scope_or_404
+from market.core.numbers import parse_int
 from market.core.security import roles_required
 from market.core.states import REVIEW_TRANSITIONS
 from market.extensions import db
@@ -195,7 +196,7 @@ def products():
     status = request.args.get("status") or None
     if status is not None and status not in set(ProductStatus):
         abort(404)
-    query_text = (request.args.get("q") or "")[:100]
+    query_text = (request.args.get("q") or "").replace("\x00", " ")[:100]  # PostgreSQL refuses NUL
     return render_template(
         "staff/products.html", products=catalog_services.staff_products(current_user, query_text, status),
         query_text=query_text, status=status,
@@ -230,13 +231,11 @@ def ocop_certificate(product_id: int):
 def ocop():
     form = ReasonForm()
     if form.validate_on_submit():
-        product_id = request.form.get("product_id", "")
-        product = get_in_scope_or_404(Product, int(product_id) if product_id.isdigit() else 0, current_user)
+        product = get_in_scope_or_404(Product, parse_int(request.form.get("product_id"), default=0), current_user)
         try:
-            stars = request.form.get("stars", "")
             catalog_services.decide_ocop(
                 current_user, product.id, request.form.get("action") == "verify", form.reason.data,
-                stars_seen=int(stars) if stars.isdigit() else None,
+                stars_seen=parse_int(request.form.get("stars"), max_digits=1),
             )
         except DomainError as error:
             flash(f"{product.name}: {error.message}", "error")
