@@ -60,10 +60,11 @@ HOSTILE = ["²", "①", "٣", "-1", "1e9", "0x10", LONG, "", "\x00", HUGE]
 # The values sent one at a time, the page's other fields left valid: what breaks parsing ("²"),
 # PostgreSQL text ("\x00"), 64-bit columns (HUGE) and text columns (LONG). What a field's own
 # validator refuses the rotation has already shown it; one at a time matters for what gets past
-# it, so a box people type numbers in gets the number breakers, a text box the text breakers,
-# and what the page chose itself (hidden fields, options, buttons) or the code reads unasked gets all.
+# it, so a box people type numbers in gets the number breakers, a text box the text breakers
+# (and HUGE: amounts are typed in text boxes), what the page chose itself (hidden fields,
+# options) or the code reads unasked gets all, a button or a file field a "²" where it was.
 DEEP = ["²", "\x00", HUGE, LONG]
-DEEP_BY_KIND = {"number": [HUGE, "²"], "text": ["\x00", LONG], "choice": DEEP, "file": ["²"], "button": ["²"]}
+DEEP_BY_KIND = {"number": [HUGE, "²"], "text": ["\x00", LONG, HUGE], "choice": DEEP, "file": ["²"], "button": ["²"]}
 TEXT_TYPES = {"text", "email", "tel", "password", "search", "url", "date"}
 # Hostile field NAMES (the cart reads the product id from `qty-<id>`).
 NAME_PROBES = {"qty-²": "1", "qty-٣": "1", f"qty-{HUGE}": "1", "qty-\x00": "1"}
