@@ -29,7 +29,7 @@ def test_emails_of_an_order_placed_with_a_forged_host_link_to_our_site(client, g
         "csrf_token": csrf_token_from(client.get(f"/products/{goods.honey.slug}", headers=FORGED)),
         "product_id": goods.honey.id, "quantity": 1})
     response = _post_with_forged_host(client, "/checkout", {**CHECKOUT, "email": "mai@example.vn"}, "/checkout")
-    assert response.status_code == 302
+    assert response.status_code in (302, 303)
     assert EVIL not in response.headers["Location"]
 
     emails = db.session.scalars(select(OutboundEmail)).all()
@@ -38,8 +38,8 @@ def test_emails_of_an_order_placed_with_a_forged_host_link_to_our_site(client, g
     assert to_seller and to_guest
     for email in emails:
         assert EVIL not in email.body
-    assert re.search(r"http://localhost/sell/orders/\d+", to_seller[0].body)
-    assert re.search(r"http://localhost/orders/[\w-]{40,}", to_guest[0].body)
+    assert any(re.search(r"http://localhost/sell/orders/\d+", email.body) for email in to_seller)
+    assert any(re.search(r"http://localhost/orders/[\w-]{40,}", email.body) for email in to_guest)
 
 
 def test_storefront_links_for_machines_ignore_the_host_header(client, goods):

@@ -150,6 +150,7 @@ def test_entries_that_should_not_be_there_and_missing_ones(catalogue, engine):
     assert sorted(priced("0-100000") + priced("100000-300000")) == sorted([forest.id, pollen.id])
 
 
+@pytest.mark.index_left_out_of_step  # the drift is what the test is about
 def test_a_stale_document_written_over_a_newer_one(catalogue):
     """What the lost update left: the newer document landed, then an older one over it."""
     honey = catalogue[0]
@@ -200,6 +201,7 @@ def test_a_write_still_on_its_way_is_not_drift(catalogue, engine, monkeypatch):
     assert verify_index(grace=0.01) == []
 
 
+@pytest.mark.index_left_out_of_step  # the drift is what the test is about
 def test_a_queued_product_is_reported_as_queued(catalogue, engine):
     if engine != "whoosh":
         pytest.skip("Whoosh only: PostgreSQL queues only while a rebuild runs")
