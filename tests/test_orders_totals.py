@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, update
 
 from market.catalog.models import Product
+from market.core.changes import note_changed
 from market.extensions import db
 from market.orders.invariants import order_mismatches
 from market.orders.models import LedgerEntry
@@ -50,6 +51,7 @@ def test_any_order_adds_up(goods, lines, prices, fees, free_over, method, last_u
         # Half the time the cart takes a product's last units (its stock drops to 0).
         stock = wanted.get(index, 10) if last_units else 10
         db.session.execute(update(Product).where(Product.id == product.id).values(price_vnd=price, stock=stock))
+        note_changed(Product, product.id)  # as every UPDATE statement in the app does, for the search index
     for seller, fee, threshold in zip((goods.shop.seller, goods.rival.seller), fees, free_over):
         db.session.execute(update(Seller).where(Seller.id == seller.id)
                            .values(shipping_fee_vnd=fee, free_shipping_over_vnd=threshold))

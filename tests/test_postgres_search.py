@@ -54,7 +54,10 @@ from tests.catalog_helpers import (
 from tests.catalog_helpers import make_product as listed_product
 from tests.test_sellers import pdf
 
-pytestmark = pytest.mark.postgres
+# These tests drive the engine with hand-made documents (products that are not listed,
+# writes past the sync hooks): the check after each test that the index matches the
+# listed products does not apply to them.
+pytestmark = [pytest.mark.postgres, pytest.mark.index_left_out_of_step]
 
 
 @pytest.fixture(autouse=True)
