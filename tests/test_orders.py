@@ -5,7 +5,8 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
-from market.accounts.models import Notification, utcnow
+from market.accounts.models import Notification
+from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.mail import outbox
 from market.core.states import ReasonRequired, TransitionError

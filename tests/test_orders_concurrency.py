@@ -264,7 +264,7 @@ def test_expire_run_by_several_machines_at_once_expires_each_order_once(busy_app
 
     from sqlalchemy import update
 
-    from market.accounts.models import utcnow
+    from market.core.clock import utcnow
 
     honey = make_product(shop.owner, name="Mật ong hoa nhãn", price_vnd=150_000, stock=40)
     overdue = [place((honey, 2), payment_method="bank_transfer").id for _ in range(12)]

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from market.accounts.models import utcnow
 from market.core.audit import AuditEntry
+from market.core.clock import utcnow
 from market.extensions import db
 from market.payments import anomalies
 from market.payments.models import PaymentAnomaly

@@ -11,7 +11,6 @@ from market import create_app
 from market.core.models import OutboundEmail
 from market.core.page_cache import pages
 from market.extensions import db
-from tests.catalog_helpers import make_product
 from tests.conftest import csrf_token_from
 from tests.test_orders_views import CHECKOUT
 

@@ -7,8 +7,9 @@ from sqlalchemy import event, func, select, update
 from werkzeug.security import generate_password_hash
 
 from market.accounts import sessions
-from market.accounts.models import User, UserSession, utcnow
+from market.accounts.models import User, UserSession
 from market.accounts.user_agents import describe
+from market.core.clock import utcnow
 from market.extensions import db
 from tests.conftest import AuthActions, post_form
 

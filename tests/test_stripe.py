@@ -13,8 +13,9 @@ import stripe
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from market.accounts.models import Notification, utcnow
+from market.accounts.models import Notification
 from market.core.audit import AuditEntry
+from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.i18n import format_money
 from market.extensions import db

@@ -1,16 +1,13 @@
 """The user account and its role."""
-from datetime import datetime, timezone
+from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from market.core.clock import utcnow
 from market.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Role(StrEnum):

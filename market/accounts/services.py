@@ -6,8 +6,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from market.accounts.models import Notification, Role, User, utcnow
+from market.accounts.models import Notification, Role, User
 from market.accounts.sessions import end_all_sessions, open_session
+from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.urls import public_base_url
 from market.extensions import db

@@ -16,7 +16,8 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
-from market.accounts.models import User, UserSession, utcnow
+from market.accounts.models import User, UserSession
+from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.extensions import db
 

@@ -38,10 +38,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from market.accounts.models import User, utcnow
+from market.accounts.models import User
 from market.catalog.models import UNITS, Category, OcopStatus, Product, ProductStatus
 from market.catalog.services import ProductData, acting_seller, validate_product
 from market.core.audit import record_audit
+from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.slugs import slug_for
 from market.extensions import db

@@ -14,8 +14,8 @@ from flask_wtf.file import FileField, FileRequired
 from market.catalog import bp, csv_import
 from market.catalog.seller_views import _approved_or_redirect
 from market.core.domain import DomainError
-from market.sellers.forms import ActionForm
-from market.sellers.views import member_required
+from market.core.forms import ActionForm
+from market.sellers.access import member_required
 
 SHOWN_ERRORS = 1_000  # the preview lists this many errors; the count says how many there are
 SHOWN_ROWS = 20  # rows shown as a sample when the file is ready to import

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.accounts.models import utcnow
+from market.core.clock import utcnow
 from market.core.i18n import localised
 from market.extensions import db
 from market.sellers.models import BelongsToSeller, Seller, SellerStatus

@@ -8,11 +8,11 @@ from market.catalog import bp, services
 from market.catalog.forms import ProductForm, QuickEditForm
 from market.catalog.models import Product, ProductStatus
 from market.core.domain import DomainError, get_owned_or_404
+from market.core.forms import ActionForm, show_errors
 from market.core.numbers import parse_ids, parse_int
 from market.core.states import status_label
-from market.sellers.forms import ActionForm
+from market.sellers.access import member_required
 from market.sellers.models import SellerStatus
-from market.sellers.views import member_required, show_errors
 
 
 def _approved_or_redirect(membership):

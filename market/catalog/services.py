@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from market.accounts.models import User, utcnow
+from market.accounts.models import User
 from market.accounts.services import notify
 from market.catalog.models import (
     MAX_PHOTOS,
@@ -25,6 +25,7 @@ from market.catalog.models import (
 from market.core import uploads
 from market.core.audit import record_audit
 from market.core.changes import note_changed
+from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.slugs import unique_slug
 from market.core.states import ReasonRequired, Transitions, change_status

@@ -5,9 +5,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
-from market.accounts.models import User, utcnow
+from market.accounts.models import User
+from market.core.clock import utcnow
 from market.extensions import db
-
 
 # How each audited action is shown in a history, in the reader's language.
 ACTION_LABELS = {

@@ -1,9 +1,30 @@
-"""Field validators shared by the forms of every domain."""
+"""What the forms of every domain share: the button-only form, service errors shown beside
+their fields, and field validators."""
+from flask import flash
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
 
+from market.core.domain import DomainError
 from market.core.numbers import parse_int
 from market.core.phones import parse_vn_phone
+
+
+class ActionForm(FlaskForm):
+    """A button-only form (remove, cancel, accept...): it carries the CSRF token and nothing else."""
+
+
+def show_errors(form, error: DomainError) -> None:
+    """Put a service's error(s) beside the form fields they belong to; the rest are flashed."""
+    errors = getattr(error, "errors", None) or {error.field: error.message}
+    for field_name, message in errors.items():
+        field = getattr(form, field_name or "", None)
+        if field is not None and hasattr(field, "errors"):
+            if not isinstance(field.errors, list):
+                field.errors = list(field.errors)
+            field.errors.append(str(message))
+        else:
+            flash(str(message), "error")
 
 
 class VietnamesePhone:

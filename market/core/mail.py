@@ -25,7 +25,7 @@ from flask.cli import AppGroup
 from flask_mail import Connection, Mail, Message
 from sqlalchemy import func, select
 
-from market.accounts.models import utcnow
+from market.core.clock import utcnow
 from market.core.models import OutboundEmail
 from market.extensions import db
 

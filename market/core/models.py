@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from market.accounts.models import utcnow
+from market.core.clock import utcnow
 from market.extensions import db
 
 

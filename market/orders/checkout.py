@@ -9,10 +9,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from market.accounts.models import utcnow
 from market.catalog.models import Product, ProductStatus
 from market.core.audit import record_audit
 from market.core.changes import forget_loaded, note_changed
+from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.phones import parse_vn_phone
 from market.extensions import db

@@ -2,8 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField
-from wtforms import TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from market.core.forms import PlainText, strip_filter
@@ -17,10 +16,6 @@ class AddToCartForm(FlaskForm):
     product_id = HiddenField()
     quantity = WholeNumberField(_l("Quantity"), default=1, validators=[InputRequired(QUANTITY_MESSAGE),
                                                                      NumberRange(1, 99, QUANTITY_MESSAGE)])
-
-
-class ActionForm(FlaskForm):
-    """Buttons only (remove a line, accept changes, cancel): the CSRF token and nothing else."""
 
 
 class AddressFields(FlaskForm):

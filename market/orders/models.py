@@ -20,8 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.accounts.models import User, utcnow
+from market.accounts.models import User
 from market.catalog.models import Product
+from market.core.clock import utcnow
 from market.extensions import db
 from market.sellers.models import BelongsToSeller, Seller
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from market.core import uploads
 from market.core.domain import DomainError, get_owned_or_404
+from market.core.forms import ActionForm, show_errors
 from market.core.paging import page_number
 from market.core.states import ReasonRequired, TransitionError
 from market.extensions import db
@@ -25,9 +26,8 @@ from market.orders.models import (
 )
 from market.orders.seller_forms import CancelForm, DeliverForm, ShipForm, ShippingForm
 from market.orders.states import SELLER_ACTIONS, SELLER_ORDER_TRANSITIONS
-from market.sellers.forms import ActionForm
+from market.sellers.access import member_required
 from market.sellers.models import SellerStatus
-from market.sellers.views import member_required, show_errors
 
 # A suspended seller is off the storefront but still ships what it confirmed and sees what
 # it owes; sellers not yet approved have no orders.

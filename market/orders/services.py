@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from market.accounts.models import User, utcnow
+from market.accounts.models import User
 from market.catalog.models import Product
 from market.core.audit import history, record_audit
 from market.core.changes import forget_loaded, note_changed
+from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.states import ReasonRequired, TransitionError, change_status
 from market.extensions import db

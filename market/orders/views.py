@@ -6,16 +6,17 @@ from markupsafe import Markup
 
 from market.core import uploads
 from market.core.domain import DomainError, get_owned_or_404
+from market.core.forms import ActionForm
 from market.core.i18n import select_locale
 from market.core.numbers import int_arg, parse_int
-from market.core.urls import public_url
 from market.core.page_cache import register_page_hole
 from market.core.security import is_safe_next
+from market.core.urls import public_url
 from market.extensions import limiter
 from market.orders import addresses, bp, services
 from market.orders import cart as carts
 from market.orders.checkout import CartChanged, CheckoutDetails, CheckoutError, place_order
-from market.orders.forms import ActionForm, AddressForm, AddToCartForm, CheckoutForm, FindOrderForm, ReceiptForm
+from market.orders.forms import AddressForm, AddToCartForm, CheckoutForm, FindOrderForm, ReceiptForm
 from market.orders.models import (
     LEDGER_KIND_LABELS,
     ORDER_STATUS_LABELS,

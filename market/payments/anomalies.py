@@ -17,9 +17,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from market.accounts.models import Role, User, utcnow
+from market.accounts.models import Role, User
 from market.accounts.services import notify
 from market.core.audit import record_audit
+from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.extensions import db
 from market.orders.models import Order

@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from market.accounts.models import utcnow
+from market.core.clock import utcnow
 from market.orders.models import PAYMENT_METHOD_LABELS, Order, PaymentMethod, SellerOrderStatus
 
 

@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from market.accounts.models import utcnow
 from market.core.audit import AuditEntry
+from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.i18n import format_money
 from market.core.numbers import parse_int

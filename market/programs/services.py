@@ -4,15 +4,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask import current_app
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from market.accounts.models import User, utcnow
+from market.accounts.models import User
 from market.accounts.services import notify
 from market.core.audit import record_audit
+from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.slugs import unique_slug
 from market.core.states import change_status, review, status_label

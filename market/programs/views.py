@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market.core.domain import DomainError
+from market.core.forms import show_errors
 from market.programs import bp, services
 from market.programs.forms import EnrolForm
-from market.sellers.views import member_required, show_errors
+from market.sellers.access import member_required
 
 
 @bp.route("/programs")

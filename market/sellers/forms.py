@@ -31,10 +31,6 @@ def _count_field(label):
     return WholeNumberField(label, validators=[Optional(), NumberRange(0, MAX_COUNT, COUNT_MESSAGE)], render_kw={"inputmode": "numeric", "min": 0})
 
 
-class ActionForm(FlaskForm):
-    """A button-only form (remove, delete...): it carries the CSRF token and nothing else."""
-
-
 class ApplicationForm(FlaskForm):
     legal_form = SelectField(
         _l("Legal form"),

@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.accounts.models import User, utcnow
+from market.accounts.models import User
+from market.core.clock import utcnow
 from market.extensions import db
 from market.geo.provinces import get_by_code
 

@@ -10,15 +10,16 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from market.accounts.models import Role, User, utcnow
+from market.accounts.models import Role, User
 from market.accounts.services import normalise_email, notify
 from market.core import uploads
-from market.core.urls import public_url
 from market.core.audit import record_audit
+from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.mail import queue_email
 from market.core.slugs import unique_slug
 from market.core.states import change_status, review, status_label
+from market.core.urls import public_url
 from market.extensions import db
 from market.geo.provinces import get_by_code
 from market.geo.provinces import lookup as lookup_province

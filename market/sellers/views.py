@@ -1,6 +1,5 @@
 """Seller area (/sell/...) and the public seller page (/sellers/<slug>)."""
 from datetime import date
-from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,12 +9,14 @@ from market.catalog.queries import seller_products_page
 from market.core import uploads
 from market.core.audit import history
 from market.core.domain import DomainError, get_owned_or_404
+from market.core.forms import ActionForm, show_errors
 from market.core.page_cache import cached_for_visitors
 from market.core.paging import page_number
 from market.core.phones import display_phone
 from market.programs.services import badges_of
 from market.sellers import bp, services
-from market.sellers.forms import FIXED_AFTER_APPROVAL, ActionForm, ApplicationForm, FiguresForm, InviteForm
+from market.sellers.access import member_required
+from market.sellers.forms import FIXED_AFTER_APPROVAL, ApplicationForm, FiguresForm, InviteForm
 from market.sellers.models import (
     DOCUMENT_KIND_LABELS,
     LEADER_ROLE_LABELS,
@@ -37,33 +38,6 @@ def register_template_globals(state) -> None:
         leader_role_labels=LEADER_ROLE_LABELS,
         document_kinds=DOCUMENT_KIND_LABELS,
     )
-
-
-def member_required(view):
-    """Signed in and a member of a seller; others are sent to the application page."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        membership = services.membership_of(current_user)
-        if membership is None:
-            return redirect(url_for("sellers.apply"))
-        return view(membership, *args, **kwargs)
-
-    return wrapped
-
-
-def show_errors(form, error: DomainError) -> None:
-    """Put a service's error(s) beside the form fields they belong to."""
-    errors = getattr(error, "errors", None) or {error.field: error.message}
-    for field_name, message in errors.items():
-        field = getattr(form, field_name or "", None)
-        if field is not None and hasattr(field, "errors"):
-            if not isinstance(field.errors, list):
-                field.errors = list(field.errors)
-            field.errors.append(str(message))
-        else:
-            flash(str(message), "error")
 
 
 def _application_data(form: ApplicationForm, fixed_from=None) -> services.ApplicationData:

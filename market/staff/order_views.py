@@ -12,9 +12,11 @@ from flask_babel import to_user_timezone
 from flask_login import current_user
 from sqlalchemy import select
 
-from market.accounts.models import User, utcnow
+from market.accounts.models import User
 from market.core import uploads
+from market.core.clock import utcnow
 from market.core.domain import DomainError, get_in_scope_or_404
+from market.core.forms import show_errors
 from market.core.paging import page_number
 from market.extensions import db
 from market.orders import ledger, services
@@ -29,10 +31,8 @@ from market.payments import anomalies
 from market.payments.forms import ResolveAnomalyForm
 from market.payments.models import PaymentAnomaly
 from market.sellers.models import Seller
-from market.sellers.views import show_errors
 from market.staff import bp
 from market.staff.order_forms import CancelOrderForm, MarkPaidForm, RefundForm, SettlementForm
-
 
 # --- the list -----------------------------------------------------------------------------------
 

@@ -6,13 +6,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.accounts.models import utcnow
 from market.catalog import services as catalog_services
 from market.catalog.forms import CategoryForm, ReasonForm
 from market.catalog.models import Category, Product, ProductStatus
 from market.core import uploads
 from market.core.audit import history
+from market.core.clock import utcnow
 from market.core.domain import DomainError, get_in_scope_or_404
+from market.core.forms import show_errors
 from market.core.numbers import parse_int
 from market.core.security import roles_required
 from market.core.states import REVIEW_TRANSITIONS
@@ -22,7 +23,6 @@ from market.programs.forms import ProgramForm
 from market.programs.models import Enrolment, Metric, Program
 from market.sellers import services as seller_services
 from market.sellers.models import Seller, SellerDocument, SellerStatus
-from market.sellers.views import show_errors
 from market.staff import bp
 from market.staff.forms import DECISION_LABELS, DecisionForm
 
