@@ -75,6 +75,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     # Imported for its user_loader and message settings.
     from market.accounts import auth  # noqa: F401
+    from market.accounts.services import connect_language_memory
+
+    connect_language_memory()  # /lang/<code> (core) keeps a signed-in user's choice in the profile
 
 
 def register_blueprints(app: Flask) -> None:
@@ -128,7 +131,8 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from market.core.commands import create_user_command, seed_demo_command
+    from market.accounts.commands import create_user_command
+    from market.core.commands import seed_demo_command
     from market.catalog.commands import catalog_cli
     from market.core.mail import mail_cli
     from market.orders.commands import orders_cli

@@ -10,6 +10,7 @@ from market.accounts.models import Notification, Role, User
 from market.accounts.sessions import end_all_sessions, open_session
 from market.core.clock import utcnow
 from market.core.domain import DomainError
+from market.core.i18n import language_chosen
 from market.core.urls import public_base_url
 from market.extensions import db
 from market.geo.provinces import lookup as lookup_province
@@ -86,6 +87,22 @@ def set_locale(user: User, locale: str) -> None:
     """Remember the language the user picked."""
     user.locale = locale
     db.session.commit()
+
+
+def remember_language(sender: object, *, user: User, code: str, **extra: object) -> None:
+    """Receiver of `market.core.i18n.language_chosen`: keep a signed-in user's choice.
+
+    Connected at app creation (`connect_language_memory`); the sender is the app.
+    """
+    set_locale(user, code)
+
+
+def connect_language_memory() -> None:
+    """Have the language switch (in core) remember the choice in the user's profile.
+
+    Connecting twice (an app per test) keeps one receiver.
+    """
+    language_chosen.connect(remember_language)
 
 
 def change_password(

@@ -5,7 +5,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
-from market.accounts.models import User
 from market.core.clock import utcnow
 from market.extensions import db
 
@@ -75,7 +74,9 @@ class AuditEntry(db.Model):
     # Extra context (e.g. which email was invited); plain text, shown to staff.
     detail: Mapped[str | None] = mapped_column(String(300))
 
-    actor: Mapped[User | None] = relationship()
+    # By name, not by import: core sits below accounts, and the mapper resolves "User" once
+    # every model is loaded.
+    actor: Mapped["User | None"] = relationship("User")
 
 
 def record_audit(

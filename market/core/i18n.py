@@ -1,11 +1,17 @@
 """Which language and time zone a request uses, and money/date formatting per locale."""
 from datetime import date, datetime
 
+from blinker import Namespace
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+# Sent by `/lang/<code>` when a signed-in user picks a language, with `user` and `code`.
+# Core only announces the choice; accounts (above core) connects the receiver that keeps it
+# in the profile, so core needs no import of accounts.
+language_chosen = Namespace().signal("language-chosen")
 
 
 def supported_languages() -> tuple[str, ...]:

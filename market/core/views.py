@@ -3,8 +3,8 @@ from flask import abort, current_app, jsonify, redirect, request, session
 from flask_login import current_user
 from sqlalchemy import text
 
-from market.accounts.services import set_locale
 from market.core import bp
+from market.core.i18n import language_chosen
 from market.core.security import safe_next
 from market.extensions import db
 
@@ -34,5 +34,6 @@ def switch_language(code: str):
         abort(404)
     session["lang"] = code
     if current_user.is_authenticated:
-        set_locale(current_user._get_current_object(), code)
+        # accounts remembers it in the profile (see market.accounts.services.remember_language).
+        language_chosen.send(current_app._get_current_object(), user=current_user._get_current_object(), code=code)
     return redirect(safe_next(request.args.get("next")))
