@@ -91,7 +91,7 @@ KNOWN_ARGS = {
     "accounts.register": ["next"],
     "accounts.login": ["next"],
     "core.switch_language": ["next"],
-    "sellers.public_page": ["page"],
+    "catalog.seller_page": ["page"],
 }
 KNOWN_FORM = {
     "catalog.new_product": ["publish"],
@@ -189,7 +189,7 @@ def url_values(world, role: str) -> dict:
         "catalog.product": {"slug": product.slug},
         "programs.detail": {"slug": world.program.slug},
         "programs.apply": {"slug": world.other_program.slug},
-        "sellers.public_page": {"slug": world.shop.seller.slug},
+        "catalog.seller_page": {"slug": world.shop.seller.slug},
         "api.seller": {"slug": world.shop.seller.slug},
         "sellers.accept_invitation": {"token": world.invitation_token},
         "catalog.import_confirm": {"token": world.import_token},

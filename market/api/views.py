@@ -82,7 +82,7 @@ def product(product_id: int):
         seller={
             "slug": item.seller.slug,
             "name": item.seller.name,
-            "url": public_url("sellers.public_page", slug=item.seller.slug),
+            "url": public_url("catalog.seller_page", slug=item.seller.slug),
             "programs": [_program(program) for program in programs],
         },
     )
@@ -115,7 +115,7 @@ def seller(slug: str):
     body = {
         "slug": found.slug,
         "name": found.name,
-        "url": public_url("sellers.public_page", slug=found.slug),
+        "url": public_url("catalog.seller_page", slug=found.slug),
         "legal_form": found.legal_form,
         "province": _province(found.province_code),
         "story": found.story or "",

@@ -1,4 +1,4 @@
-"""Storefront pages: home, categories, products, photos, sitemap and robots.txt."""
+"""Storefront pages: home, categories, products, a seller's page, photos, sitemap and robots.txt."""
 from flask import Response, abort, render_template, request
 
 from market.catalog import bp, queries, services
@@ -7,6 +7,8 @@ from market.core import uploads
 from market.core.urls import public_url
 from market.core.page_cache import cached_for_visitors
 from market.core.paging import page_number
+from market.programs.services import all_programs, badges_of
+from market.sellers.services import public_seller, public_sellers
 
 YEAR = 365 * 24 * 3600
 
@@ -62,6 +64,19 @@ def product(slug: str):
                            badges=queries.seller_badges([product] + more))
 
 
+@bp.route("/sellers/<slug>")
+@cached_for_visitors
+def seller_page(slug: str):
+    """A cooperative's storefront: its story, its products and its program badges."""
+    seller = public_seller(slug)
+    if seller is None:
+        abort(404)
+    page = queries.seller_products_page(seller.id, page_number())
+    badges = badges_of([seller.id])
+    return render_template("catalog/seller.html", seller=seller, programs=badges.get(seller.id, []), page=page,
+                           badges=badges)
+
+
 def _json_ld(product) -> dict:
     """schema.org Product data for search engines (rendered with |tojson, so escaped)."""
     url = public_url("catalog.product", slug=product.slug)
@@ -100,9 +115,6 @@ def robots():
 
 @bp.route("/sitemap.xml")
 def sitemap():
-    from market.programs.services import all_programs
-    from market.sellers.services import public_sellers
-
     products, categories = queries.sitemap_entries()
     body = render_template(
         "catalog/sitemap.xml", products=products, categories=categories,
