@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from market.search import views as search_views
     from market.sellers import views as sellers_views
     from market.sellers import seller_views as sellers_seller_views  # noqa: F401  (/sell on the sellers blueprint)
+    from market.sellers import staff_views as sellers_staff_views  # noqa: F401
     from market.staff import order_views as staff_order_views  # noqa: F401
     from market.staff import views as staff_views
 

@@ -11,31 +11,23 @@ from market.catalog.forms import CategoryForm, ReasonForm
 from market.catalog.models import Category, Product, ProductStatus
 from market.core import uploads
 from market.core.audit import history
-from market.core.clock import utcnow
 from market.core.domain import DomainError, get_in_scope_or_404
 from market.core.forms import show_errors
 from market.core.numbers import parse_int
 from market.core.security import roles_required
-from market.core.states import REVIEW_TRANSITIONS
 from market.extensions import db
 from market.programs import services as program_services
 from market.programs.forms import ProgramForm
 from market.programs.models import Enrolment, Metric, Program
 from market.sellers import services as seller_services
-from market.sellers.models import Seller, SellerDocument, SellerStatus
+from market.sellers.staff_forms import DECISION_LABELS, DecisionForm, allowed_decisions
 from market.staff import bp
-from market.staff.forms import DECISION_LABELS, DecisionForm
 
 
 @bp.before_request
 @roles_required("staff")
 def staff_only():
     """Every page here is for union staff only."""
-
-
-def _allowed_decisions(status: str) -> dict:
-    allowed = set(REVIEW_TRANSITIONS.allowed_actions(status))
-    return {action: label for action, label in DECISION_LABELS.items() if action in allowed}
 
 
 @bp.route("/")
@@ -45,53 +37,6 @@ def index():
         queue=seller_services.review_queue(current_user),
         enrolments=program_services.enrolment_queue(current_user),
     )
-
-
-@bp.route("/sellers")
-def sellers():
-    status = request.args.get("status") or None
-    if status is not None and status not in set(SellerStatus):
-        abort(404)
-    return render_template(
-        "staff/sellers.html",
-        queue=seller_services.review_queue(current_user),
-        sellers=seller_services.sellers_in_scope(current_user, status) if status else [],
-        status=status,
-        statuses=[s for s in SellerStatus if s != SellerStatus.DRAFT],
-        now=utcnow(),
-    )
-
-
-@bp.route("/sellers/<int:seller_id>", methods=["GET", "POST"])
-def seller(seller_id: int):
-    get_in_scope_or_404(Seller, seller_id, current_user)
-    seller = seller_services.load_for_review(seller_id)
-    form = DecisionForm()
-    if form.validate_on_submit():
-        action = request.form.get("action", "")
-        try:
-            seller_services.decide(current_user, seller_id, action, form.reason.data)
-        except DomainError as error:
-            show_errors(form, error)
-        else:
-            flash(_("Decision recorded: %(action)s.", action=DECISION_LABELS.get(action, action)), "success")
-            return redirect(url_for("staff.seller", seller_id=seller_id))
-    return render_template(
-        "staff/seller.html",
-        seller=seller,
-        form=form,
-        decisions=_allowed_decisions(seller.status),
-        entries=history("seller", seller_id),
-        figures=seller_services.figures_history(seller_id),
-    )
-
-
-@bp.route("/sellers/<int:seller_id>/documents/<int:document_id>")
-def seller_document(seller_id: int, document_id: int):
-    document = get_in_scope_or_404(SellerDocument, document_id, current_user)
-    if document.seller_id != seller_id:
-        abort(404)
-    return uploads.send_stored(seller_services.DOCUMENT_AREA, document.stored_name, document.content_type, document.original_name)
 
 
 @bp.route("/programs")
@@ -168,7 +113,7 @@ def program(program_id: int):
         figures=program_services.program_figures(program, current_user),
         enrolments=program_services.enrolments_in_scope(current_user, program),
         decision_form=DecisionForm(),
-        decisions_for=_allowed_decisions,
+        decisions_for=allowed_decisions,
     )
 
 
