@@ -15,8 +15,8 @@ from market.catalog.models import Product
 from market.core.audit import AuditEntry
 from market.extensions import db
 from market.sellers import services as sellers
+from tests.builders import application, certificate
 from tests.conftest import csrf_token_from, post_form
-from tests.test_sellers import application, certificate
 
 VI_HEADER = "Tên sản phẩm,Danh mục,Giá (đồng),Giá gốc,Tồn kho,Đơn vị,Khối lượng (gram),Xuất xứ,Mô tả"
 EN_HEADER = "Product name,Category,Price (VND),Price before discount,Stock,Unit,Weight (grams),Origin,Description"
@@ -271,7 +271,7 @@ def test_size_and_row_limits(app, seller, monkeypatch):
     with language(app, "en"):
         too_big = parse(b"x" * (csv_import.MAX_BYTES + 1), seller)
         assert "larger than 4 MB" in too_big.problems[0]
-        monkeypatch.setattr(csv_import, "MAX_ROWS", 2)
+        monkeypatch.setattr(csv_import.parsing, "MAX_ROWS", 2)  # where parse() reads it
         too_many = parse(csv_text(VI_HEADER, GOOD_ROWS), seller)
         assert "more than 2 products" in too_many.problems[0]
         assert too_many.rows == []
@@ -411,7 +411,7 @@ def upload(client, text_or_bytes, filename="san-pham.csv", **kwargs):
 
 
 def stored_imports(app) -> list[str]:
-    folder = csv_import._import_folder()
+    folder = csv_import.stored._import_folder()
     return sorted(path.name for path in folder.glob("*.csv")) if folder.exists() else []
 
 
