@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from market.orders import seller_views as order_seller_views  # noqa: F401
     from market.orders import views as orders_views
     from market.payments import views as payments_views
+    from market.programs import staff_views as programs_staff_views  # noqa: F401
     from market.programs import views as programs_views
     from market.search import views as search_views
     from market.sellers import views as sellers_views

@@ -102,7 +102,7 @@ KNOWN_FORM = {
     "staff.ocop": ["product_id", "stars", "action", "reason"],
     "sellers.staff_seller": ["action", "reason"],
     "staff.product": ["action", "reason"],
-    "staff.enrolment_decision": ["action", "reason"],
+    "programs.staff_enrolment_decision": ["action", "reason"],
     "staff.order": ["action", "reason", "reference"],
     "staff.seller_balance": ["action", "amount", "memo"],
     "sellers.apply": ["submit"],
