@@ -7,7 +7,11 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from market.catalog import services
+from market.accounts.services import find_user_by_email
+from market.catalog import csv_import, services
+from market.core.domain import DomainError
+from market.extensions import db
+from market.sellers.models import Seller
 
 catalog_cli = AppGroup("catalog", help="Catalog maintenance.")
 
@@ -29,12 +33,6 @@ def import_command(file: str, seller_slug: str, email: str | None, lang: str | N
 
     Exits 1 after listing every error by line and column.
     """
-    from market.accounts.services import find_user_by_email
-    from market.catalog import csv_import
-    from market.core.domain import DomainError
-    from market.extensions import db
-    from market.sellers.models import Seller
-
     with force_locale(lang or current_app.config["BABEL_DEFAULT_LOCALE"]):
         seller = db.session.scalar(select(Seller).where(Seller.slug == seller_slug))
         if seller is None:
