@@ -29,30 +29,28 @@ from market.search import postgres_backend, services, sync
 from market.search.backend import PRICE_BANDS, SearchRequest, SearchResult, get_backend
 from market.search.documents import all_documents
 from market.search.models import SearchQueueEntry
+from market.search.matching import edit_distance, query_words, text_words, words_of
 from market.search.postgres_backend import (
     LOCK_KEY,
     PostgresBackend,
-    edit_distance,
-    query_words,
     tsquery_all,
     tsvector_literal,
 )
 from market.sellers import services as sellers
-from market.search.words import words_of
 from market.sellers.models import Seller
 from market.text import fold
 from tests import test_whoosh_backend as whoosh_cases
-from tests.catalog_helpers import (
+from tests.builders import (
     approved_seller,
     category_id,
     enrol_in_program,
     fresh,
     make_program,
+    pdf,
     photo,
     product_data,
 )
-from tests.catalog_helpers import make_product as listed_product
-from tests.test_sellers import pdf
+from tests.builders import make_product as listed_product
 
 # These tests drive the engine with hand-made documents (products that are not listed,
 # writes past the sync hooks): the check after each test that the index matches the
@@ -97,8 +95,8 @@ def staff(make_user):
 @pytest.fixture
 def shop(app, make_user, staff):
     catalog.seed_categories()
-    hoa, hoa_seller = approved_seller(make_user, staff, "hoa@example.vn", name="HTX Nông sản Bảo Lộc")
-    lan, lan_seller = approved_seller(make_user, staff, "lan@example.vn", name="HTX Mây tre Phú Nghĩa",
+    hoa, hoa_seller = approved_seller(staff, "hoa@example.vn", name="HTX Nông sản Bảo Lộc")
+    lan, lan_seller = approved_seller(staff, "lan@example.vn", name="HTX Mây tre Phú Nghĩa",
                                       province="Hà Nội")
     return {"staff": staff, "hoa": hoa, "lan": lan, "hoa_seller": hoa_seller, "lan_seller": lan_seller}
 
@@ -480,7 +478,7 @@ def product_rows_for(docs, seller_id: int, category: int) -> None:
 @pytest.fixture
 def owner_seller(make_user, staff):
     catalog.seed_categories()
-    return approved_seller(make_user, staff, "tai-lieu@example.vn")[1]
+    return approved_seller(staff, "tai-lieu@example.vn")[1]
 
 
 @pytest.fixture
@@ -572,11 +570,13 @@ def test_did_you_mean(catalogue):
 
 
 def test_the_hits_are_the_ones_counted_after_looking_for_corrections(catalogue):
-    # "phongxyz" is close to "phong" by trigrams (a loose match) but three edits away: no
-    # correction; the candidate search must not leave its looser threshold to the hits query
-    result = search("xa phongxyz")
-    assert result.total == len(result.hits) == 1 and result.suggestion is None
-    assert search("xa phongxyz", page=2, per_page=1).hits == []
+    # "phongxy" is two edits from "phong" (a loose match, matching.max_edits) and gets it as
+    # its correction; the correction's candidate search must not leave its threshold to the
+    # hits query. "phongxyz", three edits away, is no typo of it.
+    result = search("xa phongxy")
+    assert result.total == len(result.hits) == 1 and result.suggestion == "xà phòng"
+    assert search("xa phongxy", page=2, per_page=1).hits == []
+    assert search("xa phongxyz").total == 0
 
 
 def test_highlights(catalogue):
@@ -1012,4 +1012,4 @@ def test_loose_queries_sort_and_page(catalogue):
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_text_words_are_the_words_of_the_text(value):
-    assert postgres_backend.text_words(value) == words_of(value)
+    assert text_words(value) == words_of(value)

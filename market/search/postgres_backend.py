@@ -68,11 +68,8 @@ readers see the old rows until the new ones are committed.
 """
 from __future__ import annotations
 
-import functools
-import itertools
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable
 from datetime import timezone
 
@@ -82,7 +79,6 @@ from sqlalchemy.orm import Session
 
 from market.extensions import db
 from market.search.backend import (
-    MAX_QUERY_LENGTH,
     PRICE_BANDS,
     SORTS,
     Hit,
@@ -92,25 +88,39 @@ from market.search.backend import (
     SearchRequest,
     SearchResult,
 )
-from market.search.pg_models import ProductSearch  # noqa: F401  (the table this engine writes)
-from market.search.words import (
+from market.search.matching import (
     FEW_HITS,
-    FUZZY_MAX_LENGTH,
     FUZZY_MIN_LENGTH,
     MAX_PER_PAGE,
-    MAX_QUERY_WORDS,
     WORD_RE,
-    snippet,
-    words_of,
+    Matcher,
+    bounded_int,
+    corrected_queries,
+    correction_max_edits,
+    corrections,
+    has_no_words,
+    is_loose,
+    is_typo_of,
+    max_edits,
+    query_text,
+    query_words,
+    text_words,
+    typing_last_word,
+    with_accents,
 )
+from market.search.pg_models import ProductSearch  # noqa: F401  (the table this engine writes)
+from market.search.words import snippet
 from market.text import fold
 
 log = logging.getLogger(__name__)
 
 MAX_POSITION = 16_383  # PostgreSQL's largest tsvector position
 MAX_POSITIONS_PER_WORD = 256  # and the most positions it keeps per lexeme
-TYPO_SIMILARITY = 0.5  # pg_trgm word similarity of a typed word to a name word, for a loose match
-CANDIDATE_SIMILARITY = 0.2  # looser, only to gather "did you mean" candidates
+# pg_trgm word similarity from which a name word is looked at as a typo of a typed word: low
+# enough to hold every word within matching.max_edits (two edits in a word of seven letters
+# can leave only 2 of its 8 trigrams, a similarity of 1/8), which then decides.
+TYPO_CANDIDATE_SIMILARITY = 0.1
+CANDIDATE_SIMILARITY = 0.2  # to gather "did you mean" candidates
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # ts_rank_cd weights of D, C, B, A
 STARTS_BONUS = 0.5  # the name starts with the query's words
 PHRASE_BONUS = 0.25  # the name holds the query's words side by side, in order
@@ -132,26 +142,6 @@ REBUILD_LOCK_TIMEOUT = "60s"
 
 
 # -- words ------------------------------------------------------------------------------
-
-
-def query_words(text: str) -> list[str]:
-    """The distinct words of what the shopper typed (at most MAX_QUERY_WORDS)."""
-    text = str(text or "")[:MAX_QUERY_LENGTH]
-    return list(dict.fromkeys(words_of(text)))[:MAX_QUERY_WORDS]
-
-
-@functools.lru_cache(maxsize=65_536)
-def _chunk_words(chunk: str) -> tuple[str, ...]:
-    return tuple(words_of(chunk))
-
-
-def text_words(text) -> list[str]:
-    """`words_of(text)`, computed a whitespace-separated chunk at a time with a cache.
-
-    The same words: folding works character by character (NFKD, case folding, dropping
-    marks, đ -> d), so it never joins two chunks, and whitespace is never part of a
-    word. Catalog texts repeat the same few thousand chunks, so indexing folds each once."""
-    return [word for chunk in str(text or "").split() for word in _chunk_words(chunk)]
 
 
 def _lexeme(word: str, prefix: bool = False) -> str:
@@ -229,61 +219,11 @@ def _unencodable(value: str) -> bool:
     return False
 
 
-# -- edit distance and highlights ----------------------------------------------------------
-
-
-def edit_distance(a: str, b: str, limit: int = 3) -> int:
-    """Damerau-Levenshtein distance (adjacent swaps count 1), capped at `limit` + 1."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, start=1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return min(previous[-1], limit + 1)
-
-
-def _fuzzy_allowance(word: str) -> int:
-    return 2 if len(word) >= 7 else 1
-
-
-class _Matcher:
-    """Decides which words of stored text the query matched (for highlighting)."""
-
-    def __init__(self, words: list[str], loose: bool):
-        self.exact = set(words)
-        self.fuzzy = [w for w in words if FUZZY_MIN_LENGTH <= len(w) <= FUZZY_MAX_LENGTH] if loose else []
-        self.prefix = words[-1] if loose and words and len(words[-1]) >= 2 else None
-
-    def __call__(self, word: str) -> bool:
-        if word in self.exact:
-            return True
-        if self.prefix and word.startswith(self.prefix):
-            return True
-        return any(word[:1] == w[:1] and edit_distance(word, w, 2) <= _fuzzy_allowance(w) for w in self.fuzzy)
-
-
 # -- request values ----------------------------------------------------------------------------
 
 
 class _Impossible(Exception):
     """A filter value no product can have (malformed): the answer is empty."""
-
-
-def _int(value, default: int, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        return default
-    return min(max(number, low), high)
 
 
 def _filter_int(value) -> int:
@@ -392,11 +332,6 @@ class _Query:
             scores.append(f"CASE {' '.join(cases)} ELSE 0.0 END")
         self.where = " AND ".join(conditions)
         self.score = f"(({' + '.join(scores)}) / {len(words)}.0)"
-
-
-def _is_loose(words: list[str]) -> bool:
-    """Whether a loose query could differ from the exact one."""
-    return any(FUZZY_MIN_LENGTH <= len(w) <= FUZZY_MAX_LENGTH for w in words) or len(words[-1]) >= 2
 
 
 def _sort_of(request: SearchRequest, words: list[str]) -> str:
@@ -563,12 +498,12 @@ class PostgresBackend(SearchBackend):
     # -- reading ----------------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResult:
-        page = _int(request.page, 1, 1, 10**9)
-        per_page = _int(request.per_page, 24, 1, MAX_PER_PAGE)
+        page = bounded_int(request.page, 1, 1, 10**9)
+        per_page = bounded_int(request.per_page, 24, 1, MAX_PER_PAGE)
         words = query_words(request.text)
         empty = SearchResult(hits=[], total=0, page=page, per_page=per_page, facets={})
-        if str(request.text or "")[:MAX_QUERY_LENGTH].strip() and not words:
-            return empty  # only punctuation, emoji, control characters...
+        if has_no_words(request.text):
+            return empty
         try:
             filters = _Filters(request)
         except _Impossible:
@@ -597,7 +532,7 @@ class PostgresBackend(SearchBackend):
         rows = facets_of(connection, query, filters)
         sort, offset = _sort_of(request, words), (page - 1) * per_page
         found = None  # the page, when already read with the facets
-        if words and _total(rows) < FEW_HITS and _is_loose(words):
+        if words and _total(rows) < FEW_HITS and is_loose(words):
             alternatives = self._alternatives(connection, words)
             if alternatives or len(words[-1]) >= 2:
                 loose = _Query(words, alternatives)
@@ -616,7 +551,7 @@ class PostgresBackend(SearchBackend):
             if found is None:
                 found = self._page(connection, query, filters, sort, offset, per_page)
             # exact words only: a set lookup (this runs for every word of 24 descriptions)
-            matches = _Matcher(words, True) if query.loose else set(words).__contains__
+            matches = Matcher(words, True) if query.loose else set(words).__contains__
             for product_id, score_value, name, description in found:
                 hits.append(Hit(
                     product_id=int(product_id),
@@ -765,44 +700,42 @@ class PostgresBackend(SearchBackend):
 
     @staticmethod
     def _alternatives(connection, words: list[str]) -> dict[int, list[tuple[str, float]]]:
-        """For each word of FUZZY_MIN_LENGTH..FUZZY_MAX_LENGTH letters, the name words pg_trgm
-        finds similar enough (TYPO_SIMILARITY), the most similar first."""
-        wanted = [(i, w) for i, w in enumerate(words) if FUZZY_MIN_LENGTH <= len(w) <= FUZZY_MAX_LENGTH]
+        """For each word that may have typos (matching.max_edits), the name words that are
+        typos of it (matching.is_typo_of), the most similar first: candidates gathered by
+        pg_trgm among the distinct name words, loosely enough (TYPO_CANDIDATE_SIMILARITY)
+        to hold every word within the allowed edits, then checked by the rule."""
+        wanted = [(i, w) for i, w in enumerate(words) if max_edits(w)]
         if not wanted:
             return {}
-        _set_similarity(connection, TYPO_SIMILARITY)
-        values = ", ".join(f"(CAST(:a_i{n} AS integer), CAST(:a_w{n} AS text))" for n in range(len(wanted)))
-        params = {f"a_i{n}": i for n, (i, _w) in enumerate(wanted)} | {f"a_w{n}": w for n, (_i, w) in enumerate(wanted)}
+        _set_similarity(connection, TYPO_CANDIDATE_SIMILARITY)
+        values = ", ".join(f"(CAST(:a_i{n} AS integer), CAST(:a_w{n} AS text), CAST(:a_e{n} AS integer))"
+                           for n in range(len(wanted)))
+        params = {}
+        for n, (i, w) in enumerate(wanted):
+            params |= {f"a_i{n}": i, f"a_w{n}": w, f"a_e{n}": max_edits(w)}
         rows = connection.execute(sql(
-            "SELECT DISTINCT q.i, x.word, word_similarity(q.w, x.word) AS s"
-            f" FROM (VALUES {values}) AS q(i, w) JOIN product_search_words x ON q.w <% x.word"
-            " WHERE x.word <> q.w ORDER BY q.i, s DESC, x.word"
+            "SELECT DISTINCT q.i, q.w, x.word, word_similarity(q.w, x.word) AS s"
+            f" FROM (VALUES {values}) AS q(i, w, e) JOIN product_search_words x ON q.w <% x.word"
+            " WHERE x.word <> q.w AND left(x.word, 1) = left(q.w, 1)"
+            " AND length(x.word) BETWEEN length(q.w) - q.e AND length(q.w) + q.e"
+            " ORDER BY q.i, s DESC, x.word"
         ), params).all()
         alternatives: dict[int, list[tuple[str, float]]] = {}
-        for i, word, similarity in rows:
+        for i, typed, word, similarity in rows:
             kept = alternatives.setdefault(int(i), [])
-            if len(kept) < MAX_ALTERNATIVES and WORD_RE.fullmatch(word):
+            if len(kept) < MAX_ALTERNATIVES and WORD_RE.fullmatch(word) and is_typo_of(word, typed):
                 kept.append((word, float(similarity)))
-        return alternatives
+        return {i: kept for i, kept in alternatives.items() if kept}
 
     def _did_you_mean(self, connection, words: list[str], filters: _Filters) -> str | None:
         """A whole corrected query when some words are in no product and close name words
-        are, provided the corrected query finds something. Words are folded, except that
-        they take the accents of the best matching product name where it has them."""
+        are, provided the corrected query finds something (matching.corrected_queries).
+        Words are folded, except that they take the accents of the best matching product
+        name where it has them."""
         known = self._known_words(connection, words)
-        options: list[list[tuple[int, str]]] = []  # per word: (distance, word), best first
-        for word in words:
-            if word in known:
-                options.append([(0, word)])
-            else:
-                options.append(self._corrections(connection, word) or [(0, word)])
-        if all(len(o) == 1 and o[0][1] == w for o, w in zip(options, words)):
-            return None
-        combos = sorted(itertools.islice(itertools.product(*options), 64), key=lambda c: sum(d for d, _ in c))
-        for combo in combos[:16]:
-            corrected = [w for _, w in combo]
-            if corrected == words:
-                continue
+        options = [[(0, word)] if word in known else (self._corrections(connection, word) or [(0, word)])
+                   for word in words]
+        for corrected in corrected_queries(words, options):
             query = _Query(corrected)
             names = connection.execute(
                 sql("SELECT ps.name FROM (SELECT m.product_id, m.listed_at FROM product_search_match m"
@@ -812,13 +745,8 @@ class PostgresBackend(SearchBackend):
                     " ORDER BY t.listed_at DESC, t.product_id DESC"),
                 {**filters.params, **query.params},
             ).scalars().all()
-            if not names:
-                continue
-            accented: dict[str, str] = {}
-            for name in names:
-                for m in WORD_RE.finditer(unicodedata.normalize("NFC", name)):
-                    accented.setdefault(fold(m.group()), m.group().lower())
-            return " ".join(accented.get(w, w) for w in corrected)
+            if names:
+                return with_accents(corrected, names)
         return None
 
     @staticmethod
@@ -833,14 +761,12 @@ class PostgresBackend(SearchBackend):
         return set(connection.execute(statement, params).scalars())
 
     @staticmethod
-    def _corrections(connection, word: str, limit: int = 4) -> list[tuple[int, str]]:
-        """Close words of the product names: candidates by pg_trgm among the name words,
-        kept when within edit distance 1 (2 for words of five letters or more) and starting
-        with the same letter; nearest first, then those of the same length, then the most
-        similar and the most frequent in names."""
-        if len(word) < 2 or len(word) > FUZZY_MAX_LENGTH:
+    def _corrections(connection, word: str) -> list[tuple[int, str]]:
+        """Close words of the product names (matching.corrections): candidates by pg_trgm
+        among the name words, with how many names have each (up to FREQUENCY_CAP)."""
+        allowed = correction_max_edits(word)
+        if not allowed:
             return []
-        allowed = 2 if len(word) >= 5 else 1
         _set_similarity(connection, CANDIDATE_SIMILARITY)
         rows = connection.execute(
             sql(
@@ -850,45 +776,38 @@ class PostgresBackend(SearchBackend):
                 " ORDER BY s DESC, x.word LIMIT 100"
             ),
             {"word": word, "shortest": len(word) - allowed, "longest": len(word) + allowed},
-        ).all()
-        _set_similarity(connection, TYPO_SIMILARITY)  # the loose queries' threshold again
-        close = [(candidate, float(similarity)) for candidate, similarity in rows
-                 if WORD_RE.fullmatch(candidate) and edit_distance(candidate, word, allowed) <= allowed]
+        ).scalars().all()
+        close = [candidate for _distance, candidate in corrections(
+            word, ((candidate, 0) for candidate in rows if WORD_RE.fullmatch(candidate)), limit=len(rows))]
         if not close:
             return []
         values = ", ".join(f"(:c_word{i}, CAST(:c_query{i} AS tsquery))" for i in range(len(close)))
-        params = ({f"c_word{i}": w for i, (w, _s) in enumerate(close)}
-                  | {f"c_query{i}": _lexeme(w) for i, (w, _s) in enumerate(close)} | {"cap": FREQUENCY_CAP})
-        frequency = dict(connection.execute(sql(
+        params = ({f"c_word{i}": w for i, w in enumerate(close)}
+                  | {f"c_query{i}": _lexeme(w) for i, w in enumerate(close)} | {"cap": FREQUENCY_CAP})
+        frequency = connection.execute(sql(
             f"SELECT v.word, (SELECT count(*) FROM (SELECT 1 FROM product_search_match m"
             f" WHERE m.name_vector @@ v.query LIMIT :cap) AS f) FROM (VALUES {values}) AS v(word, query)"
-        ), params).all())
-        candidates = []
-        for candidate, similarity in close:
-            # a swapped or mistyped letter (same length) before a missing or extra one
-            key = (edit_distance(candidate, word, allowed), abs(len(candidate) - len(word)), -similarity,
-                   -int(frequency.get(candidate, 0)), candidate)
-            candidates.append(key)
-        return [(key[0], key[-1]) for key in sorted(candidates)[:limit]]
+        ), params).all()
+        return corrections(word, frequency)
 
     def suggest(self, text: str, limit: int = 8) -> list[str]:
         """Product names for the as-you-type box: every word in the name, the last one as a
         prefix while it is being typed; names starting with the typed words first. When
         nothing matches, names whose words are similar to the typed ones (pg_trgm over the
         name words) are offered."""
-        raw = str(text or "")[:MAX_QUERY_LENGTH]
+        raw = query_text(text)
         words = query_words(raw)
-        limit = _int(limit, 8, 0, MAX_PER_PAGE)
+        limit = bounded_int(limit, 8, 0, MAX_PER_PAGE)
         if not words or limit <= 0:
             return []
-        typing_last_word = not raw[-1:].isspace()
+        typing = typing_last_word(raw)
         typed = " ".join(words)
         try:
             savepoint = db.session.begin_nested()
             try:
                 connection = db.session.connection()
                 _plan_for_text(connection)
-                params = {"q": tsquery_all(words, prefix_last=typing_last_word), "typed": typed,
+                params = {"q": tsquery_all(words, prefix_last=typing), "typed": typed,
                           "n": max(limit * 5, 50)}
                 rows = connection.execute(sql(
                     "SELECT ps.name FROM (SELECT m.product_id, starts_with(m.name_folded, :typed) AS starts,"
@@ -905,7 +824,7 @@ class PostgresBackend(SearchBackend):
                         parts = []
                         for i, word in enumerate(words):
                             options = [_lexeme(word), *(_lexeme(w) for w, _s in alternatives.get(i, []))]
-                            if i == len(words) - 1 and typing_last_word:
+                            if i == len(words) - 1 and typing:
                                 options.append(_lexeme(word, prefix=True))
                             parts.append("(" + " | ".join(options) + ")")
                         params["q"] = " & ".join(parts)
@@ -1183,5 +1102,4 @@ def _take_queue(connection, limit: int | None = QUEUE_DRAIN_LIMIT) -> set[int]:
     return set(connection.execute(statement).scalars())
 
 
-__all__ = ["PostgresBackend", "words_of", "text_words", "query_words", "snippet", "edit_distance",
-           "tsvector_literal"]
+__all__ = ["PostgresBackend", "tsvector_literal"]

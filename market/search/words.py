@@ -1,28 +1,25 @@
-"""Words and highlights, the same for every engine: how text is cut into folded words,
-and which parts of a stored text a query matched."""
+"""Highlights, the same for every engine: which parts of a stored text a query matched.
+
+The rules of what a word is and what matches it are in matching.py."""
 import functools
-import re
 import unicodedata
 from collections.abc import Callable
 
 from market.search.backend import Snippet
+from market.search.matching import (  # noqa: F401  (re-exported for the Whoosh engine until it imports matching)
+    FEW_HITS,
+    FUZZY_MAX_LENGTH,
+    FUZZY_MIN_LENGTH,
+    MAX_PER_PAGE,
+    MAX_QUERY_WORDS,
+    MAX_TOKEN_LENGTH,
+    WORD_RE,
+    words_of,
+)
 from market.text import fold
 
-# A word: letters and digits (any script), not underscores.
-WORD_RE = re.compile(r"[^\W_]+")
-MAX_TOKEN_LENGTH = 64  # longer "words" are not indexed (and cannot be searched)
-MAX_QUERY_WORDS = 32
-FEW_HITS = 5  # fewer exact hits than this: also match words loosely (typos, prefix)
-FUZZY_MIN_LENGTH = 4
-FUZZY_MAX_LENGTH = 24
-MAX_PER_PAGE = 100
 SNIPPET_WORDS = 30
 SNIPPET_BEFORE = 8
-
-
-def words_of(text: str) -> list[str]:
-    """The folded words of `text`, as the indexes see them."""
-    return [w for w in WORD_RE.findall(fold(str(text or ""))) if len(w) <= MAX_TOKEN_LENGTH]
 
 
 @functools.lru_cache(maxsize=65536)
