@@ -58,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     from market.core.mail import init_mail
     from market.core.page_cache import forget_pages_after_writes
     from market.orders.invariants import guard_order_totals
+    from market.payments.providers import register_providers
     from market.search.sync import init_search_sync
     from market.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -70,6 +71,7 @@ def register_extensions(app: Flask) -> None:
     init_search_sync()
     forget_pages_after_writes()
     guard_order_totals()
+    register_providers()  # payments offer their methods through orders' registry
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"

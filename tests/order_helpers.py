@@ -11,7 +11,7 @@ from market.extensions import db
 from market.orders import cart as carts
 from market.orders.checkout import CheckoutDetails, place_order
 from market.orders.models import Order
-from market.payments.registry import enabled_methods
+from market.orders.payment_methods import enabled_methods
 from tests.catalog_helpers import make_product
 
 # A real 2025 address: Hà Nội, Xã Phú Nghĩa.

@@ -21,12 +21,11 @@ from market.core.i18n import format_money
 from market.extensions import db
 from market.orders import services
 from market.payments.models import PaymentAnomaly, WebhookEvent
-from market.payments.registry import enabled_methods
+from market.orders.payment_methods import enabled_methods
 from market.payments.stripe_checkout import checkout_url
 from tests import stripe_standin as fake_stripe
-from tests.catalog_helpers import fresh
+from tests.builders import fresh, place, reload
 from tests.conftest import make_app
-from tests.order_helpers import place, reload
 
 SECRET_KEY = "sk_test_standin"
 WEBHOOK_SECRET = "whsec_test_standin"

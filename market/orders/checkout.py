@@ -22,8 +22,8 @@ from market.geo.wards import find_ward
 from market.orders import notices
 from market.orders.cart import CartLine, CartSummary, summarise
 from market.orders.models import Order, OrderLine, PaymentMethod, SellerOrder, SellerOrderStatus
+from market.orders.payment_methods import get_provider
 from market.orders.pricing import shipping_fee, split
-from market.payments.registry import get_provider
 from market.programs.models import Enrolment, Program
 from market.sellers.models import Seller
 

@@ -22,12 +22,10 @@ from market.orders.models import (
     ORDER_STATUS_LABELS,
     PAYMENT_METHOD_LABELS,
     Address,
-    PaymentMethod,
-    PaymentStatus,
     SellerOrderStatus,
 )
+from market.orders.payment_methods import enabled_methods, enabled_providers, get_provider
 from market.orders.states import SELLER_ORDER_TRANSITIONS
-from market.payments.registry import enabled_methods, enabled_providers, get_provider
 
 
 @bp.record_once
@@ -226,10 +224,7 @@ def _order_or_404(token: str):
 @bp.route("/orders/<token>")
 def order_page(token: str):
     order = _order_or_404(token)
-    qr = None
-    if (order.payment_method == PaymentMethod.BANK_TRANSFER and order.payment_status == PaymentStatus.UNPAID
-            and order.amount_due_vnd > 0):
-        qr = _transfer_qr(order)
+    qr = get_provider(order.payment_method).instructions(order)  # a bank transfer's VietQR code, while due
     timelines = {part.id: services.timeline(part) for part in order.seller_orders}
     cancellable = {part.id for part in order.seller_orders
                    if "cancel_by_shopper" in SELLER_ORDER_TRANSITIONS.allowed_actions(part.status)}
@@ -238,18 +233,6 @@ def order_page(token: str):
         payments=services.payment_timeline(order), form=ActionForm(), receipt_form=ReceiptForm(),
     )
     return response, 200, {"X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
-
-
-def _transfer_qr(order):
-    from market.payments.vietqr import build_payload, qr_svg
-
-    config = current_app.config
-    # What is due now: a part the shopper cancelled is not paid for.
-    payload = build_payload(config["VIETQR_BANK_BIN"], config["VIETQR_ACCOUNT_NUMBER"], order.amount_due_vnd,
-                            order.number)
-    return {"svg": qr_svg(payload, _("VietQR code to pay order %(number)s", number=order.number)),
-            "bank": config["VIETQR_BANK_NAME"], "account": config["VIETQR_ACCOUNT_NUMBER"],
-            "name": config["VIETQR_ACCOUNT_NAME"], "payload": payload}
 
 
 @bp.route("/orders/<token>/cancel/<int:seller_order_id>", methods=["POST"])
