@@ -342,7 +342,7 @@ def bench_fts5(documents, mix, args, work: Path) -> Run:
 
 
 def bench_whoosh(documents, mix, args, work: Path) -> Run:
-    from market.search.whoosh_backend import WhooshBackend
+    from market.search.whoosh.backend import WhooshBackend
 
     path = work / "whoosh"
     backend = WhooshBackend(path, lock_timeout=30)

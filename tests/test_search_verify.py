@@ -21,7 +21,8 @@ from market.search.backend import SearchRequest, get_backend
 from market.search.documents import documents_for
 from market.search.models import SearchQueueEntry
 from market.search.verify import DIFFERENT, DUPLICATE, EXTRA, MISSING, Difference, Mismatch, verify_index
-from market.search.whoosh_backend import FreshSegmentCodec, document_fields
+from market.search.whoosh.analysis import document_fields
+from market.search.whoosh.internals import FreshSegmentCodec
 from market.sellers.models import Seller
 from tests.catalog_helpers import make_product
 

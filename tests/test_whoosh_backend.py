@@ -16,26 +16,19 @@ from whoosh.writing import SegmentWriter
 
 from market.search.backend import (
     PRICE_BANDS,
+    IndexBusy,
     ProductDocument,
     SearchRequest,
     SearchResult,
     Snippet,
 )
-from market.search import whoosh_backend
-from market.search.whoosh_backend import (
-    TEXT_FIELDS,
-    FreshSegmentCodec,
-    IndexBusy,
-    WhooshBackend,
-    _bits,
-    _BulkWriter,
-    _docnums,
-    document_fields,
-    folding_analyzer,
-    index_words,
-    make_schema,
-    words_of,
-)
+from market.search.whoosh import store
+from market.search.whoosh.analysis import TEXT_FIELDS, document_fields, folding_analyzer, index_words, make_schema
+from market.search.whoosh.backend import WhooshBackend
+from market.search.whoosh.bitsets import bit_set, docnums_of
+from market.search.whoosh.bulk_writer import BulkWriter
+from market.search.whoosh.internals import FreshSegmentCodec
+from market.search.words import words_of
 from market.text import fold
 
 # (id, name, parent id)
@@ -827,9 +820,9 @@ def test_a_failed_commit_leaves_the_lock_free(fresh, monkeypatch, failure):
 
 # -- the fast paths agree with Whoosh's own ----------------------------------------------------
 #
-# The rebuild writes segments with _BulkWriter and searches read postings into bit sets and
-# score BM25F without Whoosh's matchers (see the module docstring): these tests hold them to
-# what Whoosh itself writes and computes.
+# The rebuild writes segments with BulkWriter and searches read postings into bit sets and
+# score BM25F without Whoosh's matchers (see market/search/whoosh/bulk_writer.py and
+# view.py): these tests hold them to what Whoosh itself writes and computes.
 
 EDGE_DOCS = [
     make_doc(900, "Trà   trà TRÀ trà", description="   "),  # repeated words; a blank description
@@ -858,9 +851,9 @@ def test_bit_sets_round_trip():
     for size in (1, 7, 8, 9, 100, 5000):
         for share in (0.0, 0.01, 0.3, 1.0):
             docs = sorted(d for d in range(size) if rng.random() < share)
-            bits = _bits(docs, size)
-            assert bits.bit_count() == len(docs) and _docnums(bits) == docs
-            assert _bits(set(docs), size) == bits  # any collection with a length
+            bits = bit_set(docs, size)
+            assert bits.bit_count() == len(docs) and docnums_of(bits) == docs
+            assert bit_set(set(docs), size) == bits  # any collection with a length
 
 
 def _segment_files(folder):
@@ -897,7 +890,7 @@ def test_a_rebuild_writes_what_whoosh_would_write(tmp_path):
 def test_a_rebuild_in_several_segments_finds_the_same(tmp_path, monkeypatch):
     one = WhooshBackend(str(tmp_path / "one"))
     one.rebuild(batches_of(DOCS))
-    monkeypatch.setattr(whoosh_backend, "REBUILD_SEGMENT_POSTINGS", 300)
+    monkeypatch.setattr(store, "REBUILD_SEGMENT_POSTINGS", 300)
     several = WhooshBackend(str(tmp_path / "several"))
     assert several.rebuild(batches_of(DOCS)) == len(DOCS)
     assert several._read(lambda s: len(s.reader().leaf_readers())) > 2
@@ -1033,7 +1026,7 @@ def test_an_index_written_before_frequencies_only_still_works(tmp_path):
 
 def test_the_bulk_writer_refuses_plain_documents(tmp_path):
     ix = windex.create_in(str(tmp_path), make_schema())
-    writer = _BulkWriter(ix, FreshSegmentCodec())
+    writer = BulkWriter(ix, FreshSegmentCodec())
     try:
         with pytest.raises(TypeError):
             writer.add_document(id="1")

@@ -148,7 +148,7 @@ def get_backend() -> SearchBackend:
     if backend is None:
         name = current_app.config["SEARCH_BACKEND"]
         if name == "whoosh":
-            from market.search.whoosh_backend import WhooshBackend
+            from market.search.whoosh.backend import WhooshBackend
 
             backend = WhooshBackend(
                 current_app.config["SEARCH_INDEX_PATH"] or f"{current_app.instance_path}/search-index",

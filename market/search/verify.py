@@ -165,7 +165,7 @@ def _scan(backend: SearchBackend, batch_size: int, only: set[int] | None = None)
 def _reading(backend: SearchBackend) -> Iterator[tuple[Session, object]]:
     """A session on the products and a snapshot of the index, as consistent as the engine allows."""
     from market.search.postgres_backend import PostgresBackend
-    from market.search.whoosh_backend import WhooshBackend
+    from market.search.whoosh.backend import WhooshBackend
 
     if isinstance(backend, PostgresBackend):
         from market.search.postgres_check import PostgresSnapshot
@@ -177,7 +177,7 @@ def _reading(backend: SearchBackend) -> Iterator[tuple[Session, object]]:
                 with Session(bind=connection) as session:
                     yield session, PostgresSnapshot(connection)
     elif isinstance(backend, WhooshBackend):
-        from market.search.whoosh_check import WhooshSnapshot
+        from market.search.whoosh.check import WhooshSnapshot
 
         with Session(db.engine) as session, WhooshSnapshot(backend) as snapshot:
             yield session, snapshot

@@ -25,7 +25,8 @@ from collections import defaultdict
 from whoosh import index as windex
 
 from market.search.backend import ProductDocument
-from market.search.whoosh_backend import WhooshBackend, document_fields
+from market.search.whoosh.analysis import document_fields
+from market.search.whoosh.backend import WhooshBackend
 
 # Fields read back by walking their terms: {field: label in reports}.
 INVERTED = {
@@ -73,7 +74,7 @@ class WhooshSnapshot:
         self._where: dict[int, tuple[int, int]] = {}  # product id -> (leaf, docnum)
         self._ids: list[int] = []
         self.duplicates: set[int] = set()
-        self._terms: dict[tuple[int, str], dict[int, frozenset]] = {}
+        self._field_terms: dict[tuple[int, str], dict[int, frozenset]] = {}
         self._terms_cache: dict[tuple[str, str], frozenset] = {}
         version = backend.current_version()
         folder = os.path.join(backend.path, version) if version else None
@@ -84,7 +85,7 @@ class WhooshSnapshot:
             for number, leaf in enumerate(self._leaves):
                 self._place(number, leaf)
                 for name in INVERTED:
-                    self._terms[(number, name)] = _invert(leaf, name, self.schema[name])
+                    self._field_terms[(number, name)] = _invert(leaf, name, self.schema[name])
         self._ids = sorted(self._where)
 
     def __enter__(self) -> WhooshSnapshot:
@@ -134,7 +135,7 @@ class WhooshSnapshot:
             entry: dict[str, object] = {label: stored.get(name, "") for name, label in STORED.items()}
             entry.update({label: int(columns[number][name][docnum]) for name, label in COLUMNS.items()})
             for name, label in INVERTED.items():
-                entry[label] = self._terms[(number, name)].get(docnum, frozenset())
+                entry[label] = self._field_terms[(number, name)].get(docnum, frozenset())
             found[product_id] = entry
         return found
 

@@ -1,0 +1,1 @@
+"""The Whoosh search engine; read backend.py first (it lists the modules in order)."""

@@ -1,0 +1,367 @@
+"""The default search engine: a Whoosh index in a folder (under the instance folder).
+
+How to read this package, bottom to top:
+
+- analysis.py: the schema, how text becomes terms, a product's fields;
+- internals.py: every short cut through Whoosh's private objects (pinned version, tests);
+- bitsets.py: sets of documents as Python ints;
+- segments.py: what a search needs of one segment, read once and kept across writes;
+- view.py: one generation of the index - matching, facet counts, sorting, BM25F scores;
+- bulk_writer.py: the fast segment writer of a rebuild;
+- store.py: the versioned folders, locks, writes and the rebuild's swap;
+- backend.py (here): `WhooshBackend` - the per-thread searcher, search, "did you mean",
+  suggestions; writes go to the store;
+- check.py: what the index holds of each product, read back for `search verify`.
+
+User text never goes through Whoosh's query language: it is cut into words and every word
+becomes term look-ups, so quotes, `*`, `?`, `AND OR NOT` and parentheses are just characters.
+Searches do not use Whoosh's matchers or collectors (see view.py); rebuilds do not use its
+general writer (see bulk_writer.py). bench/README.md has the figures.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from whoosh import index as windex
+from whoosh.support.levenshtein import distance
+
+from market.search.backend import (
+    MAX_QUERY_LENGTH,
+    SORTS,
+    Hit,
+    ProductDocument,
+    ProgressCallback,
+    SearchBackend,
+    SearchRequest,
+    SearchResult,
+)
+from market.search.whoosh.analysis import TEXT_FIELDS, make_schema
+from market.search.whoosh.bitsets import count_bits
+from market.search.whoosh.segments import SegmentCache
+from market.search.whoosh.store import IndexStore
+from market.search.whoosh.view import Group, View, exact_clauses
+from market.search.words import (
+    FEW_HITS,
+    FUZZY_MAX_LENGTH,
+    FUZZY_MIN_LENGTH,
+    MAX_PER_PAGE,
+    MAX_QUERY_WORDS,
+    WORD_RE,
+    snippet,
+    words_of,
+)
+from market.text import fold
+
+log = logging.getLogger(__name__)
+
+# Fields whose words "did you mean" may suggest (descriptions are too noisy).
+SPELLING_FIELDS = ("name", "category_name", "seller_name", "badges")
+
+
+def _is_loose(words: list[str]) -> bool:
+    """Whether a loose query would differ from the exact one."""
+    return any(FUZZY_MIN_LENGTH <= len(w) <= FUZZY_MAX_LENGTH for w in words) or len(words[-1]) >= 2
+
+
+class _Matcher:
+    """Decides which words of stored text the query matched (for highlighting)."""
+
+    def __init__(self, words: list[str], loose: bool):
+        self.exact = set(words)
+        self.fuzzy = [w for w in words if FUZZY_MIN_LENGTH <= len(w) <= FUZZY_MAX_LENGTH] if loose else []
+        self.prefix = words[-1] if loose and words and len(words[-1]) >= 2 else None  # (any field: harmless)
+
+    def __call__(self, word: str) -> bool:
+        if word in self.exact:
+            return True
+        if self.prefix and word.startswith(self.prefix):
+            return True
+        return any(word[:1] == w[:1] and distance(word, w, limit=1) <= 1 for w in self.fuzzy)
+
+
+class _Local(threading.local):
+    pid = None
+    version = None
+    ix = None
+    searcher = None
+    view = None
+
+
+class WhooshBackend(SearchBackend):
+    """Whoosh index in versioned folders under `path` (see store.py)."""
+
+    def __init__(self, path: str, lock_timeout: float = 2.0):
+        self.schema = make_schema()
+        self.store = IndexStore(path, lock_timeout, self.schema)
+        self._local = _Local()
+        self._segments = SegmentCache(self.schema)  # shared by the threads of this process
+
+    @property
+    def path(self) -> str:
+        return self.store.path
+
+    @property
+    def lock_timeout(self) -> float:
+        return self.store.lock_timeout
+
+    @lock_timeout.setter
+    def lock_timeout(self, seconds: float) -> None:
+        self.store.lock_timeout = float(seconds)
+
+    def current_version(self) -> str | None:
+        """The folder name of the live index ("v3"), or None before the first write."""
+        return self.store.current_version()
+
+    # -- writing (the store's) ------------------------------------------------------------
+
+    def update(self, documents: list[ProductDocument], removed_ids: list[int]) -> None:
+        self.store.update(documents, removed_ids)
+
+    @contextmanager
+    def writing(self) -> Iterator:
+        with self.store.writing() as write:
+            yield write
+
+    def rebuild(self, batches: Iterable[list[ProductDocument]], progress: ProgressCallback | None = None) -> int:
+        return self.store.rebuild(batches, progress)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _searcher(self):
+        """This thread's searcher on the live version, reopened when the version or the
+        index changed; None when there is no index yet."""
+        st = self._local
+        if st.pid != os.getpid():  # forked: never share file positions with the parent
+            st.__dict__.clear()
+            st.pid = os.getpid()
+        version = self.current_version()
+        if version is None:
+            return None
+        if version != st.version or st.searcher is None:
+            ix = self.store.open_version(version)
+            searcher = ix.searcher()
+            self._close_local()
+            st.version, st.ix, st.searcher = version, ix, searcher
+        elif not st.searcher.up_to_date():
+            # A new searcher, not Searcher.refresh(): whoosh-reloaded 2.7.5 reuses segment
+            # readers by segment there and keeps seeing documents deleted since.
+            ix, searcher = st.ix, st.ix.searcher()
+            self._close_local()
+            st.version, st.ix, st.searcher = version, ix, searcher
+        return st.searcher
+
+    def _close_local(self) -> None:
+        st = self._local
+        if st.searcher is not None:
+            try:
+                st.searcher.close()
+            except OSError:  # pragma: no cover - closing an index whose files are gone
+                log.debug("closing an old searcher failed", exc_info=True)
+        st.version = st.ix = st.searcher = st.view = None
+
+    def _read(self, fn):
+        """Run fn(searcher), retrying when the version vanished under us (a rebuild swapped
+        it and deleted the old files between reading CURRENT and opening them)."""
+        for attempt in range(3):
+            try:
+                searcher = self._searcher()
+                return fn(searcher)
+            except (OSError, windex.EmptyIndexError, windex.IndexVersionError):
+                self._close_local()
+                if attempt == 2:
+                    raise
+                log.info("search index changed while reading; reopening", exc_info=True)
+
+    def _view(self, searcher) -> View:
+        """This thread's view of `searcher` (made once per index generation)."""
+        st = self._local
+        if st.view is None or st.view.searcher is not searcher:
+            st.view = None
+            view = View(searcher, st.version, st.ix.storage, self._segments)
+            self._segments.keep_only(view.keys)
+            st.view = view
+        return st.view
+
+    def doc_count(self) -> int:
+        """Documents in the live index (for `search status`-style commands and tests)."""
+        return self._read(lambda searcher: searcher.doc_count() if searcher is not None else 0) or 0
+
+    # -- searching ------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        page = _int(request.page, 1, 1, 10**9)
+        per_page = _int(request.per_page, 24, 1, MAX_PER_PAGE)
+        text = str(request.text or "")[:MAX_QUERY_LENGTH]
+        words = list(dict.fromkeys(words_of(text)))[:MAX_QUERY_WORDS]
+        empty = SearchResult(hits=[], total=0, page=page, per_page=per_page, facets=_empty_facets())
+        if text.strip() and not words:  # only punctuation, emoji, control characters...
+            return empty
+        result = self._read(lambda searcher: self._search(searcher, request, words, page, per_page))
+        return result or empty
+
+    def _search(self, searcher, request: SearchRequest, words: list[str], page: int, per_page: int):
+        if searcher is None:
+            return None
+        view = self._view(searcher)
+        allowed = view.allowed(request)
+        sort = request.sort if request.sort in SORTS else "relevance"
+        if sort == "relevance" and not words:
+            sort = "newest"
+
+        loose = False
+        groups: list[Group] = []
+        if words:
+            groups = [view.group(exact_clauses(w)) for w in words]
+            matched = view.match(groups, allowed)
+            total = count_bits(matched)
+            if total < FEW_HITS and _is_loose(words):  # typos and the as-you-type last word
+                last = len(words) - 1
+                loose_groups = [view.group(view.loose_clauses(w, i == last)) for i, w in enumerate(words)]
+                loosely = view.match(loose_groups, allowed)
+                if count_bits(loosely) > total:
+                    groups, matched, total, loose = loose_groups, loosely, count_bits(loosely), True
+        else:
+            matched = allowed
+            total = count_bits(matched)
+        facets = view.facets(matched)
+        suggestion = self._did_you_mean(view, words, allowed) if words and total < FEW_HITS else None
+
+        start = (page - 1) * per_page
+        hits: list[Hit] = []
+        if start < total:
+            end = min(start + per_page, total)
+            if sort == "relevance":
+                page_docs = view.top_scored(groups, matched, end)[start:end]
+            else:
+                page_docs = view.top_sorted(sort, matched, end)[start:end]
+            matches = _Matcher(words, loose)
+            for score, docnum in page_docs:
+                stored = view.stored_fields(docnum)
+                hits.append(Hit(
+                    product_id=int(stored["id"]),
+                    score=float(score),
+                    name=snippet(stored.get("name", ""), matches, window=False),
+                    description=snippet(stored.get("description", ""), matches, window=True) if words else None,
+                ))
+        return SearchResult(hits=hits, total=total, page=page, per_page=per_page, facets=facets,
+                            suggestion=suggestion)
+
+    def _did_you_mean(self, view: View, words: list[str], allowed: list[int]) -> str | None:
+        """A whole corrected query when some words are in no document and close words are,
+        provided the corrected query finds something. Words are folded, except that they
+        take the accents of the best matching product name where it has them."""
+        reader = view.reader
+        options: list[list[tuple[int, str]]] = []  # per word: (distance, word), best first
+        for word in words:
+            if any(reader.doc_frequency(field, word) for field in TEXT_FIELDS):
+                options.append([(0, word)])
+            else:
+                options.append(self._corrections(view, word) or [(0, word)])
+        if all(len(o) == 1 and o[0][1] == w for o, w in zip(options, words)):
+            return None
+        combos = sorted(itertools.islice(itertools.product(*options), 64), key=lambda c: sum(d for d, _ in c))
+        combos = [[w for _, w in combo] for combo in combos[:16] if [w for _, w in combo] != words]
+        # Prefer a correction whose words are together in a product name, then anywhere.
+        for clauses_of in (lambda w: (("name", w, 1.0),), exact_clauses):
+            for corrected in combos:
+                groups = [view.group(clauses_of(w)) for w in corrected]
+                matched = view.match(groups, allowed)
+                if not count_bits(matched):
+                    continue
+                accented: dict[str, str] = {}
+                for _score, docnum in view.top_scored(groups, matched, 3):
+                    name = view.stored_fields(docnum).get("name", "")
+                    for m in WORD_RE.finditer(unicodedata.normalize("NFC", name)):
+                        accented.setdefault(fold(m.group()), m.group().lower())
+                return " ".join(accented.get(w, w) for w in corrected)
+        return None
+
+    def _corrections(self, view: View, word: str, limit: int = 4) -> list[tuple[int, str]]:
+        """Close words of the spelling fields (Damerau distance 1, or 2 for words of five
+        letters or more; same first letter), nearest and then most frequent first."""
+        if len(word) < 2 or len(word) > FUZZY_MAX_LENGTH:
+            return []
+        allowed = 2 if len(word) >= 5 else 1
+        candidates = []
+        for term, frequency in self._spelling_words(view).get(word[0], ()):
+            if abs(len(term) - len(word)) <= allowed and term != word:
+                d = distance(term, word, limit=allowed)
+                if d <= allowed:
+                    candidates.append((d, -frequency, term))
+        return [(d, term) for d, _, term in sorted(candidates)[:limit]]
+
+    @staticmethod
+    def _spelling_words(view: View) -> dict[str, list[tuple[str, int]]]:
+        """first letter -> (word, documents with it) of the spelling fields, kept with the
+        view (one index generation)."""
+        if view.spelling is not None:
+            return view.spelling
+        reader = view.reader
+        frequencies: Counter[str] = Counter()
+        for field in SPELLING_FIELDS:
+            for btext in reader.lexicon(field):
+                word = btext.decode("utf-8")
+                frequencies[word] += reader.doc_frequency(field, btext)
+        words: dict[str, list[tuple[str, int]]] = {}
+        for word, frequency in frequencies.items():
+            words.setdefault(word[0], []).append((word, frequency))
+        view.spelling = words
+        return words
+
+    def suggest(self, text: str, limit: int = 8) -> list[str]:
+        text = str(text or "")[:MAX_QUERY_LENGTH]
+        words = list(dict.fromkeys(words_of(text)))[:MAX_QUERY_WORDS]
+        if not words or limit <= 0:
+            return []
+        typing_last_word = not text[-1:].isspace()
+        return self._read(lambda searcher: self._suggest(searcher, words, typing_last_word, limit)) or []
+
+    def _suggest(self, searcher, words: list[str], typing_last_word: bool, limit: int) -> list[str]:
+        """Names having the complete words and a word starting with the last one, those
+        starting with the typed text first, then by BM25 of the name."""
+        if searcher is None:
+            return []
+        view = self._view(searcher)
+        *complete, last = words
+        groups = [view.group((("name", w, 1.0),)) for w in complete]
+        if typing_last_word:
+            clauses = tuple(("name", term, 1.0) for term in view.prefix_terms("name", last))
+        else:
+            clauses = (("name", last, 1.0),)
+        if not clauses:
+            return []
+        groups.append(view.group(clauses))
+        matched = view.match(groups, view.live)
+        typed = " ".join(words)
+        candidates = []
+        for score, docnum in view.top_scored(groups, matched, max(limit * 5, 50)):
+            name = view.stored_fields(docnum).get("name", "")
+            candidates.append((0 if fold(name).startswith(typed) else 1, -score, len(name), name))
+        names, seen = [], set()
+        for *_, name in sorted(candidates):
+            key = fold(name)
+            if key not in seen:
+                seen.add(key)
+                names.append(name)
+            if len(names) >= limit:
+                break
+        return names
+
+
+def _empty_facets() -> dict[str, dict[str, int]]:
+    return {"category": {}, "province": {}, "program": {}, "ocop": {}, "price": {}, "in_stock": {}}
+
+
+def _int(value, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(number, low), high)
