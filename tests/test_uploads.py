@@ -12,8 +12,8 @@ import pypdf
 import pytest
 from flask_babel import force_locale
 from PIL import ExifTags, Image, ImageCms, ImageFile
-from pypdf import PdfReader, PdfWriter
 from PIL.PngImagePlugin import PngInfo
+from pypdf import PdfReader, PdfWriter
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
@@ -699,7 +699,7 @@ def test_pdfs_written_by_common_tools_are_accepted(upload_root):
 
 
 # Packed in an object stream encoded [/ASCII85Decode /FlateDecode], so the byte screen cannot
-# see them; object 5 is packed beside the catalog. Each is explained in uploads._PDF_FORBIDDEN_NAMES.
+# see them; object 5 is packed beside the catalog. Each is explained in uploads.pdf_inspection._PDF_FORBIDDEN_NAMES.
 URI_ACTION = b"<< /S /URI /URI (https://tracker.example/p.gif) >>"
 HIDDEN_ACTIVE_CONTENT = {
     "link-opened-by-itself": (b"/OpenAction " + URI_ACTION, None),
@@ -768,13 +768,13 @@ def test_pdf_with_a_stream_that_inflates_too_far_is_refused(upload_root):
 
 
 def test_pdf_whose_streams_inflate_too_far_together_is_refused(upload_root, monkeypatch):
-    monkeypatch.setattr(uploads, "_PDF_MAX_DECODED", 100_000)
+    monkeypatch.setattr(uploads.pdf_inspection, "_PDF_MAX_DECODED", 100_000)
     assert store_document(upload(make_pdf(objects=content_streams(40_000, 40_000)), "x.pdf"), "seller_docs")
     assert refusal(store_document, make_pdf(objects=content_streams(40_000, 40_000, 40_000)), "x.pdf") == UNCHECKABLE_PDF
 
 
 def test_pdf_with_too_many_objects_is_refused(upload_root, monkeypatch):
-    monkeypatch.setattr(uploads, "_PDF_MAX_OBJECTS", 20)
+    monkeypatch.setattr(uploads.pdf_inspection, "_PDF_MAX_OBJECTS", 20)
     assert store_document(upload(make_pdf(objects=[b"null"] * 10), "x.pdf"), "seller_docs")
     assert refusal(store_document, make_pdf(objects=[b"null"] * 20), "x.pdf") == UNCHECKABLE_PDF
 
@@ -788,7 +788,7 @@ def test_pdf_with_too_many_pages_is_refused(upload_root):
 
 
 def test_pdf_checking_stops_at_its_time_limit(upload_root, monkeypatch):
-    monkeypatch.setattr(uploads, "_PDF_MAX_SECONDS", -1.0)
+    monkeypatch.setattr(uploads.pdf_inspection, "_PDF_MAX_SECONDS", -1.0)
     assert refusal(store_document, make_pdf(), "x.pdf") == UNCHECKABLE_PDF
 
 
@@ -799,7 +799,7 @@ def test_pdf_encrypted_behind_a_cross_reference_stream_is_refused(upload_root):
 
 
 def test_the_pdf_parser_is_the_pinned_pypdf():
-    # uploads.py names the version it was written against; an upgrade is checked by these tests.
+    # uploads/pdf_inspection.py names the version it was written against; an upgrade is checked by these tests.
     pinned = re.search(r"^pypdf==(\S+)$", (Path(__file__).parents[1] / "requirements.txt").read_text(), re.M)
     assert pinned and pypdf.__version__ == pinned.group(1)
 
@@ -877,7 +877,7 @@ def test_a_failed_write_leaves_nothing_behind(upload_root, monkeypatch):
     def failing_replace(source, target):
         raise OSError("disk full")
 
-    monkeypatch.setattr(uploads.os, "replace", failing_replace)
+    monkeypatch.setattr(uploads.storage.os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         store_document(upload(make_pdf(), "x.pdf"), "seller_docs")
     assert files_in(upload_root) == []
