@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     from market.core.i18n import select_locale, select_timezone
     from market.core.mail import init_mail
     from market.core.page_cache import forget_pages_after_writes
+    from market.orders.figures import register_program_sales
     from market.orders.invariants import guard_order_totals
     from market.payments.providers import register_providers
     from market.search.sync import init_search_sync
@@ -72,6 +73,7 @@ def register_extensions(app: Flask) -> None:
     forget_pages_after_writes()
     guard_order_totals()
     register_providers()  # payments offer their methods through orders' registry
+    register_program_sales()  # program figures count orders and sales (orders sits above programs)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"

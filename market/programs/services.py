@@ -1,5 +1,6 @@
 """Program rules: managing programs, eligibility, enrolment and its review, program figures."""
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -7,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from market.accounts.models import User
@@ -362,23 +363,28 @@ def program_figures(program: Program, staff: User | None = None) -> ProgramFigur
     )
 
 
+# Orders and sales are orders' figures, and orders sits above programs: orders hands its
+# counter over when the app is built (market.orders.figures.register_program_sales).
+SalesCounter = Callable[[list[int], datetime], tuple[int, int]]
+_sales_counter: SalesCounter | None = None
+
+
+def count_sales_with(counter: SalesCounter) -> None:
+    """Count program sales with `counter(seller_ids, since)` -> (orders, delivered sales in đồng)."""
+    global _sales_counter  # one counter for the process, the same for every app built
+    _sales_counter = counter
+
+
 def program_sales(program: Program, seller_ids: list[int] | None = None) -> tuple[int, int]:
     """(orders, delivered sales in đồng) of the program's enrolled sellers (or `seller_ids`)
-    since the program started; cancelled parts and parts still awaiting payment do not count."""
-    from market.orders.models import SellerOrder, SellerOrderStatus
-
+    since the program started (midnight, Vietnam's time); cancelled parts and parts still
+    awaiting payment do not count. (0, 0) when no counter is registered."""
     if seller_ids is None:
         seller_ids = [seller.id for seller in enrolled_sellers(program)]
-    if not seller_ids:
+    if not seller_ids or _sales_counter is None:
         return 0, 0
     started = datetime.combine(program.starts_on, time.min, ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
-    delivered = SellerOrder.status == SellerOrderStatus.DELIVERED
-    row = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(case((delivered, SellerOrder.subtotal_vnd), else_=0)), 0))
-        .where(SellerOrder.seller_id.in_(seller_ids), SellerOrder.created_at >= started,
-               SellerOrder.status.not_in((SellerOrderStatus.CANCELLED, SellerOrderStatus.AWAITING_PAYMENT)))
-    ).one()
-    return int(row[0]), int(row[1])
+    return _sales_counter(seller_ids, started)
 
 
 def _latest_figures(seller_ids: list[int]) -> dict[int, SellerFigures]:
