@@ -15,6 +15,10 @@ CORE_MAY_IMPORT = {"core", "extensions", "text", "geo"}
 WHOOSH_PRIVATE_NAMES = {
     "_terms", "_data", "_read_data", "_dbfile", "_basepos", "_perdoc", "_lenfield",
     "_fixedlen", "_blocklimit", "SegmentWriter",
+    # and the others market/search/whoosh/internals.py uses
+    "_next_block", "_count", "_typecode", "_default", "_cached_reader", "LENGTHS_COLUMN", "_field_B",
+    "_compression", "_inlinelimit", "_postwriter", "_ids", "_weights", "_values", "_maxweight", "_minlength",
+    "_maxlength", "_write_block", "_check_state", "_added", "_flush_segment", "W3LeafMatcher", "W3PostingsWriter",
 }
 
 

@@ -72,7 +72,7 @@ class WhooshSnapshot:
         self._ix = None
         self._leaves: list = []
         self._where: dict[int, tuple[int, int]] = {}  # product id -> (leaf, docnum)
-        self._ids: list[int] = []
+        self._product_ids: list[int] = []
         self.duplicates: set[int] = set()
         self._field_terms: dict[tuple[int, str], dict[int, frozenset]] = {}
         self._terms_cache: dict[tuple[str, str], frozenset] = {}
@@ -86,7 +86,7 @@ class WhooshSnapshot:
                 self._place(number, leaf)
                 for name in INVERTED:
                     self._field_terms[(number, name)] = _invert(leaf, name, self.schema[name])
-        self._ids = sorted(self._where)
+        self._product_ids = sorted(self._where)
 
     def __enter__(self) -> WhooshSnapshot:
         return self
@@ -115,9 +115,9 @@ class WhooshSnapshot:
 
     def ids_between(self, low: int, high: int | None) -> list[int]:
         """Product ids in the index with low < id <= high (high None: no upper bound)."""
-        start = bisect.bisect_right(self._ids, low)
-        end = len(self._ids) if high is None else bisect.bisect_right(self._ids, high)
-        return self._ids[start:end]
+        start = bisect.bisect_right(self._product_ids, low)
+        end = len(self._product_ids) if high is None else bisect.bisect_right(self._product_ids, high)
+        return self._product_ids[start:end]
 
     def entries(self, product_ids) -> dict[int, dict[str, object]]:
         """The entries of those of `product_ids` that the index holds."""
