@@ -6,6 +6,7 @@ payload is a string of ID-length-value fields ending in a CRC; we build it ourse
 let segno draw it. The order number travels as the transfer's purpose so staff can match
 the incoming transfer to its order.
 """
+import binascii
 import io
 import re
 
@@ -28,15 +29,10 @@ def crc16_ccitt(data: str) -> str:
     """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF) of `data` as 4 upper-case hex digits.
 
     EMVCo computes it over the whole payload up to and including "6304" (the CRC
-    field's own ID and length), so pass exactly that.
+    field's own ID and length), so pass exactly that. `binascii.crc_hqx` is that CRC
+    (the XMODEM polynomial) once started from 0xFFFF.
     """
-    crc = 0xFFFF
-    for byte in data.encode("utf-8"):
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return f"{crc:04X}"
+    return f"{binascii.crc_hqx(data.encode('utf-8'), 0xFFFF):04X}"
 
 
 def _tlv(tag: str, value: str) -> str:
