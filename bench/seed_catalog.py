@@ -2,7 +2,7 @@
 
 Run by bench/pages.py in a subprocess, with the same environment as the app it will
 serve (MARKET_INSTANCE_PATH, DATABASE_URL, MARKET_ENV...). Uses the team's
-`market.catalog.demo_catalog.seed_demo_catalog` when it exists; otherwise lists
+`market.demo.catalog.seed_demo_catalog` when it exists; otherwise lists
 `--products` products itself through `market.catalog.services.create_product`, as the
 demo sellers would (one generated JPEG photo each, put on sale at once).
 
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# Owners of the approved demo sellers (market/demo.py); products rotate over those that can list.
+# Owners of the approved demo sellers (market/demo/sellers.py); products rotate over those that can list.
 OWNER_EMAILS = (
     "seller@demo.cho-phu-nu.vn",
     "thocam@demo.cho-phu-nu.vn",
@@ -61,7 +61,7 @@ def _photo(index: int):
 def _demo_catalog_seeder():
     """The team's demo catalog seeder, when it is there and callable without arguments."""
     try:
-        module = importlib.import_module("market.catalog.demo_catalog")
+        module = importlib.import_module("market.demo.catalog")
     except ImportError:
         return None
     seeder = getattr(module, "seed_demo_catalog", None)
@@ -150,7 +150,7 @@ def main() -> None:
         seeder = _demo_catalog_seeder()
         if seeder is not None:
             seeder()
-            source = "market.catalog.demo_catalog.seed_demo_catalog"
+            source = "market.demo.catalog.seed_demo_catalog"
         else:
             _own_catalog(args.products)
             source = f"bench/seed_catalog.py ({args.products} products via services.create_product)"

@@ -140,9 +140,9 @@ def register_security_headers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from market.accounts.commands import create_user_command
-    from market.core.commands import seed_demo_command
     from market.catalog.commands import catalog_cli
     from market.core.mail import mail_cli
+    from market.demo.commands import seed_demo_command
     from market.orders.commands import orders_cli
     from market.search.commands import search_cli
 

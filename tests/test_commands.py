@@ -47,9 +47,9 @@ def test_create_user_refuses_a_duplicate_email(runner):
 
 
 def test_seed_demo_is_idempotent_and_prints_accounts(runner, monkeypatch):
-    from market.catalog import demo_catalog
+    from market.demo import photos
 
-    monkeypatch.setattr(demo_catalog, "PHOTO_SIDE", 200)  # small photos: same path, less encoding
+    monkeypatch.setattr(photos, "PHOTO_SIDE", 200)  # small photos: same path, less encoding
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     count = len(db.session.scalars(select(User)).all())

@@ -5,12 +5,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from market.accounts.services import find_user_by_email
-from market.catalog import demo_catalog
-from market.catalog.demo_catalog import CATALOG, seed_demo_catalog
 from market.catalog.models import UNITS, OcopStatus, Product, ProductStatus
 from market.catalog.services import PHOTO_AREA
 from market.core import uploads
-from market.demo import DEMO_SELLERS, seed_demo
+from market.demo import DEMO_SELLERS, photos, seed_demo
+from market.demo.catalog import CATALOG, seed_demo_catalog
 from market.extensions import db
 from market.sellers.services import seller_of
 
@@ -19,7 +18,7 @@ from market.sellers.services import seller_of
 def test_demo_catalog_is_full_spread_and_idempotent(app, monkeypatch):
     # Smaller photos keep the test quick (encoding full-size WebP variants is most of the
     # seed's time); the drawing and the storing path are the same.
-    monkeypatch.setattr(demo_catalog, "PHOTO_SIDE", 300)
+    monkeypatch.setattr(photos, "PHOTO_SIDE", 300)
     monkeypatch.setattr("market.demo.seed_demo_catalog", lambda: 0)  # called below, on its own
     with app.test_request_context():
         # Nor is the search index checked here: writing it after each of the ~80 commits
@@ -81,7 +80,7 @@ def test_catalog_data_names_known_categories_and_units():
 
 def test_demo_photo_is_a_full_size_jpeg():
     item = CATALOG["seller"][0]
-    photo = demo_catalog._photo(item, 0)
+    photo = photos.photo(item, 0)
     with Image.open(photo.stream) as image:
-        assert (image.format, image.size) == ("JPEG", (demo_catalog.PHOTO_SIDE,) * 2)
+        assert (image.format, image.size) == ("JPEG", (photos.PHOTO_SIDE,) * 2)
     assert photo.filename.endswith(".jpg") and photo.content_type == "image/jpeg"

@@ -1,87 +1,15 @@
-"""Demo data for `flask --app wsgi seed-demo`: idempotent, grows with each domain.
-
-Everything goes through the services, as a person would do it: sellers apply with a logo
-and a certificate, staff decide, sellers enrol in programs and staff approve them.
-"""
-import io
+"""The demo sellers: five approved (with their programs and one member), two applications
+waiting for staff. Each applies with a logo and a certificate, as a person would."""
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
-from PIL import Image, ImageDraw
-from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
-
 from market.accounts.models import Role
-from market.accounts.services import create_user, find_user_by_email
-from market.catalog.demo_catalog import seed_demo_catalog
-from market.extensions import db
+from market.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DOMAIN, DemoAccount, account
+from market.demo.files import certificate, logo
+from market.demo.programs import COOPERATIVES_PROGRAM, START_UPS_PROGRAM
 from market.programs import services as programs
-from market.programs.models import Program
 from market.sellers import services as sellers
 from market.sellers.models import DocumentKind
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    email: str
-    password: str
-    role: str
-    full_name: str
-    province: str | None
-    description: str
-
-
-DEMO_PASSWORD = "demo-password"
-DOMAIN = "demo.cho-phu-nu.vn"
-STAFF = DemoAccount(f"staff@{DOMAIN}", DEMO_PASSWORD, Role.STAFF, "Lê Thị Thu", None, "central staff")
-DEMO_ACCOUNTS = (
-    DemoAccount(f"shopper@{DOMAIN}", DEMO_PASSWORD, Role.SHOPPER, "Nguyễn Thị Mai", None, "shopper"),
-    DemoAccount(f"seller@{DOMAIN}", DEMO_PASSWORD, Role.SHOPPER, "Trần Thị Hoa", None, "seller owner (HTX Cà phê Cầu Đất)"),
-    STAFF,
-    DemoAccount(
-        f"staff.lamdong@{DOMAIN}", DEMO_PASSWORD, Role.STAFF, "Phạm Thị Lan", "Lâm Đồng", "provincial staff (Lâm Đồng)"
-    ),
-)
-
-COOPERATIVES_PROGRAM = programs.ProgramData(
-    name_vi="Hỗ trợ hợp tác xã do phụ nữ tham gia quản lý, tạo việc làm cho lao động nữ",
-    name_en="Supporting women's cooperatives to participate in managing and creating jobs for female labour",
-    description_vi=(
-        "Đề án của Hội LHPN Việt Nam hỗ trợ phụ nữ tham gia quản lý hợp tác xã, tổ hợp tác và tạo việc làm "
-        "ổn định cho lao động nữ: tập huấn quản trị, tiếp cận vốn, kết nối thị trường và bán hàng trực tuyến."
-    ),
-    description_en=(
-        "The Women's Union project helping women take part in managing cooperatives and cooperative groups and "
-        "creating stable jobs for female workers: management training, access to credit, market links and online sales."
-    ),
-    badge_vi="HTX phụ nữ",
-    badge_en="Women's cooperative",
-    starts_on=date(2022, 1, 1),
-    ends_on=date(2030, 12, 31),
-    legal_forms=["cooperative", "cooperative_group"],
-    women_led_required=True,
-    commission_rate_bp=200,
-    featured=True,
-    targets={"cooperatives": 1500, "cooperative_groups": 10000, "jobs_for_women": 30000},
-    targets_due_on=date(2030, 12, 31),
-)
-START_UPS_PROGRAM = programs.ProgramData(
-    name_vi="Hỗ trợ phụ nữ khởi nghiệp",
-    name_en="Supporting women start-ups",
-    description_vi="Đồng hành cùng phụ nữ khởi nghiệp: từ ý tưởng, sản phẩm đầu tiên đến khách hàng đầu tiên.",
-    description_en="Standing by women who start a business: from the idea to the first product and the first customers.",
-    badge_vi="Phụ nữ khởi nghiệp",
-    badge_en="Women start-up",
-    starts_on=date(2022, 1, 1),
-    ends_on=date(2030, 12, 31),
-    legal_forms=["enterprise", "household"],
-    women_led_required=True,
-    commission_rate_bp=300,
-    featured=True,
-    targets={"start_ups": 500, "jobs_for_women": 5000},
-    targets_due_on=date(2030, 12, 31),
-)
 
 
 @dataclass(frozen=True)
@@ -185,50 +113,22 @@ DEMO_SELLERS = (
 )
 
 
-def _logo(text: str, colour: str) -> FileStorage:
-    """A simple generated logo: the seller's initials on its colour."""
-    image = Image.new("RGB", (256, 256), colour)
-    draw = ImageDraw.Draw(image)
-    initials = "".join(word[0] for word in text.split()[-2:]).upper()
-    draw.text((128, 128), initials, fill="white", anchor="mm", font_size=110)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    buffer.seek(0)
-    return FileStorage(stream=buffer, filename="logo.png", content_type="image/png")
-
-
-def _certificate(name: str) -> FileStorage:
-    body = f"Giay chung nhan dang ky (demo): {name}".encode("ascii", "replace")
-    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n% " + body + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-    return FileStorage(stream=io.BytesIO(pdf), filename="giay-chung-nhan.pdf", content_type="application/pdf")
-
-
-def _account(email: str, name: str, role: str = Role.SHOPPER, province: str | None = None):
-    user = find_user_by_email(email)
-    if user is None:
-        user = create_user(email, role, DEMO_PASSWORD, full_name=name, province=province)
-    return user
-
-
-def _program(data: programs.ProgramData, staff) -> Program:
-    existing = db.session.scalar(select(Program).where(Program.name_vi == data.name_vi))
-    return existing or programs.save_program(staff, data)
-
-
-def _seller(demo: DemoSeller, staff, program_ids: dict) -> None:
-    owner = _account(demo.owner_email, demo.owner_name)
+def seed_seller(demo: DemoSeller, staff, program_ids: dict) -> None:
+    """The seller's application, staff's decision, its members and its program, where missing."""
+    owner = account(demo.owner_email, demo.owner_name)
     if sellers.seller_of(owner) is not None:
         return
     sellers.save_application(
-        owner, demo.data, submit=True, logo=_logo(demo.data.name, demo.colour),
-        documents=[(DocumentKind.REGISTRATION_CERTIFICATE, _certificate(demo.data.name))],
+        owner, demo.data, submit=True, logo=logo(demo.data.name, demo.colour),
+        documents=[(DocumentKind.REGISTRATION_CERTIFICATE,
+                    certificate(f"Giay chung nhan dang ky (demo): {demo.data.name}", "giay-chung-nhan.pdf"))],
     )
     if demo.decision is None:
         return
     seller = sellers.seller_of(owner)
     sellers.decide(staff, seller.id, demo.decision)
     for email, name in demo.members:
-        member = _account(email, name)
+        member = account(email, name)
         _, token = sellers.invite_member(owner, email)
         sellers.accept_invitation(member, token)
     if demo.program is not None:
@@ -241,29 +141,7 @@ def _seller(demo: DemoSeller, staff, program_ids: dict) -> None:
         programs.decide_enrolment(staff, enrolment.id, "approve")
 
 
-def seed_demo_orders(*emails) -> int:
-    # Imported here: the orders package imports the catalog, which imports this module's data.
-    from market.orders.demo_orders import seed_demo_orders as seed
-
-    return seed(*emails)
-
-
-def seed_demo() -> tuple[DemoAccount, ...]:
-    """Create whatever demo data is missing and return the demo accounts."""
-    for account in DEMO_ACCOUNTS:
-        _account(account.email, account.full_name, account.role, account.province)
-    staff = find_user_by_email(STAFF.email)
-    program_ids = {data.name_vi: _program(data, staff).id for data in (COOPERATIVES_PROGRAM, START_UPS_PROGRAM)}
-    # Links in queued emails need a request context outside a request.
-    with current_app.test_request_context("/"):
-        for demo in DEMO_SELLERS:
-            _seller(demo, staff, program_ids)
-        seed_demo_catalog()
-        seed_demo_orders(DEMO_ACCOUNTS[0].email, DEMO_ACCOUNTS[1].email, STAFF.email)
-    return DEMO_ACCOUNTS + tuple(_seller_accounts())
-
-
-def _seller_accounts():
+def seller_accounts():
     """The other sellers' owners and members, for the printed list."""
     for demo in DEMO_SELLERS:
         if demo.owner_email != DEMO_ACCOUNTS[1].email:

@@ -1,13 +1,13 @@
-"""Shell command `flask --app wsgi seed-demo` (`create-user` is in market.accounts.commands)."""
+"""Shell command `flask --app wsgi seed-demo` (registered by market.create_app)."""
 import click
 from flask import current_app
+
+from market.demo import seed_demo
 
 
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo data `make run` shows; running it again changes nothing."""
-    from market.demo import seed_demo
-
     if not current_app.config["DEMO_SEED_ALLOWED"]:
         raise click.ClickException("seed-demo is disabled in production (set DEMO_SEED_ALLOWED=1 to force)")
     accounts = seed_demo()
