@@ -97,7 +97,9 @@ def register_blueprints(app: Flask) -> None:
     from market.catalog import views as catalog_views
     from market.core import views as core_views
     from market.orders import seller_views as order_seller_views  # noqa: F401
+    from market.orders import staff_views as orders_staff_views  # noqa: F401
     from market.orders import views as orders_views
+    from market.payments import staff_views as payments_staff_views  # noqa: F401
     from market.payments import views as payments_views
     from market.programs import staff_views as programs_staff_views  # noqa: F401
     from market.programs import views as programs_views
@@ -105,7 +107,6 @@ def register_blueprints(app: Flask) -> None:
     from market.sellers import views as sellers_views
     from market.sellers import seller_views as sellers_seller_views  # noqa: F401  (/sell on the sellers blueprint)
     from market.sellers import staff_views as sellers_staff_views  # noqa: F401
-    from market.staff import order_views as staff_order_views  # noqa: F401
     from market.staff import views as staff_views
 
     app.register_blueprint(core_views.bp)

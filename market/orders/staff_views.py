@@ -1,10 +1,9 @@
-"""The staff console's orders and money: seller orders in scope (list, detail, cancel, mark a
-transfer paid, record a refund, the transfer receipt) and every seller's balance with the
-union (list, CSV, statement, settlements).
+"""The staff's side of orders (/staff/orders..., /staff/balances...): seller orders in scope
+(list, detail, cancel, mark a transfer paid, record a refund, the transfer receipt) and every
+seller's balance with the union (list, CSV, statement, settlements).
 
-Every route here sits on the staff blueprint, whose `before_request` (market.staff.views)
-lets only union staff in; single objects are fetched through `get_in_scope_or_404`, so
-provincial staff reach only their province's sellers.
+Every view is for union staff only (`roles_required("staff")`); single objects are fetched
+through `get_in_scope_or_404`, so provincial staff reach only their province's sellers.
 """
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,26 +17,24 @@ from market.core.clock import utcnow
 from market.core.domain import DomainError, get_in_scope_or_404
 from market.core.forms import show_errors
 from market.core.paging import page_number
+from market.core.security import roles_required
 from market.extensions import db
-from market.orders import ledger, services
+from market.orders import bp, ledger, services
 from market.orders.models import (
     PaymentMethod,
     PaymentStatus,
     SellerOrder,
     SellerOrderStatus,
 )
+from market.orders.staff_forms import CancelOrderForm, MarkPaidForm, RefundForm, SettlementForm
 from market.orders.states import PAYMENT_TRANSITIONS, SELLER_ORDER_TRANSITIONS
-from market.payments import anomalies
-from market.payments.forms import ResolveAnomalyForm
-from market.payments.models import PaymentAnomaly
 from market.sellers.models import Seller
-from market.staff import bp
-from market.staff.order_forms import CancelOrderForm, MarkPaidForm, RefundForm, SettlementForm
 
 # --- the list -----------------------------------------------------------------------------------
 
-@bp.route("/orders")
-def orders():
+@bp.route("/staff/orders")
+@roles_required("staff")
+def staff_orders():
     status = request.args.get("status") or None
     payment = request.args.get("payment") or None
     if status is not None and status not in set(SellerOrderStatus):
@@ -46,14 +43,13 @@ def orders():
         abort(404)
     number = (request.args.get("number") or "").replace("\x00", "").strip()[:20]  # PostgreSQL refuses NUL
     return render_template(
-        "staff/orders/list.html",
+        "orders/staff/list.html",
         page=services.staff_orders(current_user, status, payment, number, page_number()),
         status=status,
         payment=payment,
         number=number,
         statuses=list(SellerOrderStatus),
         payment_statuses=list(PaymentStatus),
-        open_anomalies=anomalies.open_count() if current_user.is_central_staff else None,
     )
 
 
@@ -94,8 +90,9 @@ def _take(action: str, seller_order: SellerOrder, form) -> str:
     return _("The refund has been recorded.")
 
 
-@bp.route("/orders/<int:seller_order_id>", methods=["GET", "POST"])
-def order(seller_order_id: int):
+@bp.route("/staff/orders/<int:seller_order_id>", methods=["GET", "POST"])
+@roles_required("staff")
+def staff_order(seller_order_id: int):
     seller_order = get_in_scope_or_404(SellerOrder, seller_order_id, current_user)
     forms = {"cancel": CancelOrderForm(), "mark_paid": MarkPaidForm(), "refund": RefundForm()}
     if request.method == "POST":
@@ -113,9 +110,9 @@ def order(seller_order_id: int):
                 show_errors(form, error)
             else:
                 flash(message, "success")
-                return redirect(url_for("staff.order", seller_order_id=seller_order.id))
+                return redirect(url_for("orders.staff_order", seller_order_id=seller_order.id))
     return render_template(
-        "staff/orders/detail.html",
+        "orders/staff/detail.html",
         seller_order=seller_order,
         order=seller_order.order,
         forms=forms,
@@ -125,8 +122,9 @@ def order(seller_order_id: int):
     )
 
 
-@bp.route("/orders/<int:seller_order_id>/receipt")
-def order_receipt(seller_order_id: int):
+@bp.route("/staff/orders/<int:seller_order_id>/receipt")
+@roles_required("staff")
+def staff_order_receipt(seller_order_id: int):
     """The shopper's photo of the transfer receipt (after the scope check)."""
     seller_order = get_in_scope_or_404(SellerOrder, seller_order_id, current_user)
     stored_name = seller_order.order.receipt_name
@@ -148,18 +146,20 @@ def _balances(staff: User) -> list[ledger.SellerMoney]:
     return ledger.all_balances(_sellers_in_scope(staff))
 
 
-@bp.route("/balances")
-def balances():
+@bp.route("/staff/balances")
+@roles_required("staff")
+def staff_balances():
     rows = _balances(current_user)
     totals = {
         name: sum(getattr(row, name) for row in rows)
         for name in ("orders", "sales_vnd", "commission_vnd", "net_vnd", "balance_vnd")
     }
-    return render_template("staff/orders/balances.html", rows=rows, totals=totals)
+    return render_template("orders/staff/balances.html", rows=rows, totals=totals)
 
 
-@bp.route("/balances.csv")
-def balances_csv():
+@bp.route("/staff/balances.csv")
+@roles_required("staff")
+def staff_balances_csv():
     today = to_user_timezone(utcnow()).date().isoformat()
     response = Response(ledger.balances_csv(_balances(current_user)), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="balances-{today}.csv"'
@@ -167,8 +167,9 @@ def balances_csv():
     return response
 
 
-@bp.route("/balances/<int:seller_id>", methods=["GET", "POST"])
-def seller_balance(seller_id: int):
+@bp.route("/staff/balances/<int:seller_id>", methods=["GET", "POST"])
+@roles_required("staff")
+def staff_seller_balance(seller_id: int):
     seller = get_in_scope_or_404(Seller, seller_id, current_user)
     form = SettlementForm()
     if request.method == "POST":
@@ -182,7 +183,7 @@ def seller_balance(seller_id: int):
                 show_errors(form, error)
             else:
                 flash(_("The settlement has been recorded."), "success")
-                return redirect(url_for("staff.seller_balance", seller_id=seller.id))
+                return redirect(url_for("orders.staff_seller_balance", seller_id=seller.id))
     entries = ledger.statement(seller.id)
     author_ids = {entry.created_by_id for entry in entries if entry.created_by_id}
     authors = (
@@ -190,50 +191,10 @@ def seller_balance(seller_id: int):
         if author_ids else {}
     )
     return render_template(
-        "staff/orders/statement.html",
+        "orders/staff/statement.html",
         seller=seller,
         money=ledger.seller_money(seller.id),
         entries=entries,
         authors=authors,
         form=form,
     )
-
-
-# --- payment anomalies (central staff: they see the union's Stripe account) -------------------
-
-def _central_only() -> None:
-    if not current_user.is_central_staff:
-        abort(403)
-
-
-def _anomalies_page(form: ResolveAnomalyForm, failed_id: int | None = None):
-    return render_template(
-        "staff/payment_anomalies.html",
-        page=anomalies.open_anomalies(page_number()),
-        form=form,
-        failed_id=failed_id,
-        kind_labels=anomalies.KIND_LABELS,
-    )
-
-
-@bp.route("/payments/anomalies")
-def payment_anomalies():
-    _central_only()
-    return _anomalies_page(ResolveAnomalyForm())
-
-
-@bp.post("/payments/anomalies/<int:anomaly_id>/resolve")
-def resolve_payment_anomaly(anomaly_id: int):
-    _central_only()
-    anomaly = db.get_or_404(PaymentAnomaly, anomaly_id)
-    form = ResolveAnomalyForm()
-    if form.validate_on_submit():
-        try:
-            anomalies.resolve(current_user, anomaly.id, form.note.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            flash(_("The anomaly has been marked resolved."), "success")
-            return redirect(url_for("staff.payment_anomalies"))
-    return _anomalies_page(form, anomaly.id)
