@@ -92,7 +92,6 @@ def register_blueprints(app: Flask) -> None:
     from market.accounts import views as accounts_views
     from market.api import views as api_views
     from market.catalog import seller_views  # noqa: F401  (seller tools on the catalog blueprint)
-    from market.catalog import import_views  # noqa: F401
     from market.catalog import staff_views as catalog_staff_views  # noqa: F401
     from market.catalog import views as catalog_views
     from market.core import views as core_views

@@ -1,7 +1,7 @@
 """Product and category forms."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, MultipleFileField
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -59,6 +59,15 @@ class QuickEditForm(FlaskForm):
     stock = _stock_field()
     price_vnd = _price_field(_l("Price (đồng)"))
     seen_stock = HiddenField()
+
+
+class ImportForm(FlaskForm):
+    """The CSV file of products a seller imports (/sell/products/import)."""
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(_l("Choose a CSV file."))],
+        render_kw={"accept": ".csv,text/csv"},
+    )
 
 
 class ReasonForm(FlaskForm):
