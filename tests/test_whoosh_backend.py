@@ -22,13 +22,14 @@ from market.search.backend import (
     SearchResult,
     Snippet,
 )
+from market.search.matching import text_words, words_of
 from market.search.whoosh import store
-from market.search.whoosh.analysis import TEXT_FIELDS, document_fields, folding_analyzer, index_words, make_schema
+from market.search.whoosh.analysis import TEXT_FIELDS, document_fields, folding_analyzer, make_schema
 from market.search.whoosh.backend import WhooshBackend
 from market.search.whoosh.bitsets import bit_set, docnums_of
 from market.search.whoosh.bulk_writer import BulkWriter
 from market.search.whoosh.internals import FreshSegmentCodec
-from market.search.words import words_of
+from market.search.whoosh.view import MAX_TYPO_TERMS
 from market.text import fold
 
 # (id, name, parent id)
@@ -228,6 +229,25 @@ def test_words_of_seller_category_and_badges_match(backend):
 ])
 def test_a_typo_finds_by_fuzzy_matching(backend, query, name):
     assert name in names(search(backend, query))
+
+
+def test_typos_follow_the_rule_of_matching(backend):
+    """matching.max_edits: a swap of two letters is one edit; one edit up to six letters,
+    two from seven."""
+    assert "Xà phòng thảo mộc" in names(search(backend, "xa phnog"))  # a swap
+    assert "Cà phê Robusta Buôn Ma Thuột" in names(search(backend, "rubustta"))  # two edits, eight letters
+    assert search(backend, "xa phoonn").total == 0  # two edits, six letters
+
+
+def test_typos_of_a_word_are_bounded(tmp_path):
+    """A word with many typos in the catalog matches the nearest, most frequent few."""
+    backend = WhooshBackend(str(tmp_path / "ix"))
+    docs = [make_doc(i, f"Gốm vong{letter}", description="") for i, letter in enumerate("abcdefghijklmnopqr", 1)]
+    docs += [make_doc(100 + i, "Gốm vongs", description="") for i in range(3)]  # the most frequent
+    backend.update(docs, [])
+    found = names(search(backend, "vongx"))  # one edit from each
+    assert len(found) == 3 + MAX_TYPO_TERMS - 1
+    assert found.count("Gốm vongs") == 3
 
 
 def test_last_word_is_matched_as_a_prefix_when_few_exact_hits(backend):
@@ -834,7 +854,7 @@ EDGE_DOCS = [
 ]
 
 
-def test_index_words_are_the_words_of_the_analyzer():
+def test_text_words_are_the_words_of_the_analyzer():
     samples = [q for q, _ in FOLDING] + NAMES + HOSTILE + [d.description for d in DOCS + EDGE_DOCS] + [
         d.name for d in EDGE_DOCS]
     rng = random.Random(3)
@@ -842,7 +862,7 @@ def test_index_words_are_the_words_of_the_analyzer():
     samples += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40))) for _ in range(500)]
     for text in samples:
         expected = words_of(text)
-        assert index_words(text) == expected, repr(text)
+        assert text_words(text) == expected, repr(text)
         assert [t.text for t in folding_analyzer()(text)] == expected, repr(text)
 
 

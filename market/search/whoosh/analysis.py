@@ -1,9 +1,9 @@
 """What the Whoosh index holds of a product: the schema, how text becomes terms, and the
 fields of one `ProductDocument`.
 
-Text is folded with `market.text.fold` (lower case, no tones or marks, đ -> d) both when
-indexing and when searching; no stop words are removed and one-letter syllables are kept.
-Text fields keep frequencies, not positions: nothing searches phrases.
+Words are those of market.search.matching (folded with `market.text.fold`: lower case, no
+tones or marks, đ -> d; no stop words; one-letter syllables kept), both when indexing and
+when searching. Text fields keep frequencies, not positions: nothing searches phrases.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from whoosh.analysis import Filter, RegexTokenizer
 from whoosh.columns import NumericColumn
 
 from market.search.backend import ProductDocument
-from market.search.words import MAX_TOKEN_LENGTH, WORD_RE, words_of
+from market.search.matching import MAX_TOKEN_LENGTH, WORD_RE
 from market.text import fold
 
 # Text fields a query word may match in.
@@ -48,28 +48,6 @@ class FoldFilter(Filter):
 
 def folding_analyzer():
     return FoldingTokenizer() | FoldFilter()
-
-
-_CHUNK_WORDS: dict[str, tuple[str, ...]] = {}
-_CHUNK_CACHE_SIZE = 200_000
-
-
-def index_words(text: str) -> list[str]:
-    """`words_of(text)` - the tokens of `folding_analyzer()` - computed faster for indexing:
-    each whitespace-separated chunk is folded once and remembered (a catalog repeats its
-    syllables endlessly). The same words: folding works character by character and never
-    joins across whitespace, so folding the chunks gives the words of folding the whole."""
-    cache = _CHUNK_WORDS
-    words: list[str] = []
-    for chunk in text.split():
-        found = cache.get(chunk)
-        if found is None:
-            found = tuple(words_of(chunk))
-            if len(cache) >= _CHUNK_CACHE_SIZE:
-                cache.clear()
-            cache[chunk] = found
-        words += found
-    return words
 
 
 def make_schema() -> wf.Schema:

@@ -20,20 +20,16 @@ general writer (see bulk_writer.py). bench/README.md has the figures.
 """
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from whoosh import index as windex
-from whoosh.support.levenshtein import distance
 
 from market.search.backend import (
-    MAX_QUERY_LENGTH,
     SORTS,
     Hit,
     ProductDocument,
@@ -42,48 +38,31 @@ from market.search.backend import (
     SearchRequest,
     SearchResult,
 )
+from market.search.matching import (
+    FEW_HITS,
+    MAX_PER_PAGE,
+    Matcher,
+    bounded_int,
+    corrected_queries,
+    corrections,
+    has_no_words,
+    is_loose,
+    query_words,
+    typing_last_word,
+    with_accents,
+)
 from market.search.whoosh.analysis import TEXT_FIELDS, make_schema
 from market.search.whoosh.bitsets import count_bits
 from market.search.whoosh.segments import SegmentCache
 from market.search.whoosh.store import IndexStore
 from market.search.whoosh.view import Group, View, exact_clauses
-from market.search.words import (
-    FEW_HITS,
-    FUZZY_MAX_LENGTH,
-    FUZZY_MIN_LENGTH,
-    MAX_PER_PAGE,
-    MAX_QUERY_WORDS,
-    WORD_RE,
-    snippet,
-    words_of,
-)
+from market.search.words import snippet
 from market.text import fold
 
 log = logging.getLogger(__name__)
 
 # Fields whose words "did you mean" may suggest (descriptions are too noisy).
 SPELLING_FIELDS = ("name", "category_name", "seller_name", "badges")
-
-
-def _is_loose(words: list[str]) -> bool:
-    """Whether a loose query would differ from the exact one."""
-    return any(FUZZY_MIN_LENGTH <= len(w) <= FUZZY_MAX_LENGTH for w in words) or len(words[-1]) >= 2
-
-
-class _Matcher:
-    """Decides which words of stored text the query matched (for highlighting)."""
-
-    def __init__(self, words: list[str], loose: bool):
-        self.exact = set(words)
-        self.fuzzy = [w for w in words if FUZZY_MIN_LENGTH <= len(w) <= FUZZY_MAX_LENGTH] if loose else []
-        self.prefix = words[-1] if loose and words and len(words[-1]) >= 2 else None  # (any field: harmless)
-
-    def __call__(self, word: str) -> bool:
-        if word in self.exact:
-            return True
-        if self.prefix and word.startswith(self.prefix):
-            return True
-        return any(word[:1] == w[:1] and distance(word, w, limit=1) <= 1 for w in self.fuzzy)
 
 
 class _Local(threading.local):
@@ -196,12 +175,11 @@ class WhooshBackend(SearchBackend):
     # -- searching ------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResult:
-        page = _int(request.page, 1, 1, 10**9)
-        per_page = _int(request.per_page, 24, 1, MAX_PER_PAGE)
-        text = str(request.text or "")[:MAX_QUERY_LENGTH]
-        words = list(dict.fromkeys(words_of(text)))[:MAX_QUERY_WORDS]
+        page = bounded_int(request.page, 1, 1, 10**9)
+        per_page = bounded_int(request.per_page, 24, 1, MAX_PER_PAGE)
+        words = query_words(request.text)
         empty = SearchResult(hits=[], total=0, page=page, per_page=per_page, facets=_empty_facets())
-        if text.strip() and not words:  # only punctuation, emoji, control characters...
+        if has_no_words(request.text):
             return empty
         result = self._read(lambda searcher: self._search(searcher, request, words, page, per_page))
         return result or empty
@@ -221,7 +199,7 @@ class WhooshBackend(SearchBackend):
             groups = [view.group(exact_clauses(w)) for w in words]
             matched = view.match(groups, allowed)
             total = count_bits(matched)
-            if total < FEW_HITS and _is_loose(words):  # typos and the as-you-type last word
+            if total < FEW_HITS and is_loose(words):  # typos and the as-you-type last word
                 last = len(words) - 1
                 loose_groups = [view.group(view.loose_clauses(w, i == last)) for i, w in enumerate(words)]
                 loosely = view.match(loose_groups, allowed)
@@ -241,7 +219,7 @@ class WhooshBackend(SearchBackend):
                 page_docs = view.top_scored(groups, matched, end)[start:end]
             else:
                 page_docs = view.top_sorted(sort, matched, end)[start:end]
-            matches = _Matcher(words, loose)
+            matches = Matcher(words, loose)
             for score, docnum in page_docs:
                 stored = view.stored_fields(docnum)
                 hits.append(Hit(
@@ -254,48 +232,29 @@ class WhooshBackend(SearchBackend):
                             suggestion=suggestion)
 
     def _did_you_mean(self, view: View, words: list[str], allowed: list[int]) -> str | None:
-        """A whole corrected query when some words are in no document and close words are,
-        provided the corrected query finds something. Words are folded, except that they
-        take the accents of the best matching product name where it has them."""
+        """A whole corrected query when some words are in no document and close words of
+        the spelling fields are (matching.corrections), provided the corrected query finds
+        something (tried in matching.corrected_queries order). Words are folded, except that
+        they take the accents of the best matching product name where it has them."""
         reader = view.reader
+        spelling = self._spelling_words(view)
         options: list[list[tuple[int, str]]] = []  # per word: (distance, word), best first
         for word in words:
             if any(reader.doc_frequency(field, word) for field in TEXT_FIELDS):
                 options.append([(0, word)])
             else:
-                options.append(self._corrections(view, word) or [(0, word)])
-        if all(len(o) == 1 and o[0][1] == w for o, w in zip(options, words)):
-            return None
-        combos = sorted(itertools.islice(itertools.product(*options), 64), key=lambda c: sum(d for d, _ in c))
-        combos = [[w for _, w in combo] for combo in combos[:16] if [w for _, w in combo] != words]
+                options.append(corrections(word, spelling.get(word[:1], ())) or [(0, word)])
+        tried = corrected_queries(words, options)
         # Prefer a correction whose words are together in a product name, then anywhere.
         for clauses_of in (lambda w: (("name", w, 1.0),), exact_clauses):
-            for corrected in combos:
+            for corrected in tried:
                 groups = [view.group(clauses_of(w)) for w in corrected]
                 matched = view.match(groups, allowed)
-                if not count_bits(matched):
-                    continue
-                accented: dict[str, str] = {}
-                for _score, docnum in view.top_scored(groups, matched, 3):
-                    name = view.stored_fields(docnum).get("name", "")
-                    for m in WORD_RE.finditer(unicodedata.normalize("NFC", name)):
-                        accented.setdefault(fold(m.group()), m.group().lower())
-                return " ".join(accented.get(w, w) for w in corrected)
+                if count_bits(matched):
+                    names = [view.stored_fields(docnum).get("name", "")
+                             for _score, docnum in view.top_scored(groups, matched, 3)]
+                    return with_accents(corrected, names)
         return None
-
-    def _corrections(self, view: View, word: str, limit: int = 4) -> list[tuple[int, str]]:
-        """Close words of the spelling fields (Damerau distance 1, or 2 for words of five
-        letters or more; same first letter), nearest and then most frequent first."""
-        if len(word) < 2 or len(word) > FUZZY_MAX_LENGTH:
-            return []
-        allowed = 2 if len(word) >= 5 else 1
-        candidates = []
-        for term, frequency in self._spelling_words(view).get(word[0], ()):
-            if abs(len(term) - len(word)) <= allowed and term != word:
-                d = distance(term, word, limit=allowed)
-                if d <= allowed:
-                    candidates.append((d, -frequency, term))
-        return [(d, term) for d, _, term in sorted(candidates)[:limit]]
 
     @staticmethod
     def _spelling_words(view: View) -> dict[str, list[tuple[str, int]]]:
@@ -316,14 +275,13 @@ class WhooshBackend(SearchBackend):
         return words
 
     def suggest(self, text: str, limit: int = 8) -> list[str]:
-        text = str(text or "")[:MAX_QUERY_LENGTH]
-        words = list(dict.fromkeys(words_of(text)))[:MAX_QUERY_WORDS]
+        words = query_words(text)
         if not words or limit <= 0:
             return []
-        typing_last_word = not text[-1:].isspace()
-        return self._read(lambda searcher: self._suggest(searcher, words, typing_last_word, limit)) or []
+        typing = typing_last_word(text)
+        return self._read(lambda searcher: self._suggest(searcher, words, typing, limit)) or []
 
-    def _suggest(self, searcher, words: list[str], typing_last_word: bool, limit: int) -> list[str]:
+    def _suggest(self, searcher, words: list[str], typing: bool, limit: int) -> list[str]:
         """Names having the complete words and a word starting with the last one, those
         starting with the typed text first, then by BM25 of the name."""
         if searcher is None:
@@ -331,7 +289,7 @@ class WhooshBackend(SearchBackend):
         view = self._view(searcher)
         *complete, last = words
         groups = [view.group((("name", w, 1.0),)) for w in complete]
-        if typing_last_word:
+        if typing:
             clauses = tuple(("name", term, 1.0) for term in view.prefix_terms("name", last))
         else:
             clauses = (("name", last, 1.0),)
@@ -357,11 +315,3 @@ class WhooshBackend(SearchBackend):
 
 def _empty_facets() -> dict[str, dict[str, int]]:
     return {"category": {}, "province": {}, "program": {}, "ocop": {}, "price": {}, "in_stock": {}}
-
-
-def _int(value, default: int, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return default
-    return min(max(number, low), high)

@@ -20,6 +20,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 
 from market.search.backend import PRICE_BANDS
+from market.search.matching import is_typo_of, max_edits
 from market.search.whoosh.bitsets import bit_set
 from market.search.whoosh.internals import column_array, length_bytes, read_postings
 
@@ -36,6 +37,7 @@ TERM_FACETS = {
 SORT_COLUMNS = ("price", "listed_at", "pid")
 # Raw postings of terms kept per segment and process (~8 bytes each, plus bit sets).
 TERM_CACHE_POSTINGS = 4_000_000
+TYPO_CACHE_ENTRIES = 4_096  # (field, query word) whose typos are kept per segment and process
 _MISSING = object()
 
 
@@ -73,6 +75,7 @@ class SegmentData:
         self._read_lock = threading.Lock()
         self._term_cache: OrderedDict = OrderedDict()  # (field, term) -> Term | None
         self._term_cache_cost = 0
+        self._typos: OrderedDict = OrderedDict()  # (field, word) -> tuple of words
         self._lengths: dict[str, bytes] = {}
         self._orders: dict[str, array] = {}
         self.columns = {name: column_array(reader, name, size) for name in SORT_COLUMNS}
@@ -116,6 +119,38 @@ class SegmentData:
                     self._term_cache_cost -= self._cost(old)
         return entry
 
+    def typo_terms(self, field: str, word: str) -> tuple[str, ...]:
+        """The words of `field` in this segment that are typos of `word`
+        (matching.is_typo_of), and `word` itself when present; kept in an LRU (a segment's
+        words never change).
+
+        Candidates come from Whoosh's Levenshtein automaton within `max_edits(word)` with
+        the same first letter (it skips through the segment's sorted word list, however
+        long), plus `word` with two adjacent letters swapped (a swap is one edit for the
+        rule, two for the automaton); the rule then decides. A swap combined with another
+        edit, in words long enough for two, is not looked for."""
+        key = (field, word)
+        with self._lock:
+            found = self._typos.get(key)
+            if found is not None:
+                self._typos.move_to_end(key)
+                return found
+        allowed = max_edits(word)
+        candidates: set[str] = set()
+        if allowed:
+            try:
+                with self._read_lock:
+                    candidates.update(self.reader.terms_within(field, word, allowed, prefix=1))
+                    candidates.update(swap for swap in _swaps(word) if (field, swap.encode("utf-8")) in self.reader)
+            except UnicodeEncodeError:  # a lone surrogate: in no document
+                candidates.clear()
+        found = tuple(sorted(t for t in candidates if t == word or (t and is_typo_of(t, word))))
+        with self._lock:
+            self._typos[key] = found
+            if len(self._typos) > TYPO_CACHE_ENTRIES:
+                self._typos.popitem(last=False)
+        return found
+
     def _cost(self, entry: Term | None) -> int:
         """An entry's memory in units of about 8 bytes (a posting: id, weight and score code)."""
         return 1 + (len(entry.ids) * 3 // 2 + (self.size >> 6) if entry is not None else 0)
@@ -126,7 +161,8 @@ class SegmentData:
         if entry.codes is None:
             lengths = self.lengths(field)
             index: dict[tuple[float, int], int] = {}
-            codes = array("I", [index.setdefault((w, lengths[d]), len(index)) for d, w in zip(entry.ids, entry.weights)])
+            codes = array("I", [index.setdefault((w, lengths[d]), len(index))
+                                for d, w in zip(entry.ids, entry.weights)])
             entry.pairs, entry.codes = list(index), codes
         return entry.codes, entry.pairs
 
@@ -187,6 +223,11 @@ class SegmentCache:
         with self._lock:
             for key in [key for key in self._segments if key not in keys]:
                 del self._segments[key]
+
+
+def _swaps(word: str) -> list[str]:
+    """`word` with two adjacent letters swapped, the first letter left in place."""
+    return [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(1, len(word) - 1) if word[i] != word[i + 1]]
 
 
 def _close_quietly(reader) -> None:

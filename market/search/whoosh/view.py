@@ -23,16 +23,19 @@ from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from market.search.backend import PRICE_BANDS, SearchRequest
+from market.search.matching import edit_distance, max_edits, may_be_prefix
 from market.search.whoosh.analysis import TEXT_FIELDS
 from market.search.whoosh.bitsets import BIT, bit_set, docnums_of
 from market.search.whoosh.internals import bm25_field_b
 from market.search.whoosh.segments import SegmentCache
-from market.search.words import FUZZY_MAX_LENGTH, FUZZY_MIN_LENGTH
 
 # The boost of a loose (fuzzy/prefix) match of a word in each text field.
 LOOSE_BOOST = {"name": 1.5, "description": 0.3, "seller_name": 0.5, "category_name": 0.5, "badges": 0.5}
 # Fields where the last word may match as a prefix (elsewhere "pha" would match "sản phẩm").
 PREFIX_FIELDS = ("name",)
+# Typos of one query word looked for per field: the nearest, then the most frequent. (A
+# bound on the work of a loose query: a word of seven letters may have two typos.)
+MAX_TYPO_TERMS = 8
 # Per searcher generation and process:
 SCORE_CACHE_BYTES = 48_000_000  # BM25 scores of query words
 GROUP_CACHE_ENTRIES = 512  # query words (with their fields and expansions)
@@ -143,33 +146,32 @@ class View:
         return allowed
 
     def loose_clauses(self, word: str, is_last: bool) -> tuple:
-        """The word in every text field, words one typo away from it (when long enough to
-        be fuzzy) and, for the last word, words of the name starting with it - the loose
-        fields weighted by LOOSE_BOOST. (Whoosh's FuzzyTerm/Prefix drop their boost when
-        they expand to a single word, and score 0 when they expand to three or more in a
-        segment of at most 5,000 documents; here the boosted score always applies.)"""
+        """The word in every text field, its typos (matching.max_edits) and, for the last
+        word, words of the name starting with it - the loose fields weighted by LOOSE_BOOST.
+        (Whoosh's FuzzyTerm/Prefix drop their boost when they expand to a single word, and
+        score 0 when they expand to three or more in a segment of at most 5,000 documents;
+        here the boosted score always applies.)"""
         clauses = list(exact_clauses(word))
-        if FUZZY_MIN_LENGTH <= len(word) <= FUZZY_MAX_LENGTH:
+        if max_edits(word):
             for field in TEXT_FIELDS:
-                clauses += [(field, term, LOOSE_BOOST[field]) for term in self._fuzzy_terms(field, word)]
-        if is_last and len(word) >= 2:
+                clauses += [(field, term, LOOSE_BOOST[field]) for term in self.typo_terms(field, word)]
+        if is_last and may_be_prefix(word):
             for field in PREFIX_FIELDS:
                 clauses += [(field, term, LOOSE_BOOST[field]) for term in self.prefix_terms(field, word)]
         return tuple(clauses)
 
-    def _fuzzy_terms(self, field: str, word: str) -> list[str]:
-        """Terms of the field within one edit of `word`, same first letter (Whoosh's
-        FuzzyTerm(maxdist=1, prefixlength=1)); `word` itself included when present.
-        Expanded per segment, as Whoosh's FuzzyTerm does: a segment's reader walks its
-        word list with a Levenshtein automaton (no transpositions), while a multi-segment
-        reader would compare with Damerau distance and find more."""
-        key = ("fuzzy", field, word)
+    def typo_terms(self, field: str, word: str) -> list[str]:
+        """`word` itself when present and at most MAX_TYPO_TERMS of its typos in the field
+        (SegmentData.typo_terms of every segment), nearest and then most frequent first."""
+        key = ("typo", field, word)
         found = self._expansions.get(key)
         if found is None:
             terms: set[str] = set()
-            for _segment, _offset, _live, sub in self.parts:
-                terms.update(t for t in sub.terms_within(field, word, 1, prefix=1) if t)
-            found = self._expansions[key] = sorted(terms)
+            for data, _offset, _live, _sub in self.parts:
+                terms.update(data.typo_terms(field, word))
+            allowed, frequency = max_edits(word), self.reader.doc_frequency
+            ranked = sorted(terms, key=lambda t: (edit_distance(t, word, allowed), -frequency(field, t), t))
+            found = self._expansions[key] = sorted(ranked[:MAX_TYPO_TERMS + (word in terms)])
         return found
 
     def prefix_terms(self, field: str, prefix: str) -> list[str]:
