@@ -5,12 +5,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from market.accounts.services import find_user_by_email
+from market.catalog import csv_import
 from market.catalog.models import UNITS, OcopStatus, Product, ProductStatus
-from market.catalog.services import PHOTO_AREA
+from market.catalog.services import PHOTO_AREA, seed_categories
 from market.core import uploads
 from market.demo import DEMO_SELLERS, photos, seed_demo
-from market.demo.catalog import CATALOG, seed_demo_catalog
+from market.demo.catalog import read_products, seed_demo_catalog, seller_upload
 from market.extensions import db
+from market.sellers.models import Seller
 from market.sellers.services import seller_of
 
 
@@ -65,21 +67,29 @@ def test_demo_catalog_is_full_spread_and_idempotent(app, monkeypatch):
         assert db.session.scalar(select(func.count()).select_from(Product)) == len(products)
 
 
-def test_catalog_data_names_known_categories_and_units():
-    from market.catalog.category_data import CATEGORIES
-
-    slugs = {child[0] for _, _, _, children in CATEGORIES for child in children}
-    items = [item for products in CATALOG.values() for item in products]
-    assert {item.category for item in items} <= slugs
-    assert {item.unit for item in items} <= set(UNITS)
-    assert all(2 <= item.description.count("\n") + 1 <= 4 for item in items)
+def test_products_file_passes_the_sellers_csv_import(app):
+    """products.csv as each seller's upload: no error, no warning, nothing the import leaves out."""
+    items = read_products()
+    sellers = {demo.owner_email.split("@")[0]: demo for demo in DEMO_SELLERS}
+    assert {item.seller for item in items} <= {key for key, demo in sellers.items() if demo.decision == "approve"}
+    with app.test_request_context():
+        seed_categories()
+        for key in sellers:
+            lines = [item for item in items if item.seller == key]
+            if not lines:
+                continue
+            preview = csv_import.parse(seller_upload(lines), Seller(province_code="68"))
+            assert preview.ok and preview.warnings == [], (key, preview.problems, preview.errors())
+            assert set(preview.columns) == set(csv_import.COLUMN_BY_KEY) - {"origin_province"}
+            assert all(2 <= row.data.description.count("\n") + 1 <= 4 for row in preview.rows)
     assert all(1 <= item.photos <= 3 for item in items)
-    assert all(item.compare_at is None or item.compare_at > item.price for item in items)
+    assert {item.motif for item in items} <= set(photos.MOTIFS)
+    assert all(len(item.colours) == 3 for item in items)
     assert len({item.name for item in items}) == len(items)
 
 
 def test_demo_photo_is_a_full_size_jpeg():
-    item = CATALOG["seller"][0]
+    item = read_products()[0]
     photo = photos.photo(item, 0)
     with Image.open(photo.stream) as image:
         assert (image.format, image.size) == ("JPEG", (photos.PHOTO_SIDE,) * 2)

@@ -26,7 +26,7 @@ returns), `cells` (one row's cells), `parsing` (the file), `importing`, `templat
 importable from this package.
 """
 from market.catalog.csv_import.cells import parse_whole_number
-from market.catalog.csv_import.fileformat import COLUMNS, MAX_BYTES, MAX_ROWS
+from market.catalog.csv_import.fileformat import COLUMN_BY_KEY, COLUMNS, MAX_BYTES, MAX_ROWS
 from market.catalog.csv_import.importing import import_rows
 from market.catalog.csv_import.parsing import parse
 from market.catalog.csv_import.preview import ErrorItem, ImportFailed, ImportNotFound, Preview
@@ -34,6 +34,6 @@ from market.catalog.csv_import.stored import discard_stored, import_stored, prev
 from market.catalog.csv_import.template import reference, template_csv
 
 __all__ = [
-    "COLUMNS", "MAX_BYTES", "MAX_ROWS", "ErrorItem", "ImportFailed", "ImportNotFound", "Preview", "discard_stored",
+    "COLUMN_BY_KEY", "COLUMNS", "MAX_BYTES", "MAX_ROWS", "ErrorItem", "ImportFailed", "ImportNotFound", "Preview", "discard_stored",
     "import_rows", "import_stored", "parse", "parse_whole_number", "preview_upload", "reference", "template_csv",
 ]
