@@ -11,6 +11,7 @@ from market.accounts.sessions import end_all_sessions, open_session
 from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.i18n import language_chosen
+from market.core.mail import queue_email
 from market.core.urls import public_base_url
 from market.extensions import db
 from market.geo.provinces import lookup as lookup_province
@@ -167,8 +168,6 @@ def notify(user: User, subject: str, body: str, link: str | None = None) -> Noti
     so no request waits on the mail server), and a failed
     delivery is retried later without touching the decision.
     """
-    from market.core.mail import queue_email
-
     notification = Notification(user_id=user.id, subject=subject[:200], body=body, link=link)
     db.session.add(notification)
     email_body = body if not link else f"{body}\n\n{public_base_url()}{link}"

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from market.accounts.models import User
 from market.accounts.services import notify
+from market.catalog.category_data import CATEGORIES
 from market.catalog.models import (
     MAX_PHOTOS,
     MAX_PRICE_VND,
@@ -575,8 +576,6 @@ def staff_products(staff: User, query_text: str = "", status: str | None = None,
 
 def seed_categories() -> int:
     """Create the starting category tree where missing (by slug); returns how many were added."""
-    from market.catalog.category_data import CATEGORIES
-
     existing = set(db.session.scalars(select(Category.slug)))
     added = 0
     for position, (slug, name_vi, name_en, children) in enumerate(CATEGORIES):

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from market.accounts.models import Role, User
 from market.accounts.services import notify
 from market.core.i18n import format_money
 from market.core.mail import queue_email
@@ -89,8 +90,6 @@ def payment_changed(order: Order) -> None:
 def refund_needed(order: Order, amount_vnd: int) -> None:
     """Money the union holds for goods that will not be sent (a part cancelled after payment,
     or a payment that came after the order expired): central staff return it."""
-    from market.accounts.models import Role, User
-
     staff = db.session.scalars(select(User).where(User.role == Role.STAFF, User.staff_province_code.is_(None)))
     for user in staff:
         with force_locale(user.locale or "vi"):

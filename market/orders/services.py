@@ -13,10 +13,12 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from market.accounts.models import User
 from market.catalog.models import Product
+from market.core import uploads
 from market.core.audit import history, record_audit
 from market.core.changes import forget_loaded, note_changed
 from market.core.clock import utcnow
 from market.core.domain import DomainError
+from market.core.phones import parse_vn_phone
 from market.core.states import ReasonRequired, TransitionError, change_status
 from market.extensions import db
 from market.orders import ledger, notices
@@ -59,8 +61,6 @@ def order_for_visitor(token: str, user: User | None) -> Order | None:
 
 def find_guest_order(number: str, contact: str) -> Order | None:
     """An order by its number and the phone or email given at checkout (for guests)."""
-    from market.core.phones import parse_vn_phone
-
     number = (number or "").strip().upper()
     contact = (contact or "").strip()
     if not number or not contact or len(number) > 20 or len(contact) > 254:
@@ -352,8 +352,6 @@ RECEIPT_AREA = "receipts"
 def attach_receipt(order: Order, file) -> None:
     """The shopper's photo of the transfer receipt (checked and re-encoded; replaces any
     earlier one). Raises UploadError for anything but a photo."""
-    from market.core import uploads
-
     if order.payment_method != PaymentMethod.BANK_TRANSFER or order.payment_status != PaymentStatus.UNPAID:
         raise DomainError(_("A receipt is only needed for a bank transfer not yet paid."))
     stored = uploads.store_image(file, RECEIPT_AREA)
