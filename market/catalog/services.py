@@ -30,6 +30,7 @@ from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.slugs import unique_slug
 from market.core.states import ReasonRequired, Transitions, change_status
+from market.core.urls import site_path
 from market.extensions import db
 from market.geo.provinces import get_by_code
 from market.geo.provinces import lookup as lookup_province
@@ -473,7 +474,7 @@ def _notify_seller(product: Product, subject_text, body_text) -> None:
     if owner is None:
         return
     with force_locale(owner.locale or "vi"):
-        notify(owner, subject_text(), body_text(), link=f"/sell/products/{product.id}/edit")
+        notify(owner, subject_text(), body_text(), link=site_path("catalog.edit_product", product_id=product.id))
 
 
 def moderate_product(staff: User, product_id: int, action: str, reason: str | None = None) -> Product:

@@ -24,6 +24,13 @@ def public_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+def site_path(endpoint: str, **values) -> str:
+    """The path of `endpoint` from the site's root (e.g. `/sell/orders/7`; other values become
+    the query string), built the same inside a request, a command or a test: for links a
+    service stores or mails, which then follow the routes instead of repeating them."""
+    return current_app.url_map.bind(public_host()).build(endpoint, values)
+
+
 def check_public_base_url(url: str | None) -> str:
     """`url` when it is an absolute http(s) address with a host and nothing after the path;
     ValueError otherwise (create_app refuses to start with a wrong one)."""

@@ -9,14 +9,10 @@ from market.accounts.models import Role, User
 from market.accounts.services import notify
 from market.core.i18n import format_money
 from market.core.mail import queue_email
-from market.core.urls import public_base_url
+from market.core.urls import public_url, site_path
 from market.extensions import db
 from market.orders.models import ORDER_STATUS_LABELS, Order, SellerOrder, SellerOrderStatus
 from market.sellers.models import SellerMember
-
-
-def _order_path(order: Order) -> str:
-    return f"/orders/{order.token}"
 
 
 def _tell_shopper(order: Order, subject_and_body) -> None:
@@ -24,9 +20,10 @@ def _tell_shopper(order: Order, subject_and_body) -> None:
     with force_locale(order.locale or "vi"):
         subject, body = subject_and_body()
     if order.user is not None:
-        notify(order.user, subject, body, link=_order_path(order))
+        notify(order.user, subject, body, link=site_path("orders.order_page", token=order.token))
     elif order.email:
-        queue_email(order.email, subject[:200], f"{body}\n\n{public_base_url()}{_order_path(order)}")
+        page = public_url("orders.order_page", token=order.token)
+        queue_email(order.email, subject[:200], f"{body}\n\n{page}")
 
 
 def _tell_seller(seller_order: SellerOrder, subject_and_body) -> None:
@@ -37,7 +34,7 @@ def _tell_seller(seller_order: SellerOrder, subject_and_body) -> None:
     for member in members:
         with force_locale(member.user.locale or "vi"):
             subject, body = subject_and_body()
-        notify(member.user, subject, body, link=f"/sell/orders/{seller_order.id}")
+        notify(member.user, subject, body, link=site_path("orders.seller_order", seller_order_id=seller_order.id))
 
 
 def order_placed(order: Order) -> None:
@@ -97,4 +94,4 @@ def refund_needed(order: Order, amount_vnd: int) -> None:
             body = _("The union holds %(amount)s paid for order %(number)s for goods that will not be sent "
                      "(a part was cancelled, or the payment came after the order expired). Refund the shopper.",
                      amount=format_money(amount_vnd), number=order.number)
-        notify(user, subject, body, link=f"/staff/orders?number={order.number}")
+        notify(user, subject, body, link=site_path("orders.staff_orders", number=order.number))

@@ -22,6 +22,7 @@ from market.accounts.services import notify
 from market.core.audit import record_audit
 from market.core.clock import utcnow
 from market.core.domain import DomainError
+from market.core.urls import site_path
 from market.extensions import db
 from market.orders.models import Order
 from market.orders.services import OrderPage
@@ -89,7 +90,7 @@ def _tell_central_staff(order: Order | None, mismatch: Mismatch) -> None:
                      "money arrived, then mark the anomaly resolved.",
                      number=number, kind=KIND_LABELS.get(mismatch.kind, mismatch.kind),
                      detail=mismatch.describe())
-        notify(user, subject, body, link="/staff/payments/anomalies")
+        notify(user, subject, body, link=site_path("payments.staff_payment_anomalies"))
 
 
 def _open():

@@ -18,6 +18,7 @@ from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.slugs import unique_slug
 from market.core.states import change_status, review, status_label
+from market.core.urls import site_path
 from market.extensions import db
 from market.geo.provinces import get_by_code
 from market.programs.models import Enrolment, Metric, Program, ProgramTarget
@@ -284,7 +285,7 @@ def decide_enrolment(staff: User, enrolment_id: int, action: str, reason: str | 
             )
             if reason:
                 body += " " + _("Reason: %(reason)s", reason=reason.strip())
-        notify(owner, subject, body, link="/sell/programs")
+        notify(owner, subject, body, link=site_path("programs.for_seller"))
     db.session.commit()
     return enrolment
 

@@ -19,7 +19,7 @@ from market.core.domain import DomainError
 from market.core.mail import queue_email
 from market.core.slugs import unique_slug
 from market.core.states import change_status, review, status_label
-from market.core.urls import public_url
+from market.core.urls import public_url, site_path
 from market.extensions import db
 from market.geo.provinces import get_by_code
 from market.geo.provinces import lookup as lookup_province
@@ -390,7 +390,7 @@ def decide(staff: User, seller_id: int, action: str, reason: str | None = None) 
         with force_locale(owner.locale or "vi"):
             subject = _("Decision on your seller: %(status)s", status=status_label(new))
             body = _decision_text(action, seller.name, (reason or "").strip())
-        notify(owner, subject, body, link="/sell")
+        notify(owner, subject, body, link=site_path("sellers.dashboard"))
     db.session.commit()
     return seller
 
