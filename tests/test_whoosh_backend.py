@@ -239,6 +239,12 @@ def test_typos_follow_the_rule_of_matching(backend):
     assert search(backend, "xa phoonn").total == 0  # two edits, six letters
 
 
+def test_a_nearer_typo_ranks_first(tmp_path):
+    backend = WhooshBackend(str(tmp_path / "ix"))
+    backend.update([make_doc(1, "Cà phê rabusta", description=""), make_doc(2, "Cà phê robusta", description="")], [])
+    assert names(search(backend, "robustta")) == ["Cà phê robusta", "Cà phê rabusta"]  # one edit, two edits
+
+
 def test_typos_of_a_word_are_bounded(tmp_path):
     """A word with many typos in the catalog matches the nearest, most frequent few."""
     backend = WhooshBackend(str(tmp_path / "ix"))

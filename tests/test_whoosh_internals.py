@@ -118,6 +118,17 @@ def test_raw_length_bytes_are_the_field_lengths(index):
     assert 0 in internals.raw_length_bytes(leaf, "seller_name", size)  # documents without the field
 
 
+def test_one_automaton_finds_what_terms_within_finds(index):
+    _ix, leaf = index
+    fields = ("name", "description", "seller_name", "category_name", "badges")  # (the last two are empty)
+    for word in ("ong", "mat", "tuyet", "tranng", "nghiepp", "binh", "zzz"):
+        for maxdist in (1, 2):
+            expected = {field: sorted(leaf.terms_within(field, word, maxdist, prefix=1)) for field in fields}
+            found = internals.terms_within(leaf, fields, word, maxdist)
+            assert {field: sorted(terms) for field, terms in found.items()} == expected, (word, maxdist)
+    assert internals.terms_within(leaf, ["name"], "mat", 1)["name"]  # (not vacuous)
+
+
 def test_bm25_field_b():
     weighting = BM25F(B=0.6, name_B=0.3)
     assert internals.bm25_field_b(weighting, "name") == 0.3

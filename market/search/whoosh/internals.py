@@ -6,6 +6,8 @@ three short cuts through objects Whoosh does not publish:
 
 - reading a term's postings a whole block at a time (`read_postings`: the segment
   reader's `_terms`, the W3 leaf matcher's `_data`, `_read_data`, `_next_block`);
+- walking several fields' word lists with one Levenshtein automaton (`terms_within`: the
+  codec's `Automata`, which a segment reader's `terms_within` builds anew for each call);
 - reading a numeric column or the field lengths as one byte string (`column_array`,
   `length_bytes`: a column reader's `_dbfile`, `_basepos`, `_count`, `_fixedlen`,
   `_typecode`, `_default`; the per-document reader `_perdoc` and its `_cached_reader`,
@@ -36,6 +38,7 @@ import secrets
 import sys
 from array import array
 
+from whoosh.codec.base import Automata
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3PostingsWriter, W3Segment, _lenfield
 from whoosh.util import IDCHARS
 from whoosh.util.numeric import length_to_byte
@@ -123,6 +126,18 @@ def raw_length_bytes(reader, field: str, size: int) -> bytes:
         return bytes(size)
     raw = column._dbfile.get(column._basepos, min(column._count, size))
     return raw + bytes(size - len(raw))
+
+
+def terms_within(reader, fields, word: str, maxdist: int) -> dict[str, list[str]]:
+    """field -> `reader.terms_within(field, word, maxdist, prefix=1)` for each of `fields`,
+    with one Levenshtein automaton for all of them (a segment reader builds one per call,
+    which for two edits costs about as much as walking a field's words)."""
+    try:
+        cursors = {field: reader.cursor(field) for field in fields}
+    except AttributeError:  # not a segment reader: one call per field
+        return {field: list(reader.terms_within(field, word, maxdist, prefix=1)) for field in fields}
+    dfa = Automata.levenshtein_dfa(word, maxdist, 1)
+    return {field: list(Automata.find_matches(dfa, cursor)) for field, cursor in cursors.items()}
 
 
 def bm25_field_b(weighting, field: str) -> float:

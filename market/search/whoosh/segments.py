@@ -21,8 +21,9 @@ from whoosh.reading import SegmentReader
 
 from market.search.backend import PRICE_BANDS
 from market.search.matching import is_typo_of, max_edits
+from market.search.whoosh.analysis import TEXT_FIELDS
 from market.search.whoosh.bitsets import bit_set
-from market.search.whoosh.internals import column_array, length_bytes, read_postings
+from market.search.whoosh.internals import column_array, length_bytes, read_postings, terms_within
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ TERM_FACETS = {
 SORT_COLUMNS = ("price", "listed_at", "pid")
 # Raw postings of terms kept per segment and process (~8 bytes each, plus bit sets).
 TERM_CACHE_POSTINGS = 4_000_000
-TYPO_CACHE_ENTRIES = 4_096  # (field, query word) whose typos are kept per segment and process
+TYPO_CACHE_ENTRIES = 4_096  # query words whose typos are kept per segment and process
 _MISSING = object()
 
 
@@ -75,7 +76,7 @@ class SegmentData:
         self._read_lock = threading.Lock()
         self._term_cache: OrderedDict = OrderedDict()  # (field, term) -> Term | None
         self._term_cache_cost = 0
-        self._typos: OrderedDict = OrderedDict()  # (field, word) -> tuple of words
+        self._typos: OrderedDict = OrderedDict()  # query word -> {field: its typos}
         self._lengths: dict[str, bytes] = {}
         self._orders: dict[str, array] = {}
         self.columns = {name: column_array(reader, name, size) for name in SORT_COLUMNS}
@@ -119,34 +120,37 @@ class SegmentData:
                     self._term_cache_cost -= self._cost(old)
         return entry
 
-    def typo_terms(self, field: str, word: str) -> tuple[str, ...]:
-        """The words of `field` in this segment that are typos of `word`
-        (matching.is_typo_of), and `word` itself when present; kept in an LRU (a segment's
-        words never change).
+    def typos(self, word: str, reader) -> dict[str, tuple[str, ...]]:
+        """text field -> the words of the field in this segment that are typos of `word`
+        (matching.is_typo_of), with `word` itself when present; kept in an LRU (a segment's
+        words never change). `reader` is a reader of this segment that the caller owns: the
+        searcher's, memory-mapped (walking the word lists through `self.reader`, which
+        reads its file without mmap, is several times slower).
 
         Candidates come from Whoosh's Levenshtein automaton within `max_edits(word)` with
-        the same first letter (it skips through the segment's sorted word list, however
-        long), plus `word` with two adjacent letters swapped (a swap is one edit for the
-        rule, two for the automaton); the rule then decides. A swap combined with another
-        edit, in words long enough for two, is not looked for."""
-        key = (field, word)
+        the same first letter (it skips through the sorted word lists, however long; built
+        once for all the fields), plus `word` with two adjacent letters swapped (a swap is
+        one edit for the rule, two for the automaton); the rule then decides. A swap
+        combined with another edit, in words long enough for two, is not looked for."""
         with self._lock:
-            found = self._typos.get(key)
+            found = self._typos.get(word)
             if found is not None:
-                self._typos.move_to_end(key)
+                self._typos.move_to_end(word)
                 return found
         allowed = max_edits(word)
-        candidates: set[str] = set()
+        found = {field: () for field in TEXT_FIELDS}
         if allowed:
             try:
-                with self._read_lock:
-                    candidates.update(self.reader.terms_within(field, word, allowed, prefix=1))
-                    candidates.update(swap for swap in _swaps(word) if (field, swap.encode("utf-8")) in self.reader)
+                swaps = [swap.encode("utf-8") for swap in _swaps(word)]
+                within = terms_within(reader, TEXT_FIELDS, word, allowed)
             except UnicodeEncodeError:  # a lone surrogate: in no document
-                candidates.clear()
-        found = tuple(sorted(t for t in candidates if t == word or (t and is_typo_of(t, word))))
+                swaps, within = [], {}
+            for field, candidates in within.items():
+                candidates = set(candidates)
+                candidates.update(swap.decode("utf-8") for swap in swaps if (field, swap) in reader)
+                found[field] = tuple(sorted(t for t in candidates if t == word or (t and is_typo_of(t, word))))
         with self._lock:
-            self._typos[key] = found
+            self._typos[word] = found
             if len(self._typos) > TYPO_CACHE_ENTRIES:
                 self._typos.popitem(last=False)
         return found

@@ -36,6 +36,7 @@ PREFIX_FIELDS = ("name",)
 # Typos of one query word looked for per field: the nearest, then the most frequent. (A
 # bound on the work of a loose query: a word of seven letters may have two typos.)
 MAX_TYPO_TERMS = 8
+FAR_TYPO_FACTOR = 0.5  # the weight of a typo two edits away, against one edit away
 # Per searcher generation and process:
 SCORE_CACHE_BYTES = 48_000_000  # BM25 scores of query words
 GROUP_CACHE_ENTRIES = 512  # query words (with their fields and expansions)
@@ -89,7 +90,7 @@ class View:
         self._scores: OrderedDict = OrderedDict()
         self._scores_bytes = 0
         self._addends: dict[str, tuple] = {}
-        self._expansions: dict[tuple, list[str]] = {}
+        self._expansions: dict[tuple, object] = {}
         self.spelling: dict[str, list[tuple[str, int]]] | None = None
 
     # -- matching --
@@ -146,32 +147,41 @@ class View:
         return allowed
 
     def loose_clauses(self, word: str, is_last: bool) -> tuple:
-        """The word in every text field, its typos (matching.max_edits) and, for the last
-        word, words of the name starting with it - the loose fields weighted by LOOSE_BOOST.
-        (Whoosh's FuzzyTerm/Prefix drop their boost when they expand to a single word, and
-        score 0 when they expand to three or more in a segment of at most 5,000 documents;
-        here the boosted score always applies.)"""
+        """The word in every text field, its typos (matching.max_edits; two edits away
+        weigh FAR_TYPO_FACTOR of one) and, for the last word, words of the name starting
+        with it - the loose fields weighted by LOOSE_BOOST. (Whoosh's FuzzyTerm/Prefix drop
+        their boost when they expand to a single word, and score 0 when they expand to
+        three or more in a segment of at most 5,000 documents; here the boosted score
+        always applies.)"""
         clauses = list(exact_clauses(word))
         if max_edits(word):
+            typos = self.typo_terms(word)
             for field in TEXT_FIELDS:
-                clauses += [(field, term, LOOSE_BOOST[field]) for term in self.typo_terms(field, word)]
+                clauses += [(field, term, LOOSE_BOOST[field] * (1.0 if edits <= 1 else FAR_TYPO_FACTOR))
+                            for term, edits in typos[field]]
         if is_last and may_be_prefix(word):
             for field in PREFIX_FIELDS:
                 clauses += [(field, term, LOOSE_BOOST[field]) for term in self.prefix_terms(field, word)]
         return tuple(clauses)
 
-    def typo_terms(self, field: str, word: str) -> list[str]:
-        """`word` itself when present and at most MAX_TYPO_TERMS of its typos in the field
-        (SegmentData.typo_terms of every segment), nearest and then most frequent first."""
-        key = ("typo", field, word)
+    def typo_terms(self, word: str) -> dict[str, list[tuple[str, int]]]:
+        """text field -> (term, edits) of `word` itself when present and of at most
+        MAX_TYPO_TERMS of its typos there (SegmentData.typos of every segment), the nearest
+        and then the most frequent ones."""
+        key = ("typo", word)
         found = self._expansions.get(key)
         if found is None:
-            terms: set[str] = set()
-            for data, _offset, _live, _sub in self.parts:
-                terms.update(data.typo_terms(field, word))
+            terms: dict[str, set[str]] = {field: set() for field in TEXT_FIELDS}
+            for data, _offset, _live, sub in self.parts:
+                for field, typos in data.typos(word, sub).items():
+                    terms[field].update(typos)
             allowed, frequency = max_edits(word), self.reader.doc_frequency
-            ranked = sorted(terms, key=lambda t: (edit_distance(t, word, allowed), -frequency(field, t), t))
-            found = self._expansions[key] = sorted(ranked[:MAX_TYPO_TERMS + (word in terms)])
+            found = {}
+            for field, candidates in terms.items():
+                ranked = sorted((edit_distance(t, word, allowed), -frequency(field, t), t) for t in candidates)
+                kept = ranked[:MAX_TYPO_TERMS + (word in candidates)]
+                found[field] = sorted((t, edits) for edits, _frequency, t in kept)
+            self._expansions[key] = found
         return found
 
     def prefix_terms(self, field: str, prefix: str) -> list[str]:
