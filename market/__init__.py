@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from market.payments import views as payments_views
     from market.programs import staff_views as programs_staff_views  # noqa: F401
     from market.programs import views as programs_views
+    from market.programs import seller_views as programs_seller_views  # noqa: F401  (/sell/programs)
     from market.search import views as search_views
     from market.sellers import views as sellers_views
     from market.sellers import seller_views as sellers_seller_views  # noqa: F401  (/sell on the sellers blueprint)
