@@ -5,6 +5,7 @@ CI). Migrations build the schema once per run; every test then starts from empty
 """
 import os
 import re
+from types import SimpleNamespace
 
 import flask_migrate
 import pytest
@@ -13,10 +14,9 @@ from sqlalchemy import select, text
 
 from config import TestConfig
 from market import create_app
+from market.catalog.services import seed_categories
 from market.extensions import db, limiter
-
-# Fixtures shared by the catalog modules (categories, staff, shop, rival).
-pytest_plugins = ["tests.catalog_helpers", "tests.order_helpers"]
+from tests import builders
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -172,9 +172,37 @@ def auth(client):
 @pytest.fixture
 def make_user(app):
     """Create a user straight through the service (password `correct-horse-battery`)."""
-    from market.accounts.services import create_user
+    return builders.make_user
 
-    def _make(email="lan@example.vn", role="shopper", province=None, password="correct-horse-battery", **kwargs):
-        return create_user(email, role, password, province=province, **kwargs)
 
-    return _make
+# --- a small world shared by the catalog and order modules -------------------------------------
+
+@pytest.fixture
+def categories(app):
+    seed_categories()
+
+
+@pytest.fixture
+def staff(app):
+    return builders.make_user("staff@example.vn", role="staff")
+
+
+@pytest.fixture
+def shop(app, staff, categories):
+    owner, seller = builders.approved_seller(staff, "hoa@example.vn", name="HTX Mật ong Hưng Yên")
+    return SimpleNamespace(owner=owner, seller=seller)
+
+
+@pytest.fixture
+def rival(app, staff, categories):
+    owner, seller = builders.approved_seller(staff, "lan@example.vn", name="HTX Chè Tân Cương")
+    return SimpleNamespace(owner=owner, seller=seller)
+
+
+@pytest.fixture
+def goods(shop, rival):
+    """Two sellers with products on sale: honey (shop, 10 in stock) and tea (rival, 5)."""
+    honey = builders.make_product(shop.owner, name="Mật ong hoa nhãn", price_vnd=150_000, stock=10)
+    comb = builders.make_product(shop.owner, name="Mật ong sáp", price_vnd=220_000, stock=3)
+    tea = builders.make_product(rival.owner, name="Trà Tân Cương", price_vnd=90_000, stock=5, category="mat-ong")
+    return SimpleNamespace(honey=honey, comb=comb, tea=tea, shop=shop, rival=rival)

@@ -10,15 +10,15 @@ from hypothesis import HealthCheck, settings
 from market.api import openapi
 from market.catalog import services as catalog
 from market.sellers import services as sellers
-from tests.catalog_helpers import (
+from tests.builders import (
     EN,
     approved_seller,
     category_id,
     enrol_in_program,
     make_product,
     make_program,
+    pdf,
 )
-from tests.test_sellers import pdf
 
 PROBLEM = "application/problem+json"
 
@@ -28,8 +28,8 @@ def shop(app, make_user):
     """Two approved sellers (Lâm Đồng, Hà Nội), one in a program; products on sale and not."""
     staff = make_user("staff@example.vn", role="staff")
     catalog.seed_categories()
-    hoa, hoa_seller = approved_seller(make_user, staff, "hoa@example.vn", name="HTX Cà phê Cầu Đất")
-    lan, lan_seller = approved_seller(make_user, staff, "lan@example.vn", name="HTX Mây tre Phú Nghĩa",
+    hoa, hoa_seller = approved_seller(staff, "hoa@example.vn", name="HTX Cà phê Cầu Đất")
+    lan, lan_seller = approved_seller(staff, "lan@example.vn", name="HTX Mây tre Phú Nghĩa",
                                       province="Hà Nội")
     program = make_program(staff)
     enrol_in_program(staff, hoa, program)
@@ -51,7 +51,7 @@ def shop(app, make_user):
 
 
 def _photo(colour):
-    from tests.catalog_helpers import photo
+    from tests.builders import photo
 
     return photo((32, 24), colour)
 
@@ -212,7 +212,7 @@ def test_only_products_on_sale_of_approved_sellers_are_public(client, shop):
 
 
 def test_pending_and_unknown_sellers_are_404(client, shop, make_user):
-    from tests.test_sellers import application, certificate
+    from tests.builders import application, certificate
 
     applicant = make_user("mai@example.vn")
     pending = sellers.save_application(applicant, application(name="HTX Chờ duyệt", registration_number="5800999999"),

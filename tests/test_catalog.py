@@ -18,7 +18,7 @@ from market.core.states import ReasonRequired, TransitionError
 from market.extensions import db
 from market.sellers import services as sellers
 from market.sellers.services import ValidationFailed
-from tests.catalog_helpers import (
+from tests.builders import (
     PAYLOAD,
     add_member,
     fake_jpeg,
@@ -26,6 +26,7 @@ from tests.catalog_helpers import (
     huge_png,
     image_bytes,
     make_product,
+    pdf,
     photo,
     photo_files,
     png_with_payload_chunk,
@@ -35,7 +36,6 @@ from tests.catalog_helpers import (
     stored_files,
     upload,
 )
-from tests.test_sellers import pdf
 
 BLOCK_REASON = "Ảnh không đúng với sản phẩm."
 
@@ -91,7 +91,7 @@ def test_a_member_of_another_seller_can_do_nothing_to_a_product(app, shop, rival
 
 
 def test_any_member_of_the_seller_may_act_on_its_products(app, shop, make_user):
-    colleague = add_member(make_user, shop.owner, "mai@example.vn")
+    colleague = add_member(shop.owner, "mai@example.vn")
     product = make_product(shop.owner)
     catalog.set_stock_and_price(colleague, product.id, 3, 160_000, seen_stock=20)
     assert (fresh(product.id).stock, fresh(product.id).updated_by_id) == (3, colleague.id)

@@ -15,7 +15,7 @@ from market.core.audit import history
 from market.extensions import db
 from market.programs.models import Program
 from market.sellers import services as sellers
-from tests.catalog_helpers import (
+from tests.builders import (
     EN,
     PASSWORD,
     PAYLOAD,
@@ -29,6 +29,7 @@ from tests.catalog_helpers import (
     image_bytes,
     make_product,
     make_program,
+    pdf,
     photo,
     photo_files,
     polyglot_png,
@@ -37,7 +38,6 @@ from tests.catalog_helpers import (
     stored_files,
 )
 from tests.conftest import AuthActions, post_form
-from tests.test_sellers import pdf
 
 BLOCK_REASON = "Ảnh không đúng với sản phẩm."
 CARD_LINK = re.compile(r'class="product-card">\s*<a href="/products/([^"]+)"')
@@ -402,7 +402,7 @@ def add_sellers(make_user, staff, program, products_per_seller):
     """New sellers, each in the featured program (a badge) with its products; returns (owner, seller, slugs)."""
     added = []
     for how_many in products_per_seller:
-        owner, seller = approved_seller(make_user, staff, f"shop{next(SHOP_NUMBERS)}@example.vn")
+        owner, seller = approved_seller(staff, f"shop{next(SHOP_NUMBERS)}@example.vn")
         enrol_in_program(staff, owner, program)
         added.append((owner, seller, list_products(owner, staff, how_many)))
     return added

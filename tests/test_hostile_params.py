@@ -48,11 +48,19 @@ from market.extensions import db, limiter
 from market.orders import addresses
 from market.sellers import services as seller_services
 from market.sellers.models import SellerDocument, SellerMember
-from tests.catalog_helpers import (
-    EN, add_member, enrol_in_program, fresh, image_bytes, make_program, photo, product_data, upload,
+from tests.builders import (
+    EN,
+    add_member,
+    enrol_in_program,
+    fresh,
+    image_bytes,
+    make_program,
+    photo,
+    place,
+    product_data,
+    upload,
 )
 from tests.conftest import AuthActions, csrf_token_from
-from tests.order_helpers import place
 
 HUGE = "99999999999999999999"
 LONG = "x" * 5000
@@ -144,7 +152,7 @@ def world(hostile_app, goods, staff, make_user):
     """Objects of every kind a URL names, made through the services."""
     shop, owner = goods.shop, goods.shop.owner
     shopper = make_user("mai@example.vn")
-    member = add_member(make_user, owner, "thu@example.vn")
+    member = add_member(owner, "thu@example.vn")
     certified = catalog.create_product(owner, product_data(name="Chè shan tuyết", ocop_stars=4), photos=[photo()],
                                        ocop_certificate=upload(image_bytes(), "ocop.png"), publish=True)
     program = make_program(staff)

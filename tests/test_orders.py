@@ -16,8 +16,7 @@ from market.orders import ledger, services
 from market.orders.checkout import CartChanged, CheckoutError, place_order
 from market.orders.models import LedgerEntry, Order, OrderLine, SellerOrder
 from market.orders.states import PAYMENT_TRANSITIONS, SELLER_ORDER_TRANSITIONS
-from tests.catalog_helpers import fresh
-from tests.order_helpers import details, guest_cart, place, reload
+from tests.builders import details, fresh, guest_cart, place, reload
 
 
 def count(model) -> int:
@@ -65,7 +64,7 @@ def test_shipping_is_the_sellers_flat_fee_or_free_over_its_threshold(goods):
 
 
 def test_commission_comes_from_the_sellers_program_and_is_never_recalculated(goods, staff, app):
-    from tests.catalog_helpers import enrol_in_program, make_program
+    from tests.builders import enrol_in_program, make_program
 
     program = make_program(staff, commission_rate_bp=200)
     enrol_in_program(staff, goods.shop.owner, program)
@@ -285,7 +284,7 @@ def test_guests_find_their_order_by_number_and_phone_or_email(goods):
 
 def test_program_pages_count_the_orders_and_sales_of_enrolled_sellers(goods, staff, client):
     from market.programs.services import program_figures, program_sales
-    from tests.catalog_helpers import EN, enrol_in_program, make_program
+    from tests.builders import EN, enrol_in_program, make_program
 
     program = make_program(staff)
     enrol_in_program(staff, goods.shop.owner, program)

@@ -21,9 +21,8 @@ from market.orders import services
 from market.orders.checkout import CartChanged, place_order
 from market.orders.models import Order, OrderLine, SellerOrder, SellerOrderStatus
 from market.search.pg_models import ProductSearch
-from tests.catalog_helpers import fresh, make_product
+from tests.builders import details, fresh, make_product, place
 from tests.conftest import make_app
-from tests.order_helpers import details, place
 
 pytestmark = pytest.mark.postgres
 

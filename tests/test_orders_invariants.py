@@ -9,8 +9,7 @@ from market.orders import checkout
 from market.orders.checkout import CartChanged
 from market.orders.invariants import OrderTotalsError, order_mismatches, verify_orders
 from market.orders.models import Order, OrderLine, SellerOrder
-from tests.catalog_helpers import make_product
-from tests.order_helpers import place, reload
+from tests.builders import make_product, place, reload
 
 
 def test_the_last_units_are_charged_in_full(shop):

@@ -15,9 +15,8 @@ from market.orders.models import LedgerEntry, SellerOrder
 from market.orders.states import SELLER_ACTIONS
 from market.sellers import services as sellers
 from market.sellers.models import Seller
-from tests.catalog_helpers import EN, PASSWORD, counted_queries, fresh, image_bytes, make_product, upload
+from tests.builders import EN, PASSWORD, counted_queries, fresh, image_bytes, make_product, place, reload, upload
 from tests.conftest import AuthActions, post_form
-from tests.order_helpers import place, reload
 
 HOA = "hoa@example.vn"  # owner of goods.shop (honey)
 LAN = "lan@example.vn"  # owner of goods.rival (tea)
@@ -105,7 +104,7 @@ def test_people_who_are_not_sellers_do_not_get_in(goods, browser, client, make_u
 
 
 def test_a_seller_not_yet_approved_is_sent_to_its_dashboard(app, make_user, browser):
-    from tests.test_sellers import application, certificate
+    from tests.builders import application, certificate
 
     owner = make_user("thu@example.vn")
     sellers.save_application(owner, application(), submit=True, documents=certificate())
@@ -335,9 +334,9 @@ def test_the_shipping_fee_is_saved_and_applies_to_the_next_order(goods, browser)
 
 
 def test_a_member_who_is_not_the_owner_sets_the_fee_too(goods, make_user, browser):
-    from tests.catalog_helpers import add_member
+    from tests.builders import add_member
 
-    add_member(make_user, goods.shop.owner, "cuc@example.vn")
+    add_member(goods.shop.owner, "cuc@example.vn")
     response = post_form(browser("cuc@example.vn"), "/sell/shipping",
                          {"shipping_fee_vnd": "15000", "free_shipping_over_vnd": ""})
     assert response.status_code == 302

@@ -16,9 +16,8 @@ from market.extensions import db
 from market.geo.provinces import lookup
 from market.orders import ledger, services
 from market.orders.models import LedgerEntry, SellerOrder
-from tests.catalog_helpers import EN, PASSWORD, approved_seller, fresh, image_bytes, make_product, upload
+from tests.builders import EN, PASSWORD, approved_seller, fresh, image_bytes, make_product, place, reload, upload
 from tests.conftest import AuthActions, post_form
-from tests.order_helpers import place, reload
 
 CANCEL_REASON = "Người mua gọi điện huỷ đơn"
 ALL_METHODS = ["cod", "bank_transfer", "card"]
@@ -66,7 +65,7 @@ def ha_noi_desk(make_user, browser):
 @pytest.fixture
 def ha_noi_shop(make_user, staff, categories):
     """A seller in Hà Nội with a product on sale (outside Lâm Đồng staff's scope, and vice versa)."""
-    owner, seller = approved_seller(make_user, staff, "hn-shop@example.vn", name="HTX Gốm Bát Tràng",
+    owner, seller = approved_seller(staff, "hn-shop@example.vn", name="HTX Gốm Bát Tràng",
                                     province="Hà Nội")
     product = make_product(owner, name="Bình gốm men lam", price_vnd=300_000, stock=4)
     return owner, seller, product
@@ -190,7 +189,7 @@ def test_the_list_is_paginated(goods, central, monkeypatch):
 
 
 def test_the_list_runs_the_same_queries_for_few_or_many_orders(app, goods, ha_noi_shop, central):
-    from tests.catalog_helpers import counted_queries
+    from tests.builders import counted_queries
 
     def queries_of_the_list() -> list[str]:
         db.session.expire_all()  # as a new request in another worker: nothing remembered
@@ -389,7 +388,7 @@ def test_provincial_staff_see_only_their_provinces_balances(trade, ha_noi_shop, 
 
 
 def test_balances_csv_has_a_row_per_seller_and_neutralises_formulas(trade, make_user, staff, central):
-    owner, sneaky = approved_seller(make_user, staff, "sneaky@example.vn", name='=HYPERLINK("http://x.example","Bấm")')
+    owner, sneaky = approved_seller(staff, "sneaky@example.vn", name='=HYPERLINK("http://x.example","Bấm")')
     place((make_product(owner, name="Khăn lụa", price_vnd=120_000, stock=3), 1))
     response = central.get("/staff/balances.csv")
     assert response.status_code == 200

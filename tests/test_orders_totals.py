@@ -10,7 +10,7 @@ from market.orders.invariants import order_mismatches
 from market.orders.models import LedgerEntry
 from market.orders.pricing import commission, shipping_fee, split
 from market.sellers.models import Seller
-from tests.order_helpers import place, reload
+from tests.builders import place, reload
 
 amounts = st.integers(min_value=0, max_value=2_000_000_000)
 rates = st.integers(min_value=0, max_value=10_000)

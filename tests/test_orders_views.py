@@ -6,12 +6,8 @@ from sqlalchemy import func, select
 from market.core.page_cache import pages
 from market.extensions import db
 from market.orders.models import Address, Order
-from tests.catalog_helpers import EN, fresh, image_bytes
+from tests.builders import CHECKOUT, EN, fresh, image_bytes, place, reload
 from tests.conftest import csrf_token_from, post_form
-from tests.order_helpers import place, reload
-
-CHECKOUT = {"full_name": "Nguyễn Thị Mai", "phone": "0912 345 678", "email": "", "province": "01",
-            "commune": "Xã Phú Nghĩa", "street_address": "12 Hàng Bạc", "note": "", "payment_method": "cod"}
 
 
 def add(client, product, quantity=1, headers=None):

@@ -4,7 +4,7 @@ import pytest
 from market.catalog import services as catalog
 from market.core.page_cache import pages
 from market.sellers import services as sellers
-from tests.test_sellers import application, certificate, png
+from tests.builders import application, certificate, png
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ from market.payments import anomalies
 from market.payments.models import PaymentAnomaly
 from market.payments.stripe_checkout import handle_event
 from tests import stripe_standin as fake_stripe
-from tests.catalog_helpers import EN, PASSWORD
+from tests.builders import EN, PASSWORD, place, reload
 from tests.conftest import AuthActions, csrf_token_from, post_form
-from tests.order_helpers import place, reload
 
 LIST_URL = "/staff/payments/anomalies"
 NOTE = "Đã hoàn tiền cho người mua trên Stripe ngày 2/12"
@@ -169,7 +168,7 @@ def test_the_list_is_paged(card_order, central):
 
 
 def test_the_list_runs_the_same_queries_for_few_or_many_anomalies(card_order, goods, central):
-    from tests.catalog_helpers import counted_queries
+    from tests.builders import counted_queries
 
     def queries_of_the_list() -> list[str]:
         db.session.expire_all()

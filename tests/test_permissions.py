@@ -28,8 +28,7 @@ from market.extensions import db
 from market.programs.models import Enrolment, Program
 from market.sellers import services as sellers
 from market.sellers.models import Seller, SellerDocument, SellerInvitation, SellerMember
-from tests.conftest import CSRF_RE, post_form
-from tests.factories import (
+from tests.builders import (
     PASSWORD,
     add_member,
     enrol,
@@ -37,6 +36,7 @@ from tests.factories import (
     make_seller,
     make_user,
 )
+from tests.conftest import CSRF_RE, post_form
 
 ANONYMOUS = "anonymous"
 SHOPPER = "shopper"

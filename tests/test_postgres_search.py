@@ -17,25 +17,21 @@ from importlib import util as importlib_util
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from market.catalog import services as catalog
 from market.catalog.models import Category, Product, ProductStatus
 from market.extensions import db
-from market.search import postgres_backend, services, sync
+from market.search import services, sync
 from market.search.backend import PRICE_BANDS, SearchRequest, SearchResult, get_backend
 from market.search.documents import all_documents
 from market.search.models import SearchQueueEntry
-from market.search.matching import edit_distance, query_words, text_words, words_of
-from market.search.postgres_backend import (
-    LOCK_KEY,
-    PostgresBackend,
-    tsquery_all,
-    tsvector_literal,
-)
+from market.search.postgres import derived, writer
+from market.search.postgres.backend import PostgresBackend
+from market.search.postgres.facets import price_bands_agree
+from market.search.postgres.text import tsquery_all, tsvector_literal
+from market.search.postgres.writer import LOCK_KEY
 from market.sellers import services as sellers
 from market.sellers.models import Seller
 from market.text import fold
@@ -546,7 +542,7 @@ TYPOS = [
 ]
 
 
-def test_a_typo_finds_by_trigram_similarity(catalogue, subtests):
+def test_a_typo_finds_by_fuzzy_matching(catalogue, subtests):
     for query, name in TYPOS:
         with subtests.test(query=query):
             assert name in names(search(query))
@@ -758,10 +754,7 @@ def test_a_failed_rebuild_leaves_the_index_alone(catalogue):
 # -- small pieces ------------------------------------------------------------------------------
 
 
-def test_query_words_and_tsquery_text():
-    assert query_words("ĐÀ LẠT đặc sản, Đà Lạt!") == ["da", "lat", "dac", "san"]
-    assert query_words("gạo_ST25 — 100% \x00 🙂 ' \" & | ! <-> :*") == ["gao", "st25", "100"]
-    assert query_words("x" * 10_000) == [] and len(query_words("a " * 100)) == 1
+def test_tsquery_text():
     assert tsquery_all(["mat", "on"], prefix_last=True) == "'mat' & 'on':*"
     with pytest.raises(ValueError):
         tsquery_all(["it's"])
@@ -773,18 +766,11 @@ def test_tsvector_weights_name_words_a_and_the_rest_b():
     assert long_text.count(",") == 255  # PostgreSQL keeps 256 positions of a word
 
 
-def test_edit_distance():
-    assert edit_distance("mta", "mat") == 1  # a swap counts one
-    assert edit_distance("phe", "pha") == 1 and edit_distance("ong", "ongg") == 1
-    assert edit_distance("abc", "xyz", limit=1) == 2
-
-
 def test_the_table_also_exists_outside_postgresql_for_migrations():
-    from market.search import postgres_backend
     from market.search.pg_models import ProductSearch
 
     assert ProductSearch.__table__ in db.metadata.sorted_tables
-    assert postgres_backend._COLUMNS == tuple(c.name for c in ProductSearch.__table__.columns)
+    assert writer.COLUMNS == tuple(c.name for c in ProductSearch.__table__.columns)
     fk = next(iter(ProductSearch.__table__.foreign_keys))
     assert fk.column.table.name == "products" and fk.ondelete == "CASCADE"
 
@@ -824,14 +810,14 @@ def derived_out_of_step() -> list[str]:
             "SELECT m.product_id FROM product_search_match m LEFT JOIN product_search_combinations c"
             " ON c.id = m.combination_id WHERE c.id IS NULL OR (c.category_ids, c.program_ids, c.province_code,"
             " c.ocop_stars, c.in_stock, c.price_band) IS DISTINCT FROM"
-            f" ({', '.join(postgres_backend.combination_of('m'))})")
+            f" ({', '.join(derived.combination_of('m'))})")
         if wrong:
             problems.append(f"combination numbers of {wrong}")
         counted = rows(
             "SELECT category_ids, program_ids, province_code, ocop_stars, in_stock, price_band, sum(n)"
             " FROM product_search_counts GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5, 6")
         direct = rows(
-            f"SELECT {', '.join(postgres_backend.combination_of('ps'))}, count(*) FROM product_search ps"
+            f"SELECT {', '.join(derived.combination_of('ps'))}, count(*) FROM product_search ps"
             " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6")
         if counted != direct:
             problems.append(f"counts: {counted} != {direct}")
@@ -922,9 +908,9 @@ def test_the_triggers_and_the_rebuild_compute_the_match_rows_alike():
     spec = importlib_util.spec_from_file_location("migration_0008", path)
     migration = importlib_util.module_from_spec(spec)
     spec.loader.exec_module(migration)
-    assert migration._to_match("new_rows") == postgres_backend._to_match("new_rows")
-    assert migration.combination_of("r") == postgres_backend.combination_of("r")
-    assert migration.MATCH_COLUMNS == postgres_backend.MATCH_COLUMNS
+    assert migration._to_match("new_rows") == derived.to_match("new_rows")
+    assert migration.combination_of("r") == derived.combination_of("r")
+    assert migration.MATCH_COLUMNS == derived.MATCH_COLUMNS
 
 
 def test_the_database_s_price_bands_are_the_code_s(backend):
@@ -933,13 +919,13 @@ def test_the_database_s_price_bands_are_the_code_s(backend):
             for price in (low, low + 1, (high or 2**31) - 1):
                 assert connection.execute(text("SELECT product_search_price_band(:p)"), {"p": price}).scalar() == position
         assert connection.execute(text("SELECT product_search_price_band(-5)")).scalar() == -1
-    assert backend._counts_usable(db.session.connection()) is True
+    assert price_bands_agree(db.session.connection()) is True
 
 
 def test_facets_counted_without_the_counts_tables_are_the_same(catalogue, subtests):
     requests = [*whoosh_cases.FILTERS, {"text": "mat ongg"}, {"text": "banh pia", "in_stock_only": True}]
     answers = [search(**filters) for filters in requests]
-    catalogue._counts_agree = False  # as when product_search_price_band and PRICE_BANDS disagree
+    catalogue._bands_agree = False  # as when product_search_price_band and PRICE_BANDS disagree
     for filters, answer in zip(requests, answers):
         with subtests.test(filters=filters):
             again = search(**filters)
@@ -1007,9 +993,3 @@ def test_loose_queries_sort_and_page(catalogue):
     relevance = ids(search("mat ongg"))
     assert [i for page in range(1, len(relevance) + 1) for i in ids(search("mat ongg", page=page, per_page=1))] \
         == relevance
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text())
-def test_text_words_are_the_words_of_the_text(value):
-    assert text_words(value) == words_of(value)

@@ -11,23 +11,11 @@ from market.core.models import OutboundEmail
 from market.core.states import ReasonRequired
 from market.extensions import db
 from market.programs import services
-from market.programs.services import ProgramData
 from market.sellers import services as sellers
 from market.sellers.services import ValidationFailed
-from tests.test_sellers import application, certificate
+from tests.builders import application, certificate, program_data
 
 TODAY = date(2026, 11, 27)
-
-
-def program_data(**changes) -> ProgramData:
-    values = dict(
-        name_vi="Hỗ trợ hợp tác xã phụ nữ", name_en="Supporting women's cooperatives",
-        badge_vi="HTX phụ nữ", badge_en="Women's cooperative", starts_on=date(2022, 1, 1),
-        ends_on=date(2030, 12, 31), legal_forms=["cooperative", "cooperative_group"], women_led_required=True,
-        commission_rate_bp=200, targets={"cooperatives": 1500, "cooperative_groups": 10000, "jobs_for_women": 30000},
-        targets_due_on=date(2030, 12, 31),
-    )
-    return ProgramData(**{**values, **changes})
 
 
 @pytest.fixture(autouse=True)

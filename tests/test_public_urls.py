@@ -11,8 +11,8 @@ from market import create_app
 from market.core.models import OutboundEmail
 from market.core.page_cache import pages
 from market.extensions import db
+from tests.builders import CHECKOUT
 from tests.conftest import csrf_token_from
-from tests.test_orders_views import CHECKOUT
 
 EVIL = "cho-phu-nu.evil.example"
 FORGED = {"Host": EVIL}

@@ -14,7 +14,7 @@ from market.search import services, sync
 from market.search.backend import SearchRequest, get_backend
 from market.search.models import SearchQueueEntry
 from market.sellers import services as sellers
-from tests.test_sellers import application, certificate, png
+from tests.builders import application, certificate, png
 
 
 @pytest.fixture(params=["whoosh", "postgres"])

@@ -20,7 +20,7 @@ from market.extensions import db
 from market.search import services, sync
 from market.search.backend import SearchRequest, get_backend
 from market.search.models import SearchQueueEntry
-from tests.catalog_helpers import fresh, make_product
+from tests.builders import fresh, make_product
 
 
 @pytest.fixture

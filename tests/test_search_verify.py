@@ -24,7 +24,7 @@ from market.search.verify import DIFFERENT, DUPLICATE, EXTRA, MISSING, Differenc
 from market.search.whoosh.analysis import document_fields
 from market.search.whoosh.internals import FreshSegmentCodec
 from market.sellers.models import Seller
-from tests.catalog_helpers import make_product
+from tests.builders import make_product
 
 
 @pytest.fixture(params=["whoosh", "postgres"])

@@ -5,7 +5,6 @@ from datetime import date
 
 import pytest
 import time_machine
-from PIL import Image
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
@@ -16,35 +15,9 @@ from market.core.models import OutboundEmail
 from market.core.states import REVIEW_TRANSITIONS, ReasonRequired, TransitionError
 from market.extensions import db
 from market.sellers import services
-from market.sellers.models import DocumentKind, Seller, SellerDocument, SellerMember
-from market.sellers.services import ApplicationData, ValidationFailed
-
-
-def png(size=(64, 64)) -> FileStorage:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, "#9b1c4a").save(buffer, "PNG")
-    buffer.seek(0)
-    return FileStorage(stream=buffer, filename="logo.png", content_type="image/png")
-
-
-def pdf() -> FileStorage:
-    data = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-    return FileStorage(stream=io.BytesIO(data), filename="giay-chung-nhan.pdf", content_type="application/pdf")
-
-
-def application(**changes) -> ApplicationData:
-    values = dict(
-        legal_form="cooperative", name="HTX Cà phê Cầu Đất", registration_number="5800123456",
-        province="Lâm Đồng", commune="Phường Xuân Trường - Đà Lạt", street_address="Thôn Trường Sơn",
-        phone="+842633822222", story="Chị em trồng cà phê.", members_count=24, women_members_count=21,
-        workers_count=30, women_workers_count=26, women_led=True, leader_name="Trần Thị Hoa",
-        leader_role="chair", leadership_statement="Chủ tịch là nữ.",
-    )
-    return ApplicationData(**{**values, **changes})
-
-
-def certificate():
-    return [(DocumentKind.REGISTRATION_CERTIFICATE, pdf())]
+from market.sellers.models import Seller, SellerDocument, SellerMember
+from market.sellers.services import ValidationFailed
+from tests.builders import application, certificate, png
 
 
 @pytest.fixture

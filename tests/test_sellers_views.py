@@ -8,9 +8,8 @@ from market.extensions import db
 from market.programs import services as programs
 from market.sellers import services as sellers
 from market.sellers.models import Seller
+from tests.builders import application, certificate, pdf, png, program_data
 from tests.conftest import post_form
-from tests.test_programs import program_data
-from tests.test_sellers import application, certificate, pdf, png
 
 FORM = {
     "legal_form": "cooperative", "name": "HTX Cà phê Cầu Đất", "registration_number": "5800123456",

@@ -20,8 +20,8 @@ from market.core.domain import DomainError
 from market.core.i18n import format_money
 from market.extensions import db
 from market.orders import services
-from market.payments.models import PaymentAnomaly, WebhookEvent
 from market.orders.payment_methods import enabled_methods
+from market.payments.models import PaymentAnomaly, WebhookEvent
 from market.payments.stripe_checkout import checkout_url
 from tests import stripe_standin as fake_stripe
 from tests.builders import fresh, place, reload

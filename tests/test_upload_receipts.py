@@ -11,8 +11,8 @@ from PIL import ExifTags, Image
 
 from market.core.uploads import stored_path
 from market.orders.services import RECEIPT_AREA
+from tests.builders import place, reload
 from tests.conftest import csrf_token_from
-from tests.order_helpers import place, reload
 
 
 def png_bomb(width: int = 6300, height: int = 6300) -> bytes:

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from market.catalog.services import seed_categories
 from market.sellers import services as sellers
-from tests.test_sellers import application, certificate
+from tests.builders import application, certificate
 
 pytestmark = pytest.mark.e2e
 
