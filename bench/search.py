@@ -235,7 +235,7 @@ class Fts5Baseline:
     def search(self, request) -> int:
         """The page of hits and the facets, like an engine's search(); returns the total."""
         from market.search.backend import PRICE_BANDS
-        from market.search.words import words_of
+        from market.search.matching import words_of
 
         words = list(dict.fromkeys(words_of(request.text or "")))[:32]
         if (request.text or "").strip() and not words:

@@ -60,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     from market.orders.figures import register_program_sales
     from market.orders.invariants import guard_order_totals
     from market.payments.providers import register_providers
+    from market.search.engines import init_search_engines
     from market.search.sync import init_search_sync
     from market.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -69,6 +70,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     init_mail(app)
+    init_search_engines(app)  # get_backend() builds the engine SEARCH_BACKEND names
     init_search_sync()
     forget_pages_after_writes()
     guard_order_totals()
@@ -97,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from market.core import views as core_views
     from market.orders import seller_views as order_seller_views  # noqa: F401
     from market.orders import staff_views as orders_staff_views  # noqa: F401
+    from market.orders import account_views as orders_account_views  # noqa: F401  (/account/orders, /account/addresses)
     from market.orders import views as orders_views
     from market.payments import staff_views as payments_staff_views  # noqa: F401
     from market.payments import views as payments_views

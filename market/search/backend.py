@@ -142,23 +142,15 @@ class SearchBackend(ABC):
         """Build a fresh index from all documents and swap it in atomically; returns the count."""
 
 
+# app.extensions key of the function that builds the configured engine (set by engines.py
+# where the app is built, so this module imports no engine).
+BACKEND_FACTORY = "search_backend_factory"
+
+
 def get_backend() -> SearchBackend:
-    """The engine `SEARCH_BACKEND` names (one instance per app)."""
+    """The engine `SEARCH_BACKEND` names (one instance per app, built on first use)."""
     backend = current_app.extensions.get("search_backend")
     if backend is None:
-        name = current_app.config["SEARCH_BACKEND"]
-        if name == "whoosh":
-            from market.search.whoosh.backend import WhooshBackend
-
-            backend = WhooshBackend(
-                current_app.config["SEARCH_INDEX_PATH"] or f"{current_app.instance_path}/search-index",
-                lock_timeout=current_app.config["SEARCH_LOCK_TIMEOUT"],
-            )
-        elif name == "postgres":
-            from market.search.postgres_backend import PostgresBackend
-
-            backend = PostgresBackend()
-        else:
-            raise RuntimeError(f"SEARCH_BACKEND must be 'whoosh' or 'postgres', not {name!r}")
+        backend = current_app.extensions[BACKEND_FACTORY](current_app)
         current_app.extensions["search_backend"] = backend
     return backend

@@ -1,16 +1,15 @@
-"""The PostgreSQL search engine's tables (see postgres_backend.py).
+"""The PostgreSQL search engine's tables (see postgres/backend.py).
 
 - `product_search`: one row per visible product, written by the engine: the texts as
   written (for highlights), the folded name, the tsvector with positions and weights (for
   ranking), and the filter columns. Only its primary key is indexed: queries match, count
   and sort in `product_search_match` and come here for the rows of one page.
-- `product_search_match`: the same products, narrow (about 770 bytes a row against 1,400,
-  and nothing TOASTed): the fixed-width filter and sort columns first, then the folded name,
-  the name's tsvector (weight A, with positions) and every word of every text as a
-  stripped tsvector (`terms`, lexemes only), each with a GIN index. Counting the facets of
-  the 22,000 products one word matches in a 100,000-product catalog reads 9,000 of its
-  pages through the index, where the wide table needed a scan of all 17,500 pages and a
-  de-TOASTed tsvector tested per row.
+- `product_search_match`: the same products, narrow (about half the width, nothing
+  TOASTed): the fixed-width filter and sort columns first, then the folded name, the name's
+  tsvector (weight A, with positions) and every word of every text as a stripped tsvector
+  (`terms`, lexemes only), each with a GIN index. Counting the facets of the products one
+  word matches reads a fraction of its pages through the index, where the wide table needs
+  a scan of all its pages and a de-TOASTed tsvector tested per row (figures: bench/README.md).
 - `product_search_combinations`: the combinations of facet values (categories, programs,
   province, OCOP stars, in stock, price band) that products have, numbered; each match row
   carries its number, so the facets of a text query are counted by grouping the matching

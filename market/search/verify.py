@@ -8,7 +8,7 @@ deleted, its seller not approved) is EXTRA; an entry that differs is DIFFERENT, 
 differing field (name, description, price, in stock, seller, category, province, programs,
 OCOP stars, listing date; for PostgreSQL also the search words and the narrow match row
 that searches read); two entries of one product are a DUPLICATE. What each engine holds
-and how it is read back: whoosh_check.py, postgres_check.py.
+and how it is read back: whoosh/check.py, postgres/check.py (registered by engines.py).
 
 A live site keeps writing meanwhile, so a difference is reported only when it is drift:
 
@@ -30,8 +30,8 @@ then reads them once more and raises RepairFailed if any still differs.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -88,6 +88,27 @@ class Mismatch:
         return f"product {self.product_id}: {text}" + (" (queued for the next index write)" if self.queued else "")
 
 
+@dataclass(frozen=True)
+class Checker:
+    """How `search verify` reads one engine (registered by engines.py, which builds them).
+
+    `reading(backend)`: a context manager giving a session on the products and a snapshot
+    of the index (`ids_between`, `expected`, `entries`, `duplicates`: see whoosh/check.py,
+    postgres/check.py). `repair(product_ids)`: after a repair rewrote these products, what
+    the engine derives from their entries, derived again (None: nothing)."""
+
+    reading: Callable[[SearchBackend], ContextManager[tuple[Session, object]]]
+    repair: Callable[[list[int]], None] | None = None
+
+
+_CHECKERS: dict[type, Checker] = {}
+
+
+def register_checker(engine: type, checker: Checker) -> None:
+    """Let `search verify` read the engines of class `engine`."""
+    _CHECKERS[engine] = checker
+
+
 class RepairFailed(RuntimeError):
     """Some products still differ after the repair (the index could not be written?)."""
 
@@ -131,11 +152,9 @@ def repair_products(product_ids: list[int], batch_size: int = BATCH_SIZE, duplic
         backend.update([], sorted(set(duplicates)))  # every entry of the id; the write below brings one back
     for start in range(0, len(ids), batch_size):
         sync.write_to_index(set(ids[start:start + batch_size]))  # a failure is logged and queued
-    if backend.transactional:
-        from market.search.postgres_check import repair_match_rows
-
-        with db.engine.begin() as connection:
-            repair_match_rows(connection, ids)
+    repair_derived = _checker(backend).repair
+    if repair_derived:
+        repair_derived(ids)
     remaining = _scan(backend, batch_size, only=set(ids))
     if remaining:
         raise RepairFailed(_mark_queued([mismatch for mismatch, _doc in remaining.values()]))
@@ -161,28 +180,16 @@ def _scan(backend: SearchBackend, batch_size: int, only: set[int] | None = None)
     raise AssertionError("unreachable")
 
 
-@contextmanager
-def _reading(backend: SearchBackend) -> Iterator[tuple[Session, object]]:
+def _reading(backend: SearchBackend) -> ContextManager[tuple[Session, object]]:
     """A session on the products and a snapshot of the index, as consistent as the engine allows."""
-    from market.search.postgres_backend import PostgresBackend
-    from market.search.whoosh.backend import WhooshBackend
+    return _checker(backend).reading(backend)
 
-    if isinstance(backend, PostgresBackend):
-        from market.search.postgres_check import PostgresSnapshot
 
-        with db.engine.connect() as connection:
-            connection = connection.execution_options(isolation_level="REPEATABLE READ")
-            with connection.begin():
-                connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-                with Session(bind=connection) as session:
-                    yield session, PostgresSnapshot(connection)
-    elif isinstance(backend, WhooshBackend):
-        from market.search.whoosh.check import WhooshSnapshot
-
-        with Session(db.engine) as session, WhooshSnapshot(backend) as snapshot:
-            yield session, snapshot
-    else:
+def _checker(backend: SearchBackend) -> Checker:
+    checker = next((c for engine, c in _CHECKERS.items() if isinstance(backend, engine)), None)
+    if checker is None:
         raise RuntimeError(f"search verify does not know the engine {type(backend).__name__}")
+    return checker
 
 
 def _scan_all(session: Session, snapshot, batch_size: int) -> dict[int, Seen]:

@@ -12,19 +12,17 @@ same commit and a difference is never a write still on its way.
 """
 from __future__ import annotations
 
-from sqlalchemy import text as sql
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from sqlalchemy import text as sql
+from sqlalchemy.orm import Session
+
+from market.extensions import db
 from market.search.backend import ProductDocument
-from market.search.postgres_backend import (
-    COMBINATION,
-    LOCK_KEY,
-    MATCH_COLUMNS,
-    MATCH_FROM_SEARCH,
-    WRITE_LOCK_TIMEOUT,
-    _to_match,
-    combination_of,
-    document_row,
-)
+from market.search.postgres.derived import COMBINATION, MATCH_COLUMNS, MATCH_FROM_SEARCH, combination_of, to_match
+from market.search.postgres.text import document_row
+from market.search.postgres.writer import LOCK_KEY, WRITE_LOCK_TIMEOUT
 
 # product_search columns -> labels in reports (search_vector is compared as a set of
 # "lexeme:positions" items, so a report names the words that differ).
@@ -117,6 +115,24 @@ class PostgresSnapshot:
         return found
 
 
+@contextmanager
+def reading(backend) -> Iterator[tuple[Session, PostgresSnapshot]]:
+    """A session on the products and a snapshot of the index in one REPEATABLE READ,
+    read-only transaction: both sides as of the same commit."""
+    with db.engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+            with Session(bind=connection) as session:
+                yield session, PostgresSnapshot(connection)
+
+
+def repair(product_ids: list[int]) -> None:
+    """Derive these products' match rows again (after their product_search rows were rewritten)."""
+    with db.engine.begin() as connection:
+        repair_match_rows(connection, product_ids)
+
+
 def repair_match_rows(connection, product_ids: list[int]) -> None:
     """Derive these products' product_search_match rows again from their product_search
     rows, as the triggers do (and drop those without one); the facet counts follow through
@@ -124,7 +140,7 @@ def repair_match_rows(connection, product_ids: list[int]) -> None:
     connection.execute(sql(f"SET LOCAL lock_timeout = '{WRITE_LOCK_TIMEOUT}'"))
     connection.execute(sql("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": LOCK_KEY})
     params = {"ids": sorted(product_ids)}
-    for statement in _to_match("(SELECT * FROM product_search WHERE product_id = ANY(:ids))"):
+    for statement in to_match("(SELECT * FROM product_search WHERE product_id = ANY(:ids))"):
         connection.execute(sql(statement), params)
     connection.execute(sql(
         "DELETE FROM product_search_match m WHERE m.product_id = ANY(:ids) AND NOT EXISTS"
