@@ -4,10 +4,11 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed-requirements
+DEV_STAMP := $(VENV)/.installed-requirements-dev
 TRANSLATIONS := market/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test venv translations extract-messages update-messages migrate seed clean
+.PHONY: run test venv dev-venv translations extract-messages update-messages migrate seed clean
 
 run: venv translations
 	$(FLASK) db upgrade
@@ -15,15 +16,22 @@ run: venv translations
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # Two workers by default (CI has two cores); PYTEST_ARGS="-n 0" runs in one process.
-test: venv translations
+test: dev-venv translations
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
+# requirements.txt is what production runs; requirements-dev.txt adds what the tests need.
 venv: $(STAMP)
+
+dev-venv: $(DEV_STAMP)
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 translations: venv $(MO_FILES)
