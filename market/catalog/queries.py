@@ -1,10 +1,9 @@
 """Storefront reads: what shoppers see, each page in a bounded number of queries."""
-from dataclasses import dataclass
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from market.catalog.models import Category, Product
+from market.core.paging import Page, paginate
 from market.extensions import db
 from market.programs.models import Enrolment, Program
 from market.programs.services import badges_of
@@ -17,33 +16,9 @@ SORTS = {
 PER_PAGE = 24
 
 
-@dataclass
-class Page:
-    items: list[Product]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
 def _listing(query):
     """Eager-load what a product card shows: main photo and seller."""
     return query.options(selectinload(Product.images), joinedload(Product.seller))
-
-
-def paginate(query, page: int, per_page: int = PER_PAGE) -> Page:
-    """One query for the count, one for the page (plus one for the photos)."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    items = list(db.session.scalars(_listing(query).limit(per_page).offset((page - 1) * per_page)).unique())
-    return Page(items, total, page, per_page)
 
 
 def visible_products():
@@ -70,12 +45,12 @@ def category_products(category: Category, sort: str, page: int) -> Page:
     """A category's visible products, its sub-categories' included."""
     ids = [category.id] + [child.id for child in category.children]
     query = visible_products().where(Product.category_id.in_(ids)).order_by(*SORTS.get(sort, SORTS["newest"]))
-    return paginate(query, page)
+    return paginate(_listing(query), page, PER_PAGE)
 
 
 def seller_products_page(seller_id: int, page: int, sort: str = "newest") -> Page:
     query = visible_products().where(Product.seller_id == seller_id).order_by(*SORTS.get(sort, SORTS["newest"]))
-    return paginate(query, page)
+    return paginate(_listing(query), page, PER_PAGE)
 
 
 def visible_product(slug: str) -> Product | None:

@@ -4,7 +4,6 @@ Every move goes through a transition table (`orders.states`) with a conditional 
 two people acting at once cannot both win; every move is timestamped and attributed in the
 audit trail, which is also the timeline the shopper sees.
 """
-from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -18,6 +17,7 @@ from market.core.audit import history, record_audit
 from market.core.changes import forget_loaded, note_changed
 from market.core.clock import utcnow
 from market.core.domain import DomainError
+from market.core.paging import Page, paginate
 from market.core.phones import parse_vn_phone
 from market.core.states import ReasonRequired, TransitionError, change_status
 from market.extensions import db
@@ -82,22 +82,6 @@ def orders_of(user: User) -> list[Order]:
     ))
 
 
-@dataclass
-class OrderPage:
-    items: list[SellerOrder]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
 SELLER_PAGE_SIZE = 30
 # The seller's desk: new orders first, then those to ship (oldest first, they wait longest),
 # then the rest newest first.
@@ -105,14 +89,7 @@ _DESK_RANK = case({SellerOrderStatus.PENDING: 0, SellerOrderStatus.CONFIRMED: 1,
                   value=SellerOrder.status, else_=3)
 
 
-def _one_page(query, page: int, per_page: int, *order_by) -> OrderPage:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    items = list(db.session.scalars(query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)))
-    return OrderPage(items, total, page, per_page)
-
-
-def seller_orders_of(seller_id: int, status: str | None = None, page: int = 1) -> OrderPage:
+def seller_orders_of(seller_id: int, status: str | None = None, page: int = 1) -> Page:
     """One page of a seller's orders for its desk, lines and order loaded."""
     query = (
         select(SellerOrder)
@@ -122,10 +99,10 @@ def seller_orders_of(seller_id: int, status: str | None = None, page: int = 1) -
     if status:
         query = query.where(SellerOrder.status == status)
     waiting_first = case((_DESK_RANK < 3, SellerOrder.id), else_=-SellerOrder.id)
-    return _one_page(query, page, SELLER_PAGE_SIZE, _DESK_RANK, waiting_first)
+    return paginate(query.order_by(_DESK_RANK, waiting_first), page, SELLER_PAGE_SIZE)
 
 
-def staff_orders(staff: User, status: str | None, payment: str | None, number: str, page: int) -> OrderPage:
+def staff_orders(staff: User, status: str | None, payment: str | None, number: str, page: int) -> Page:
     """Seller orders `staff` may see, newest first, one page; the order and seller come in the
     same query (the list shows both), the count in one more."""
     query = select(SellerOrder).join(SellerOrder.order).where(SellerOrder.in_staff_scope(staff))
@@ -137,7 +114,7 @@ def staff_orders(staff: User, status: str | None, payment: str | None, number: s
         # Numbers are written in capitals (CPN-2026-000123): comparing so keeps the unique index.
         query = query.where(Order.number == number.upper())
     query = query.options(contains_eager(SellerOrder.order), joinedload(SellerOrder.seller))
-    return _one_page(query, page, STAFF_PAGE_SIZE, SellerOrder.id.desc())
+    return paginate(query.order_by(SellerOrder.id.desc()), page, STAFF_PAGE_SIZE)
 
 
 def timeline(seller_order: SellerOrder) -> list:

@@ -22,10 +22,10 @@ from market.accounts.services import notify
 from market.core.audit import record_audit
 from market.core.clock import utcnow
 from market.core.domain import DomainError
+from market.core.paging import Page, paginate
 from market.core.urls import site_path
 from market.extensions import db
 from market.orders.models import Order
-from market.orders.services import OrderPage
 from market.payments.models import PaymentAnomaly
 
 PAGE_SIZE = 30
@@ -102,17 +102,13 @@ def open_count() -> int:
     return db.session.scalar(select(func.count()).select_from(PaymentAnomaly).where(_open()))
 
 
-def open_anomalies(page: int) -> OrderPage:
+def open_anomalies(page: int) -> Page:
     """One page of open anomalies, newest first, each with its order loaded (the list links it)."""
-    total = open_count()
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = max(1, min(page, pages))
-    items = list(db.session.scalars(
+    query = (
         select(PaymentAnomaly).where(_open()).options(joinedload(PaymentAnomaly.order))
         .order_by(PaymentAnomaly.created_at.desc(), PaymentAnomaly.id.desc())
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ))
-    return OrderPage(items, total, page, PAGE_SIZE)
+    )
+    return paginate(query, page, PAGE_SIZE)
 
 
 def resolve(staff: User, anomaly_id: int, note: str | None) -> None:
