@@ -5,6 +5,8 @@ CI). Migrations build the schema once per run; every test then starts from empty
 """
 import os
 import re
+from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 
 import flask_migrate
@@ -109,25 +111,39 @@ def _fresh_g_per_request(sender, **extra) -> None:
         delattr(g, name)
 
 
-@pytest.fixture
-def app(_migrated_database, instance_path, tmp_path, request):
-    # Uploads per test, so a test can check exactly what was stored.
+def end_of_world(check_index: bool = True) -> None:
+    """What ends every test's data: check the invariants, then empty the tables."""
+    db.session.remove()
+    try:
+        _check_invariants(check_index)
+    finally:
+        _empty_tables()
+
+
+@contextmanager
+def running_app(database_url, instance_path, folder: Path, check_index: bool = True):
+    """A test app, inside its application context, with its uploads and search index under
+    `folder`; on the way out the invariants are checked and the tables emptied."""
     app = make_app(
-        _migrated_database,
+        database_url,
         instance_path,
-        UPLOAD_FOLDER=str(tmp_path / "uploads"),
-        SEARCH_INDEX_PATH=str(tmp_path / "search-index"),
+        UPLOAD_FOLDER=str(folder / "uploads"),
+        SEARCH_INDEX_PATH=str(folder / "search-index"),
     )
     request_started.connect(_fresh_g_per_request, app)
     with app.app_context():
         limiter.reset()
         yield app
-        db.session.remove()
-        try:
-            _check_invariants(request.node.get_closest_marker("index_left_out_of_step") is None)
-        finally:
-            _empty_tables()
+        end_of_world(check_index)
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(_migrated_database, instance_path, tmp_path, request):
+    # Uploads per test, so a test can check exactly what was stored.
+    check_index = request.node.get_closest_marker("index_left_out_of_step") is None
+    with running_app(_migrated_database, instance_path, tmp_path, check_index) as app:
+        yield app
 
 
 @pytest.fixture

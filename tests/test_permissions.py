@@ -24,7 +24,7 @@ from werkzeug.security import generate_password_hash
 from market.accounts.models import Notification, User
 from market.core.audit import history
 from market.core.models import OutboundEmail
-from market.extensions import db
+from market.extensions import db, limiter
 from market.programs.models import Enrolment, Program
 from market.sellers import services as sellers
 from market.sellers.models import Seller, SellerDocument, SellerInvitation, SellerMember
@@ -36,7 +36,7 @@ from tests.builders import (
     make_seller,
     make_user,
 )
-from tests.conftest import CSRF_RE, post_form
+from tests.conftest import CSRF_RE, end_of_world, post_form, running_app
 
 ANONYMOUS = "anonymous"
 SHOPPER = "shopper"
@@ -50,29 +50,35 @@ ACTORS = (ANONYMOUS, SHOPPER, MEMBER_A, OWNER_A, OWNER_B, STAFF_LD, STAFF_HN, CE
 STAFF = (STAFF_LD, STAFF_HN, CENTRAL)
 NOT_STAFF = (SHOPPER, MEMBER_A, OWNER_A, OWNER_B)
 
+# A test (or case) that changes the world gets one of its own; the others share one (see `world`).
+WRITES = pytest.mark.writes
+
 SIGN_IN = (302, "/account/sign-in")
 APPLY = (302, "/sell/apply")
 EN = "en"
 
 
-def table(**expected) -> list:
-    """(actor, expected) pairs in ACTORS order; every actor must be listed."""
+def table(writes=(), **expected) -> list:
+    """(actor, expected) pairs in ACTORS order; every actor must be listed. The actors in
+    `writes` are allowed to change the world (their cases are marked `writes`)."""
     assert set(expected) == set(ACTORS), set(ACTORS) ^ set(expected)
-    return [pytest.param(actor, expected[actor], id=actor) for actor in ACTORS]
+    return [pytest.param(actor, expected[actor], id=actor, marks=[WRITES] if actor in writes else [])
+            for actor in ACTORS]
 
 
 # --- the world --------------------------------------------------------------------------
 
 @dataclass
 class World:
-    users: dict[str, User | None]
+    user_ids: dict[str, int | None]
     ids: dict[str, int | str]
 
     def url(self, template: str) -> str:
         return template.format(**self.ids)
 
     def user(self, actor: str) -> User | None:
-        return self.users[actor]
+        user_id = self.user_ids[actor]
+        return db.session.get(User, user_id) if user_id is not None else None
 
 
 @pytest.fixture(autouse=True)
@@ -85,8 +91,40 @@ def fast_password_hashing(monkeypatch):
     )
 
 
+@pytest.fixture(scope="module")
+def app(_migrated_database, instance_path, tmp_path_factory):
+    """One app for the module, so the tests that only read share one world (see `world`)."""
+    with running_app(_migrated_database, instance_path, tmp_path_factory.mktemp("permissions")) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def shared() -> dict:
+    """The module's world while no test has changed it."""
+    return {"world": None}
+
+
 @pytest.fixture
-def world(app) -> World:
+def world(app, shared, request) -> World:
+    """Everyone and everything of the matrix. Built once and shared by the tests that only
+    read (each checks on the way out that it changed nothing); a test marked `writes` has it
+    to itself, and afterwards the invariants are checked and the tables emptied, as for any test."""
+    limiter.reset()
+    if shared["world"] is None:
+        shared["world"] = build_world()
+    world = shared["world"]
+    writes = request.node.get_closest_marker("writes") is not None
+    before = None if writes else world_state()
+    yield world
+    db.session.rollback()
+    changed = writes or world_state() != before
+    if changed:
+        shared["world"] = None
+        end_of_world()
+    assert writes or not changed, "a test that only reads changed the shared world: mark it `writes`"
+
+
+def build_world() -> World:
     """Everyone and everything of the matrix, made through the services."""
     central = make_user("central@example.vn", "staff", full_name="Lê Thị Thu")
     users = {
@@ -114,7 +152,22 @@ def world(app) -> World:
         "member": sellers.membership_of(users[MEMBER_A]).id,
         "program": program.id, "enrolment": enrolment.id,
     }
-    return World(users, ids)
+    return World({actor: user.id if user else None for actor, user in users.items()}, ids)
+
+
+# Signing in writes its own rows (sessions, last sign-in); everything else must stay as built.
+SIGN_IN_TABLES = {"user_sessions", "users"}
+
+
+def world_state() -> dict:
+    """Every row of every table but those signing in writes, to tell that a test only read."""
+    db.session.expire_all()
+    state = {}
+    for table in db.metadata.sorted_tables:
+        if table.name not in SIGN_IN_TABLES:
+            state[table.name] = sorted(map(repr, db.session.execute(table.select()).all()))
+    state["users"] = sorted(map(repr, db.session.execute(select(User.id, User.email, User.role)).all()))
+    return state
 
 
 @pytest.fixture
@@ -219,7 +272,8 @@ def test_profile_page_is_the_owners(browser, world, actor, expected):
 @pytest.mark.parametrize(
     "actor, expected, into",
     [
-        pytest.param(actor, expected, {OWNER_A: "a", OWNER_B: "b"}.get(actor), id=actor)
+        pytest.param(actor, expected, {OWNER_A: "a", OWNER_B: "b"}.get(actor), id=actor,
+                     marks=[WRITES] if actor in (OWNER_A, OWNER_B) else [])
         for actor, expected in (
             (ANONYMOUS, SIGN_IN), (SHOPPER, APPLY), (MEMBER_A, 403),
             (OWNER_A, (302, "/sell/members")), (OWNER_B, (302, "/sell/members")),
@@ -250,6 +304,7 @@ def test_a_member_cannot_post_the_invite_form_even_when_it_is_invalid(browser, w
 @pytest.mark.parametrize(
     "actor, expected",
     table(
+        writes=(OWNER_A,),
         anonymous=SIGN_IN, shopper=APPLY, member_a=403,
         owner_a=(302, "/sell/members"),
         owner_b=(302, "/sell/members"),  # refused with a message: not a member of B
@@ -270,6 +325,7 @@ def test_removing_a_member(browser, world, actor, expected):
         assert membership is not None and membership.seller_id == world.ids["a"] and member.role == "seller"
 
 
+@WRITES
 def test_a_removed_member_loses_access(browser, world):
     browser.sign_in(OWNER_A)
     post_as(browser, OWNER_A, world.url("/sell/members/{member}/remove"), {}, form_url="/sell/members")
@@ -387,7 +443,8 @@ def test_staff_seller_page_of_another_province(browser, world, actor):
 
 @pytest.mark.parametrize(
     "actor, expected",
-    table(**{**SELLER_REVIEW, STAFF_LD: (302, "/staff/sellers/{p}"), CENTRAL: (302, "/staff/sellers/{p}")}),
+    table(writes=(STAFF_LD, CENTRAL),
+          **{**SELLER_REVIEW, STAFF_LD: (302, "/staff/sellers/{p}"), CENTRAL: (302, "/staff/sellers/{p}")}),
 )
 def test_staff_decision_on_a_seller(browser, world, actor, expected):
     owner = sellers.load_for_review(world.ids["p"]).owner
@@ -424,7 +481,7 @@ PROGRAM_FORM = {
 }
 
 
-@pytest.mark.parametrize("actor, expected", [(STAFF_LD, 403), (STAFF_HN, 403), (CENTRAL, 302)])
+@pytest.mark.parametrize("actor, expected", [(STAFF_LD, 403), (STAFF_HN, 403), pytest.param(CENTRAL, 302, marks=WRITES)])
 def test_only_central_staff_save_programs(browser, world, actor, expected):
     browser.sign_in(actor)
     created = post_as(browser, actor, "/staff/programs/new", PROGRAM_FORM, form_url="/staff/programs/new")
@@ -440,8 +497,8 @@ def test_only_central_staff_save_programs(browser, world, actor, expected):
 
 @pytest.mark.parametrize(
     "actor, expected",
-    table(**{**SELLER_REVIEW, STAFF_LD: (302, "/staff/programs/{program}"),
-             CENTRAL: (302, "/staff/programs/{program}")}),
+    table(writes=(STAFF_LD, CENTRAL), **{**SELLER_REVIEW, STAFF_LD: (302, "/staff/programs/{program}"),
+                                         CENTRAL: (302, "/staff/programs/{program}")}),
 )
 def test_staff_decision_on_an_enrolment(browser, world, actor, expected):
     before = len(history("enrolment", world.ids["enrolment"]))
@@ -478,6 +535,7 @@ def test_public_seller_pages(browser, world, actor, url, expected):
     assert_answer(browser.sign_in(actor).get(world.url(url)), expected, world)
 
 
+@WRITES
 @pytest.mark.parametrize("actor", ACTORS)
 def test_a_suspended_seller_leaves_the_storefront(browser, world, actor):
     sellers.decide(world.user(CENTRAL), world.ids["a"], "suspend", "Bán hàng giả.")
@@ -523,6 +581,7 @@ DECISIONS = [
 ]
 
 
+@WRITES
 @pytest.mark.parametrize("actor", [STAFF_LD, CENTRAL])
 @pytest.mark.parametrize("seller, action, reason, old, new", DECISIONS, ids=[d[1] for d in DECISIONS])
 def test_each_decision_is_audited_and_the_owner_told(browser, world, actor, seller, action, reason, old, new):
@@ -584,6 +643,7 @@ def test_a_forged_post_without_the_token_is_refused(browser, world, url, data):
 
 @pytest.mark.parametrize("url", ["/staff/sellers/{draft}", "/staff/sellers/{draft}/documents/{draft_doc}"])
 @pytest.mark.parametrize("actor", [STAFF_LD, CENTRAL])
+@WRITES
 def test_an_unsubmitted_draft_is_not_shown_to_staff(browser, world, actor, url):
     draft = make_seller(make_user("draft@example.vn"), "draft", province="Lâm Đồng", name="HTX Nháp")
     world.ids.update(draft=draft.id, draft_doc=draft.documents[0].id)
