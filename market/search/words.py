@@ -6,16 +6,7 @@ import unicodedata
 from collections.abc import Callable
 
 from market.search.backend import Snippet
-from market.search.matching import (  # noqa: F401  (re-exported for the Whoosh engine until it imports matching)
-    FEW_HITS,
-    FUZZY_MAX_LENGTH,
-    FUZZY_MIN_LENGTH,
-    MAX_PER_PAGE,
-    MAX_QUERY_WORDS,
-    MAX_TOKEN_LENGTH,
-    WORD_RE,
-    words_of,
-)
+from market.search.matching import WORD_RE
 from market.text import fold
 
 SNIPPET_WORDS = 30
