@@ -6,9 +6,9 @@ Two halves:
 - the index follows the database in the product's own transaction: real sellers and
   products built through the services, checked right after each commit (and from another
   connection, as another web machine would), and never after a rollback;
-- the engine answers like the Whoosh engine: the Whoosh engine's own hand-made catalogue
-  and expectations (tests/test_whoosh_backend.py) run against PostgreSQL, on product rows
-  carrying the documents' ids.
+- the engine answers like the Whoosh engine: the Whoosh engine's hand-made catalogue and
+  expectations (tests/search_documents.py) run against PostgreSQL, on product rows carrying
+  the documents' ids. (tests/test_search_engines.py holds both engines to the same hits.)
 """
 import dataclasses
 import threading
@@ -35,7 +35,7 @@ from market.search.postgres.writer import LOCK_KEY
 from market.sellers import services as sellers
 from market.sellers.models import Seller
 from market.text import fold
-from tests import test_whoosh_backend as whoosh_cases
+from tests import search_documents as cases
 from tests.builders import (
     approved_seller,
     category_id,
@@ -449,9 +449,9 @@ def test_writers_in_threads_at_once(app, shop):
 # The Whoosh engine's cases, answered by PostgreSQL
 # =====================================================================================
 
-DOCS = whoosh_cases.DOCS
-BY_ID = whoosh_cases.BY_ID
-ID_OF = whoosh_cases.ID_OF
+DOCS = cases.DOCS
+BY_ID = cases.BY_ID
+ID_OF = cases.ID_OF
 
 
 def product_rows_for(docs, seller_id: int, category: int) -> None:
@@ -504,7 +504,7 @@ def ids(result):
 
 
 def test_the_whoosh_folding_table(catalogue, subtests):
-    for query, name in whoosh_cases.FOLDING:
+    for query, name in cases.FOLDING:
         with subtests.test(query=query):
             assert name in names(search(query))
 
@@ -584,7 +584,7 @@ def test_highlights(catalogue):
 
 def test_description_snippet_is_a_window_around_the_first_match(index_of):
     filler = " ".join(f"chữ{i}" for i in range(100))
-    index_of([whoosh_cases.make_doc(1, "Khăn choàng", f"{filler} thổ cẩm <b>đẹp</b> {filler}")])
+    index_of([cases.make_doc(1, "Khăn choàng", f"{filler} thổ cẩm <b>đẹp</b> {filler}")])
     snippet = list(search("tho cam").hits[0].description.parts)
     assert snippet[0][0].startswith("…") and snippet[-1][0].endswith("…")
     assert ("thổ", True) in snippet and ("cẩm", True) in snippet
@@ -595,13 +595,13 @@ def test_description_snippet_is_a_window_around_the_first_match(index_of):
 
 
 def test_filters_and_facet_counts_equal_a_direct_count(catalogue, subtests):
-    for filters in whoosh_cases.FILTERS:
+    for filters in cases.FILTERS:
         with subtests.test(filters=filters):
-            expected = whoosh_cases.direct_matches(**filters)
+            expected = cases.direct_matches(**filters)
             result = search(**filters)
             assert result.total == len(expected)
             assert set(ids(result)) == {d.id for d in expected}
-            expected_facets = whoosh_cases.direct_facets(expected)
+            expected_facets = cases.direct_facets(expected)
             facets = {name: {k: n for k, n in values.items() if n} for name, values in result.facets.items()}
             expected_facets["in_stock"] = {k: n for k, n in expected_facets["in_stock"].items() if n}
             assert facets == expected_facets
@@ -641,7 +641,7 @@ def test_sorts(catalogue, subtests):
 
 
 def test_sort_with_text_pages_and_silly_paging(catalogue):
-    expected = whoosh_cases.direct_matches(text="hop tac")
+    expected = cases.direct_matches(text="hop tac")
     assert ids(search("hop tac", sort="price_asc")) == [d.id for d in sorted(expected, key=lambda d: (d.price_vnd, d.id))]
     seen, first = [], search(per_page=7)
     for page in range(1, first.pages + 1):
@@ -657,18 +657,18 @@ def test_sort_with_text_pages_and_silly_paging(catalogue):
 
 def test_update_replaces_and_removes(catalogue):
     honey, fish_sauce = ID_OF["Mật ong rừng U Minh"], ID_OF["Nước mắm Phú Quốc"]
-    catalogue.update([whoosh_cases.make_doc(honey, "Mật hoa dừa Trà Vinh")], [fish_sauce, 987654])
+    catalogue.update([cases.make_doc(honey, "Mật hoa dừa Trà Vinh")], [fish_sauce, 987654])
     assert search("nuoc mam").total == 0 and search("u minh").total == 0
     assert [hit.product_id for hit in search("mat hoa dua").hits] == [honey]
     assert search().total == len(DOCS) - 1 == catalogue.doc_count()
-    catalogue.update([whoosh_cases.make_doc(1, "Nón lá"), whoosh_cases.make_doc(1, "Nón lá bài thơ")], [])
+    catalogue.update([cases.make_doc(1, "Nón lá"), cases.make_doc(1, "Nón lá bài thơ")], [])
     assert [h.name.parts for h in search("non la bai tho").hits][0][0] == ("Nón", True)
 
 
 def test_aware_and_naive_listing_dates(index_of):
     index_of([
-        whoosh_cases.make_doc(1, "Cũ", listed_at=datetime(2025, 3, 1, 12, 0)),
-        whoosh_cases.make_doc(2, "Mới", listed_at=datetime(2025, 3, 1, 12, 30, tzinfo=timezone.utc)),
+        cases.make_doc(1, "Cũ", listed_at=datetime(2025, 3, 1, 12, 0)),
+        cases.make_doc(2, "Mới", listed_at=datetime(2025, 3, 1, 12, 30, tzinfo=timezone.utc)),
     ])
     assert ids(search(sort="newest")) == [2, 1]
 
@@ -693,7 +693,7 @@ def test_suggest(catalogue):
     assert backend.suggest("ca phe ") == suggestions  # a finished word is not a prefix
 
 
-HOSTILE = [*whoosh_cases.HOSTILE, "mat' OR '1'='1", "ong'); DELETE FROM product_search; --", "!!ong", "ong:*",
+HOSTILE = [*cases.HOSTILE, "mat' OR '1'='1", "ong'); DELETE FROM product_search; --", "!!ong", "ong:*",
            "ong <-> mat", "ong & | !", "\\x00", "mat\x00\x00\x00", "\ud800", "\U0010ffff", "a" * 64, "a" * 65,
            " ".join(f"w{i}" for i in range(500))]
 
@@ -747,7 +747,7 @@ def test_a_failed_rebuild_leaves_the_index_alone(catalogue):
     with pytest.raises(RuntimeError):
         catalogue.rebuild(broken())
     assert search().total == len(DOCS)
-    catalogue.update([whoosh_cases.make_doc(1, "Vẫn ghi được")], [])
+    catalogue.update([cases.make_doc(1, "Vẫn ghi được")], [])
     assert search("van ghi duoc").total == 1
 
 
@@ -777,7 +777,7 @@ def test_the_table_also_exists_outside_postgresql_for_migrations():
 
 def test_listed_at_keeps_its_order_across_days(index_of):
     base = datetime(2025, 1, 1, tzinfo=timezone.utc)
-    docs = [dataclasses.replace(whoosh_cases.make_doc(i, f"Sản phẩm {i}"), listed_at=base + timedelta(days=i))
+    docs = [dataclasses.replace(cases.make_doc(i, f"Sản phẩm {i}"), listed_at=base + timedelta(days=i))
             for i in range(1, 6)]
     index_of(docs)
     assert ids(search("san pham", sort="newest")) == [5, 4, 3, 2, 1]
@@ -923,7 +923,7 @@ def test_the_database_s_price_bands_are_the_code_s(backend):
 
 
 def test_facets_counted_without_the_counts_tables_are_the_same(catalogue, subtests):
-    requests = [*whoosh_cases.FILTERS, {"text": "mat ongg"}, {"text": "banh pia", "in_stock_only": True}]
+    requests = [*cases.FILTERS, {"text": "mat ongg"}, {"text": "banh pia", "in_stock_only": True}]
     answers = [search(**filters) for filters in requests]
     catalogue._bands_agree = False  # as when product_search_price_band and PRICE_BANDS disagree
     for filters, answer in zip(requests, answers):
@@ -946,7 +946,7 @@ def test_a_rebuild_repairs_the_derived_tables(catalogue):
     assert derived_out_of_step() != []
     catalogue.rebuild([DOCS])
     assert derived_out_of_step() == []
-    assert search().total == len(DOCS) and search("mat ong").total == len(whoosh_cases.direct_matches("mat ong"))
+    assert search().total == len(DOCS) and search("mat ong").total == len(cases.direct_matches("mat ong"))
 
 
 def test_a_search_leaves_no_settings_behind(catalogue):
@@ -964,13 +964,13 @@ def test_a_search_leaves_no_settings_behind(catalogue):
 
 def test_name_matches_come_first_then_the_others_page_by_page(index_of):
     docs = [
-        whoosh_cases.make_doc(1, "Mật ong rừng", "Hũ thủy tinh."),
-        whoosh_cases.make_doc(2, "Bánh mật ong", "Bánh nướng."),
-        whoosh_cases.make_doc(3, "Mật ong hoa nhãn", "Hoa nhãn Hưng Yên."),
-        whoosh_cases.make_doc(4, "Trà gừng", "Pha với mật ong."),
-        whoosh_cases.make_doc(5, "Bánh quy", "Mật ong, mật ong rừng, thêm mật ong."),
-        whoosh_cases.make_doc(6, "Sữa chua", "Ăn kèm mật ong hoặc mứt."),
-        whoosh_cases.make_doc(7, "Ong mật nuôi", "Sáp."),  # both words in the name, not side by side
+        cases.make_doc(1, "Mật ong rừng", "Hũ thủy tinh."),
+        cases.make_doc(2, "Bánh mật ong", "Bánh nướng."),
+        cases.make_doc(3, "Mật ong hoa nhãn", "Hoa nhãn Hưng Yên."),
+        cases.make_doc(4, "Trà gừng", "Pha với mật ong."),
+        cases.make_doc(5, "Bánh quy", "Mật ong, mật ong rừng, thêm mật ong."),
+        cases.make_doc(6, "Sữa chua", "Ăn kèm mật ong hoặc mứt."),
+        cases.make_doc(7, "Ong mật nuôi", "Sáp."),  # both words in the name, not side by side
     ]
     index_of(docs)
     result = search("mat ong")
