@@ -38,7 +38,7 @@ def seller_products(membership):
     if status is not None and status not in set(ProductStatus):
         abort(404)
     return render_template(
-        "catalog/seller_products.html",
+        "catalog/seller/products.html",
         seller=membership.seller,
         products=services.seller_products(membership.seller_id, status),
         status=status,
@@ -98,7 +98,7 @@ def new_product(membership):
         else:
             flash(_("The product has been saved."), "success")
             return redirect(url_for("catalog.edit_product", product_id=product.id))
-    return render_template("catalog/product_form.html", form=form, product=None)
+    return render_template("catalog/seller/product_form.html", form=form, product=None)
 
 
 @bp.route("/sell/products/<int:product_id>/edit", methods=["GET", "POST"])
@@ -119,7 +119,7 @@ def edit_product(membership, product_id: int):
         else:
             flash(_("The product has been saved."), "success")
             return redirect(url_for("catalog.edit_product", product_id=product.id))
-    return render_template("catalog/product_form.html", form=form, product=product, action_form=ActionForm())
+    return render_template("catalog/seller/product_form.html", form=form, product=product, action_form=ActionForm())
 
 
 @bp.route("/sell/products/<int:product_id>/quick", methods=["POST"])
@@ -217,10 +217,10 @@ def import_products(membership):
             flash(str(error.message), "error")
             return redirect(url_for("catalog.seller_products"))
         return render_template(
-            "catalog/import_preview.html", preview=preview, token=token, errors=preview.errors()[:SHOWN_ERRORS],
+            "catalog/seller/import_preview.html", preview=preview, token=token, errors=preview.errors()[:SHOWN_ERRORS],
             form=ImportForm(formdata=None), action_form=ActionForm(), shown_rows=SHOWN_ROWS,
         )
-    return render_template("catalog/import.html", form=form, reference=csv_import.reference(), seller=membership.seller)
+    return render_template("catalog/seller/import.html", form=form, reference=csv_import.reference(), seller=membership.seller)
 
 
 @bp.route("/sell/products/import/<token>", methods=["POST"])
@@ -239,7 +239,7 @@ def import_confirm(membership, token: str):
         # The catalogue changed since the preview (a category went away): show why, import nothing.
         flash(str(failed.message), "error")
         return render_template(
-            "catalog/import_preview.html", preview=None, token=None, errors=failed.errors[:SHOWN_ERRORS],
+            "catalog/seller/import_preview.html", preview=None, token=None, errors=failed.errors[:SHOWN_ERRORS],
             error_total=len(failed.errors), form=ImportForm(formdata=None), action_form=ActionForm(),
             shown_rows=SHOWN_ROWS,
         )

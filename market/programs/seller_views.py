@@ -20,7 +20,7 @@ def for_seller(membership):
     today = date.today()
     programs = services.all_programs()
     return render_template(
-        "programs/for_seller.html",
+        "programs/seller/list.html",
         seller=seller,
         programs=programs,
         enrolments=services.enrolments_of(seller),
@@ -47,4 +47,4 @@ def apply(membership, slug: str):
         else:
             flash(_("Your application to the program has been sent."), "success")
             return redirect(url_for("programs.for_seller"))
-    return render_template("programs/apply.html", program=program, seller=seller, form=form, failures=failures)
+    return render_template("programs/seller/apply.html", program=program, seller=seller, form=form, failures=failures)

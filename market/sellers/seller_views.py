@@ -91,14 +91,14 @@ def apply():
                 return redirect(url_for("sellers.dashboard"))
             flash(_("Your draft has been saved. Submit it when it is complete."), "success")
             return redirect(url_for("sellers.apply"))
-    return render_template("sellers/apply.html", form=form, seller=seller, delete_form=ActionForm())
+    return render_template("sellers/seller/apply.html", form=form, seller=seller, delete_form=ActionForm())
 
 
 @bp.route("/sell")
 @member_required
 def dashboard(membership):
     seller = membership.seller
-    return render_template("sellers/dashboard.html", seller=seller, membership=membership)
+    return render_template("sellers/seller/dashboard.html", seller=seller, membership=membership)
 
 
 @bp.route("/sell/profile", methods=["GET", "POST"])
@@ -124,7 +124,7 @@ def profile(membership):
         else:
             flash(_("Your seller profile has been saved."), "success")
             return redirect(url_for("sellers.profile"))
-    return render_template("sellers/profile.html", form=form, seller=seller)
+    return render_template("sellers/seller/profile.html", form=form, seller=seller)
 
 
 @bp.route("/sell/documents/<int:document_id>")
@@ -165,7 +165,7 @@ def members(membership):
             flash(_("An invitation has been sent to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("sellers.members"))
     return render_template(
-        "sellers/members.html",
+        "sellers/seller/members.html",
         seller=seller,
         form=form,
         is_owner=is_owner,
@@ -201,7 +201,7 @@ def accept_invitation(token: str):
         else:
             flash(_("You have joined the seller. Welcome!"), "success")
             return redirect(url_for("sellers.dashboard"))
-    return render_template("sellers/invitation.html", form=form)
+    return render_template("sellers/seller/invitation.html", form=form)
 
 
 @bp.route("/sell/figures", methods=["GET", "POST"])
@@ -217,7 +217,7 @@ def figures(membership):
             flash(_("Your figures for this quarter have been saved."), "success")
             return redirect(url_for("sellers.figures"))
     return render_template(
-        "sellers/figures.html", form=form, seller=membership.seller,
+        "sellers/seller/figures.html", form=form, seller=membership.seller,
         reports=services.figures_history(membership.seller_id),
         period=services.quarter_start(date.today()),
     )
@@ -226,4 +226,4 @@ def figures(membership):
 @bp.route("/sell/history")
 @member_required
 def seller_history(membership):
-    return render_template("sellers/history.html", seller=membership.seller, entries=history("seller", membership.seller_id))
+    return render_template("sellers/seller/history.html", seller=membership.seller, entries=history("seller", membership.seller_id))
