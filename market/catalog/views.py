@@ -4,9 +4,9 @@ from flask import Response, abort, render_template, request
 from market.catalog import bp, queries, services
 from market.catalog.models import OCOP_STATUS_LABELS, PRODUCT_STATUS_LABELS, UNITS
 from market.core import uploads
-from market.core.urls import public_url
 from market.core.page_cache import cached_for_visitors
 from market.core.paging import page_number
+from market.core.urls import public_url
 from market.programs.services import all_programs, badges_of
 from market.sellers.services import public_seller, public_sellers
 
