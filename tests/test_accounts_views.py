@@ -82,7 +82,9 @@ def test_email_is_unique_whatever_its_case(client, make_user):
 def test_no_input_of_any_length_or_alphabet_gives_500(app, client, text):
     assert post_form(client, "/account/sign-in", {"email": text, "password": text}).status_code == 200
     for field in ("full_name", "email", "phone", "password"):
-        assert register(app.test_client(), **{field: text}).status_code in (200, 302)
+        # Only "' OR 1=1 --" as a name is a valid entry (the account is made); the rest are refused.
+        expected = 302 if (field, text) == ("full_name", "' OR 1=1 --") else 200
+        assert register(app.test_client(), **{field: text}).status_code == expected, field
 
 
 def test_sign_in_and_out(client, auth, make_user):
@@ -176,9 +178,7 @@ def test_sign_in_is_rate_limited_per_account(app, client, make_user):
         environ_base={"REMOTE_ADDR": "10.9.9.9"},
     )
     assert response.status_code == 429
-    assert "Too many attempts" in response.get_data(as_text=True) or "Thử quá nhiều lần" in response.get_data(
-        as_text=True
-    )
+    assert "Thử quá nhiều lần" in response.get_data(as_text=True)
 
 
 def test_sign_in_is_rate_limited_per_ip(app, client):

@@ -224,7 +224,7 @@ def test_a_move_not_allowed_now_shows_a_message_and_changes_nothing(goods, brows
     response = act(client, part, "confirm")
     assert response.status_code == 302 and status_of(part) == "confirmed"
     assert "the order is “confirmed”" in text(client.get(response.headers["Location"], headers=EN))
-    assert client.post(f"/sell/orders/{part.id}/explode", data={}).status_code in (400, 404, 405)
+    assert client.post(f"/sell/orders/{part.id}/explode", data={}).status_code == 404
 
 
 def test_a_move_beaten_by_someone_else_is_refused_by_the_service_not_a_500(goods, browser, monkeypatch):
@@ -299,7 +299,7 @@ def test_the_seller_sees_the_receipt_but_only_the_union_marks_a_transfer_paid(go
 
     # The order is all hers, and still the old "mark paid" address does nothing.
     response = post_form(client, f"{url}/paid", {}, form_url=url, headers=EN)
-    assert response.status_code in (404, 405)
+    assert response.status_code == 404
     assert reload(order).payment_status == "unpaid" and status_of(part) == "awaiting_payment"
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 0
 
@@ -386,7 +386,7 @@ def test_the_statement_shows_what_is_owed_after_a_cod_delivery(goods, browser):
     commission = f"₫{part.commission_vnd:,}"
     assert f"You owe the union {commission}." in page
     assert "Commission on a cash-on-delivery order" in page and order.number in page
-    assert f"-{commission}" in page or f"−{commission}" in page  # the entry and the balance after it
+    assert f"-{commission}" in page  # the entry and the balance after it
     assert f'href="/sell/orders/{part.id}"' in page
 
 
