@@ -100,7 +100,6 @@ def register_blueprints(app: Flask) -> None:
     from market.orders import seller_views as order_seller_views  # noqa: F401
     from market.orders import staff_views as orders_staff_views  # noqa: F401
     from market.orders import account_views as orders_account_views  # noqa: F401  (/account/orders, /account/addresses)
-    from market.orders import account_views as orders_account_views  # noqa: F401  (/account/orders, /account/addresses)
     from market.orders import views as orders_views
     from market.payments import staff_views as payments_staff_views  # noqa: F401
     from market.payments import views as payments_views
