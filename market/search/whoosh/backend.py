@@ -98,17 +98,20 @@ class WhooshBackend(SearchBackend):
         """The folder name of the live index ("v3"), or None before the first write."""
         return self.store.current_version()
 
-    # -- writing (the store's) ------------------------------------------------------------
+    # -- writing: the store's (see store.py) -----------------------------------------------
 
     def update(self, documents: list[ProductDocument], removed_ids: list[int]) -> None:
+        """Add or replace `documents`, remove `removed_ids`; IndexBusy after `lock_timeout`."""
         self.store.update(documents, removed_ids)
 
     @contextmanager
     def writing(self) -> Iterator:
+        """Hold the index's WRITELOCK and give the function that writes under it."""
         with self.store.writing() as write:
             yield write
 
     def rebuild(self, batches: Iterable[list[ProductDocument]], progress: ProgressCallback | None = None) -> int:
+        """Index every document into a fresh index and swap it in; gives the count."""
         return self.store.rebuild(batches, progress)
 
     # -- reading --------------------------------------------------------------------------
