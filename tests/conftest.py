@@ -186,6 +186,20 @@ def auth(client):
 
 
 @pytest.fixture
+def client_for(app):
+    """A new test client signed in as `email` (each keeps its own cookies), like a second
+    browser; by default the owner of the `shop` fixture."""
+
+    def _open(email="hoa@example.vn"):
+        client = app.test_client()
+        response = AuthActions(client).login(email=email, password=builders.PASSWORD)
+        assert response.status_code == 302, f"{email} could not sign in"
+        return client
+
+    return _open
+
+
+@pytest.fixture
 def make_user(app):
     """Create a user straight through the service (password `correct-horse-battery`)."""
     return builders.make_user

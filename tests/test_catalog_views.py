@@ -17,7 +17,6 @@ from market.programs.models import Program
 from market.sellers import services as sellers
 from tests.builders import (
     EN,
-    PASSWORD,
     PAYLOAD,
     approved_seller,
     category_id,
@@ -37,25 +36,12 @@ from tests.builders import (
     product_data,
     stored_files,
 )
-from tests.conftest import AuthActions, post_form
+from tests.conftest import post_form
 
 BLOCK_REASON = "Ảnh không đúng với sản phẩm."
 CARD_LINK = re.compile(r'class="product-card">\s*<a href="/products/([^"]+)"')
 JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.DOTALL)
 
-
-
-@pytest.fixture
-def browser(app):
-    """A new browser signed in as `email` (each keeps its own cookies)."""
-
-    def _open(email):
-        client = app.test_client()
-        response = AuthActions(client).login(email=email, password=PASSWORD)
-        assert response.status_code == 302, f"{email} could not sign in"
-        return client
-
-    return _open
 
 
 def text(response) -> str:
@@ -111,13 +97,13 @@ FOREIGN_REQUESTS = {
 
 
 @pytest.mark.parametrize("case", FOREIGN_REQUESTS)
-def test_a_member_of_another_seller_gets_404_and_changes_nothing(app, shop, rival, browser, case):
+def test_a_member_of_another_seller_gets_404_and_changes_nothing(app, shop, rival, client_for, case):
     method, action, data = FOREIGN_REQUESTS[case]
     product = make_product(shop.owner, publish=action != "publish")  # a draft, so publishing would work
     url = f"/sell/products/{product.id}/{action}"
     before, files_before = state(product.id), stored_files(app)
 
-    intruder = browser(rival.owner.email)
+    intruder = client_for(rival.owner.email)
     if method == "GET":
         response = intruder.get(url)
     else:
@@ -126,7 +112,7 @@ def test_a_member_of_another_seller_gets_404_and_changes_nothing(app, shop, riva
     assert state(product.id) == before and stored_files(app) == files_before
 
     # The same request from the product's own seller works.
-    owner = browser(shop.owner.email)
+    owner = client_for(shop.owner.email)
     if method == "GET":
         assert owner.get(url).status_code == 200
     else:
@@ -135,10 +121,10 @@ def test_a_member_of_another_seller_gets_404_and_changes_nothing(app, shop, riva
         assert state(product.id) != before
 
 
-def test_someone_who_is_no_seller_is_sent_to_apply(app, shop, make_user, browser):
+def test_someone_who_is_no_seller_is_sent_to_apply(app, shop, make_user, client_for):
     product = make_product(shop.owner)
     make_user("khach@example.vn")
-    shopper = browser("khach@example.vn")
+    shopper = client_for("khach@example.vn")
     response = shopper.get(f"/sell/products/{product.id}/edit")
     assert response.status_code == 302 and response.headers["Location"] == "/sell/apply"
     assert fresh(product.id).status == "active"
@@ -147,20 +133,20 @@ def test_someone_who_is_no_seller_is_sent_to_apply(app, shop, make_user, browser
 # --- 2. status transitions through the pages ---------------------------------------------------------
 
 @pytest.mark.parametrize("action", ["block", "unblock"])
-def test_sellers_have_no_block_or_unblock_button(app, shop, staff, browser, action):
+def test_sellers_have_no_block_or_unblock_button(app, shop, staff, client_for, action):
     product = make_product(shop.owner)
     if action == "unblock":
         catalog.moderate_product(staff, product.id, "block", BLOCK_REASON)
     status = fresh(product.id).status
-    response = seller_action(browser(shop.owner.email), product.id, action)
+    response = seller_action(client_for(shop.owner.email), product.id, action)
     assert response.status_code == 404
     assert fresh(product.id).status == status
 
 
-def test_a_seller_cannot_put_a_blocked_product_back_on_sale(app, shop, staff, browser):
+def test_a_seller_cannot_put_a_blocked_product_back_on_sale(app, shop, staff, client_for):
     product = make_product(shop.owner)
     catalog.moderate_product(staff, product.id, "block", BLOCK_REASON)
-    client = browser(shop.owner.email)
+    client = client_for(shop.owner.email)
     response = seller_action(client, product.id, "publish")
     assert response.status_code == 302
     assert fresh(product.id).status == "blocked"
@@ -168,11 +154,11 @@ def test_a_seller_cannot_put_a_blocked_product_back_on_sale(app, shop, staff, br
     assert "This cannot be done now" in page and BLOCK_REASON in page
 
 
-def test_a_blocked_product_cannot_be_edited_through_the_form(app, shop, staff, browser):
+def test_a_blocked_product_cannot_be_edited_through_the_form(app, shop, staff, client_for):
     product = make_product(shop.owner)
     catalog.moderate_product(staff, product.id, "block", BLOCK_REASON)
     before = state(product.id)
-    client = browser(shop.owner.email)
+    client = client_for(shop.owner.email)
     page = text(client.get(f"/sell/products/{product.id}/edit", headers=EN))
     assert "Blocked by the union:" in page and BLOCK_REASON in page
     response = post_form(client, f"/sell/products/{product.id}/edit", product_form(name="Tên khác"),
@@ -181,17 +167,17 @@ def test_a_blocked_product_cannot_be_edited_through_the_form(app, shop, staff, b
     assert state(product.id) == before
 
 
-def test_save_and_put_on_sale_needs_a_photo(app, shop, browser):
-    response = post_new_product(browser(shop.owner.email), product_form(save=None, publish="1"))
+def test_save_and_put_on_sale_needs_a_photo(app, shop, client_for):
+    response = post_new_product(client_for(shop.owner.email), product_form(save=None, publish="1"))
     assert response.status_code == 200
     assert 'id="photos-error"' in text(response) and "at least one photo" in text(response)
     assert product_count() == 0
 
 
-def test_staff_block_with_a_reason_and_unblock(app, shop, staff, browser):
+def test_staff_block_with_a_reason_and_unblock(app, shop, staff, client_for):
     product = make_product(shop.owner)
     url = f"/staff/products/{product.id}"
-    desk = browser(staff.email)
+    desk = client_for(staff.email)
     response = post_form(desk, url, {"action": "block", "reason": "  "}, headers=EN)
     assert response.status_code == 200 and "Give a reason" in text(response)
     assert fresh(product.id).status == "active"
@@ -201,19 +187,19 @@ def test_staff_block_with_a_reason_and_unblock(app, shop, staff, browser):
     assert (fresh(product.id).status, fresh(product.id).status_reason) == ("blocked", BLOCK_REASON)
     assert BLOCK_REASON in text(desk.get(url, headers=EN))  # in the history table
     assert app.test_client().get(f"/products/{product.slug}").status_code == 404
-    seller_page = text(browser(shop.owner.email).get("/sell/products", headers=EN))
+    seller_page = text(client_for(shop.owner.email).get("/sell/products", headers=EN))
     assert "Blocked by the union:" in seller_page and BLOCK_REASON in seller_page
-    assert BLOCK_REASON in text(browser(shop.owner.email).get("/account/messages"))
+    assert BLOCK_REASON in text(client_for(shop.owner.email).get("/account/messages"))
 
     response = post_form(desk, url, {"action": "unblock", "reason": ""}, headers=EN)
     assert response.status_code == 302 and fresh(product.id).status == "hidden"
     assert [e.action for e in history("product", product.id)][-2:] == ["block", "unblock"]
 
 
-def test_provincial_staff_of_another_province_cannot_open_a_product(app, shop, make_user, browser):
+def test_provincial_staff_of_another_province_cannot_open_a_product(app, shop, make_user, client_for):
     product = make_product(shop.owner)
     make_user("hn@example.vn", role="staff", province="Hà Nội")
-    desk = browser("hn@example.vn")
+    desk = client_for("hn@example.vn")
     assert desk.get(f"/staff/products/{product.id}").status_code == 404
     response = post_form(desk, f"/staff/products/{product.id}", {"action": "block", "reason": BLOCK_REASON},
                          form_url="/")
@@ -323,12 +309,12 @@ BAD_UPLOADS = {
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 @pytest.mark.parametrize("case", BAD_UPLOADS)
 @pytest.mark.parametrize("button", ["save", "publish"])
-def test_bad_photos_in_the_form_are_refused_beside_the_field_and_nothing_is_saved(app, shop, browser, case, button):
+def test_bad_photos_in_the_form_are_refused_beside_the_field_and_nothing_is_saved(app, shop, client_for, case, button):
     if case == "oversized":
         app.config["PHOTO_MAX_BYTES"] = SMALL_LIMIT
     uploads, message = BAD_UPLOADS[case]
     files_before = stored_files(app)
-    response = post_new_product(browser(shop.owner.email), product_form(save=None) | {button: "1", "photos": uploads()})
+    response = post_new_product(client_for(shop.owner.email), product_form(save=None) | {button: "1", "photos": uploads()})
     page = text(response)
     assert response.status_code == 200
     error = re.search(r'<p class="error" id="photos-error">([^<]*)</p>', page)
@@ -338,8 +324,8 @@ def test_bad_photos_in_the_form_are_refused_beside_the_field_and_nothing_is_save
     assert stored_files(app) == files_before
 
 
-def test_a_polyglot_photo_is_stored_as_clean_pixels_through_the_form(app, shop, browser):
-    response = post_new_product(browser(shop.owner.email),
+def test_a_polyglot_photo_is_stored_as_clean_pixels_through_the_form(app, shop, client_for):
+    response = post_new_product(client_for(shop.owner.email),
                                 product_form(save=None, publish="1", photos=files((polyglot_png(), "anh.php.png"))))
     assert response.status_code == 302
     product = db.session.scalar(select(Product))
@@ -354,8 +340,8 @@ def test_a_polyglot_photo_is_stored_as_clean_pixels_through_the_form(app, shop, 
 
 # --- 5. slugs and copies through the pages ------------------------------------------------------------
 
-def test_same_names_and_emoji_names_get_working_product_pages(app, shop, browser):
-    client = browser(shop.owner.email)
+def test_same_names_and_emoji_names_get_working_product_pages(app, shop, client_for):
+    client = client_for(shop.owner.email)
     for name in ("Mật ong hoa nhãn", "Mật ong hoa nhãn", "🍯🐝"):
         response = post_new_product(client, product_form(name=name, save=None, publish="1",
                                                          photos=files((image_bytes(), "a.png"))))
@@ -366,9 +352,9 @@ def test_same_names_and_emoji_names_get_working_product_pages(app, shop, browser
         assert app.test_client().get(f"/products/{slug}").status_code == 200
 
 
-def test_duplicate_button_makes_a_draft_copy_with_its_own_photos(app, shop, browser):
+def test_duplicate_button_makes_a_draft_copy_with_its_own_photos(app, shop, client_for):
     original = make_product(shop.owner, photos=2)
-    response = seller_action(browser(shop.owner.email), original.id, "duplicate")
+    response = seller_action(client_for(shop.owner.email), original.id, "duplicate")
     copy = db.session.scalar(select(Product).where(Product.id != original.id))
     assert response.status_code == 302 and response.headers["Location"] == f"/sell/products/{copy.id}/edit"
     assert copy.status == "draft" and copy.slug == "mat-ong-hoa-nhan-2"
@@ -439,8 +425,8 @@ def test_storefront_pages_run_a_bounded_number_of_queries(app, client, make_user
 
 # --- 7. OCOP through the pages ------------------------------------------------------------------------
 
-def test_ocop_claim_verify_and_change_through_the_pages(app, shop, staff, make_user, browser):
-    seller_client = browser(shop.owner.email)
+def test_ocop_claim_verify_and_change_through_the_pages(app, shop, staff, make_user, client_for):
+    seller_client = client_for(shop.owner.email)
     response = post_new_product(seller_client, product_form(
         save=None, publish="1", ocop_stars="4", photos=files((image_bytes(), "a.png")),
         ocop_certificate=(io.BytesIO(pdf().stream.read()), "gcn-ocop.pdf"),
@@ -459,14 +445,14 @@ def test_ocop_claim_verify_and_change_through_the_pages(app, shop, staff, make_u
 
     # Provincial staff of another province neither see nor decide it.
     make_user("hn@example.vn", role="staff", province="Hà Nội")
-    hanoi = browser("hn@example.vn")
+    hanoi = client_for("hn@example.vn")
     assert product.name not in text(hanoi.get("/staff/ocop"))
     response = post_form(hanoi, "/staff/ocop", {"product_id": str(product.id), "action": "verify", "reason": ""},
                          form_url="/")
     assert response.status_code == 404 and fresh(product.id).ocop_status == OcopStatus.CLAIMED
     assert hanoi.get(f"/staff/products/{product.id}/ocop-certificate").status_code == 404
 
-    desk = browser(staff.email)
+    desk = client_for(staff.email)
     queue = text(desk.get("/staff/ocop", headers=EN))
     assert product.name in queue and "4 ★" in queue
     certificate = desk.get(f"/staff/products/{product.id}/ocop-certificate")
@@ -494,33 +480,33 @@ def test_ocop_claim_verify_and_change_through_the_pages(app, shop, staff, make_u
     assert "5 ★" in text(desk.get("/staff/ocop"))
 
 
-def test_refused_ocop_stars_are_never_shown(app, shop, staff, browser):
+def test_refused_ocop_stars_are_never_shown(app, shop, staff, client_for):
     product = catalog.create_product(shop.owner, product_data(ocop_stars=5), photos=[photo()],
                                      ocop_certificate=pdf(), publish=True)
-    desk = browser(staff.email)
+    desk = client_for(staff.email)
     response = post_form(desk, "/staff/ocop", {"product_id": str(product.id), "action": "refuse",
                                                "reason": "Giấy chứng nhận đã hết hạn"})
     assert response.status_code == 302 and fresh(product.id).ocop_status == OcopStatus.REFUSED
     page = text(app.test_client().get(f"/products/{product.slug}"))
     assert "★" not in page and "OCOP" not in page
-    seller_page = text(browser(shop.owner.email).get(f"/sell/products/{product.id}/edit", headers=EN))
+    seller_page = text(client_for(shop.owner.email).get(f"/sell/products/{product.id}/edit", headers=EN))
     assert "not verified" in seller_page
 
 
 # --- 8. seller tools ------------------------------------------------------------------------------
 
-def test_quick_edit_saves_stock_and_price(app, shop, browser):
+def test_quick_edit_saves_stock_and_price(app, shop, client_for):
     product = make_product(shop.owner, stock=20, price_vnd=150_000)
-    client = browser(shop.owner.email)
+    client = client_for(shop.owner.email)
     response = seller_action(client, product.id, "quick", {"stock": "12", "price_vnd": "165000", "seen_stock": "20"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"#product-{product.id}")
     assert (fresh(product.id).stock, fresh(product.id).price_vnd) == (12, 165_000)
     assert "stock and price saved" in text(client.get("/sell/products", headers=EN))
 
 
-def test_quick_edit_with_a_stale_stock_changes_nothing(app, shop, browser):
+def test_quick_edit_with_a_stale_stock_changes_nothing(app, shop, client_for):
     product = make_product(shop.owner, stock=20, price_vnd=150_000)
-    client = browser(shop.owner.email)
+    client = client_for(shop.owner.email)
     list_page = client.get("/sell/products")  # the member reads stock 20...
     catalog.set_stock_and_price(shop.owner, product.id, 17, 150_000, seen_stock=20)  # ...an order takes 3
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text(list_page)).group(1)
@@ -538,17 +524,17 @@ def test_quick_edit_with_a_stale_stock_changes_nothing(app, shop, browser):
     {"stock": "5", "price_vnd": "1000", "seen_stock": ""},
     {"stock": "nhiều", "price_vnd": "1000", "seen_stock": "20"},
 ])
-def test_quick_edit_with_bad_figures_changes_nothing(app, shop, browser, data):
+def test_quick_edit_with_bad_figures_changes_nothing(app, shop, client_for, data):
     product = make_product(shop.owner, stock=20, price_vnd=150_000)
-    response = seller_action(browser(shop.owner.email), product.id, "quick", data)
+    response = seller_action(client_for(shop.owner.email), product.id, "quick", data)
     assert response.status_code == 302
     assert (fresh(product.id).stock, fresh(product.id).price_vnd) == (20, 150_000)
 
 
-def test_the_product_list_warns_about_low_stock(app, shop, browser):
+def test_the_product_list_warns_about_low_stock(app, shop, client_for):
     low = make_product(shop.owner, name="Mật ong sắp hết", stock=3)
     plenty = make_product(shop.owner, name="Mật ong còn nhiều", stock=50)
-    page = text(browser(shop.owner.email).get("/sell/products", headers=EN))
+    page = text(client_for(shop.owner.email).get("/sell/products", headers=EN))
     notice = re.search(r'<div class="notice" role="note"><strong>Low stock:</strong>(.*?)</div>', page, re.DOTALL)
     assert notice, "no low-stock warning"
     assert f"#product-{low.id}" in notice.group(1) and "(3)" in notice.group(1)
@@ -556,11 +542,11 @@ def test_the_product_list_warns_about_low_stock(app, shop, browser):
     assert f'id="product-{low.id}" class="card low"' in page
 
 
-def test_deleting_a_never_ordered_product_removes_it_and_its_photos(app, shop, browser):
+def test_deleting_a_never_ordered_product_removes_it_and_its_photos(app, shop, client_for):
     product = make_product(shop.owner, photos=2)
     paths = photo_files(app, product)
     assert all(path.exists() for path in paths)
-    response = seller_action(browser(shop.owner.email), product.id, "delete")
+    response = seller_action(client_for(shop.owner.email), product.id, "delete")
     assert response.status_code == 302
     assert product_count() == 0 and not any(path.exists() for path in paths)
     assert app.test_client().get(f"/products/{product.slug}").status_code == 404

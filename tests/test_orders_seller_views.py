@@ -15,24 +15,11 @@ from market.orders.models import LedgerEntry, SellerOrder
 from market.orders.states import SELLER_ACTIONS
 from market.sellers import services as sellers
 from market.sellers.models import Seller
-from tests.builders import EN, PASSWORD, counted_queries, fresh, image_bytes, make_product, place, reload, upload
-from tests.conftest import AuthActions, post_form
+from tests.builders import EN, counted_queries, fresh, image_bytes, make_product, place, reload, upload
+from tests.conftest import post_form
 
 HOA = "hoa@example.vn"  # owner of goods.shop (honey)
 LAN = "lan@example.vn"  # owner of goods.rival (tea)
-
-
-@pytest.fixture
-def browser(app):
-    """A new browser signed in as `email` (each keeps its own cookies)."""
-
-    def _open(email=HOA):
-        client = app.test_client()
-        response = AuthActions(client).login(email=email, password=PASSWORD)
-        assert response.status_code == 302, f"{email} could not sign in"
-        return client
-
-    return _open
 
 
 def text(response) -> str:
@@ -56,12 +43,12 @@ def act(client, part, action, **data):
 
 # --- the list ----------------------------------------------------------------------------------
 
-def test_the_list_shows_the_sellers_own_orders_and_filters_by_status(goods, browser):
+def test_the_list_shows_the_sellers_own_orders_and_filters_by_status(goods, client_for):
     ours = place((goods.honey, 2), full_name="Trần Thị Bích")
     theirs = place((goods.tea, 1))
     both = place((goods.comb, 1), (goods.tea, 2))
     services.fulfil(goods.shop.owner, part_of(ours, goods.shop.seller), "confirm")
-    client = browser()
+    client = client_for()
 
     page = text(client.get("/sell/orders", headers=EN))
     assert ours.number in page and both.number in page and theirs.number not in page
@@ -78,8 +65,8 @@ def test_the_list_shows_the_sellers_own_orders_and_filters_by_status(goods, brow
     assert client.get("/sell/orders?status=nonsense").status_code == 404
 
 
-def test_the_list_runs_a_fixed_number_of_queries(goods, browser):
-    client = browser()
+def test_the_list_runs_a_fixed_number_of_queries(goods, client_for):
+    client = client_for()
     place((goods.honey, 1))
     db.session.expire_all()
     with counted_queries() as few:
@@ -92,30 +79,30 @@ def test_the_list_runs_a_fixed_number_of_queries(goods, browser):
     assert len(many) == len(few)
 
 
-def test_people_who_are_not_sellers_do_not_get_in(goods, browser, client, make_user, staff):
+def test_people_who_are_not_sellers_do_not_get_in(goods, client_for, client, make_user, staff):
     assert "/account/sign-in" in client.get("/sell/orders").headers["Location"]
     make_user("mai@example.vn")
-    shopper = browser("mai@example.vn")
+    shopper = client_for("mai@example.vn")
     for url in ("/sell/orders", "/sell/shipping", "/sell/statement"):
         assert shopper.get(url).headers["Location"].endswith("/sell/apply")
     part = part_of(place((goods.honey, 1)), goods.shop.seller)
     assert shopper.get(f"/sell/orders/{part.id}").status_code == 302
-    assert browser("staff@example.vn").get("/sell/orders", follow_redirects=True).status_code == 403
+    assert client_for("staff@example.vn").get("/sell/orders", follow_redirects=True).status_code == 403
 
 
-def test_a_seller_not_yet_approved_is_sent_to_its_dashboard(app, make_user, browser):
+def test_a_seller_not_yet_approved_is_sent_to_its_dashboard(app, make_user, client_for):
     from tests.builders import application, certificate
 
     owner = make_user("thu@example.vn")
     sellers.save_application(owner, application(), submit=True, documents=certificate())
-    response = browser("thu@example.vn").get("/sell/orders")
+    response = client_for("thu@example.vn").get("/sell/orders")
     assert response.status_code == 302 and response.headers["Location"].endswith("/sell")
 
 
-def test_a_suspended_seller_still_sees_and_ships_its_orders(goods, browser, staff):
+def test_a_suspended_seller_still_sees_and_ships_its_orders(goods, client_for, staff):
     part = part_of(place((goods.honey, 1)), goods.shop.seller)
     sellers.decide(staff, goods.shop.seller.id, "suspend", "Kiểm tra chất lượng")
-    client = browser()
+    client = client_for()
     assert client.get(f"/sell/orders/{part.id}").status_code == 200
     assert act(client, part, "confirm").status_code == 302
     assert status_of(part) == "confirmed"
@@ -123,11 +110,11 @@ def test_a_suspended_seller_still_sees_and_ships_its_orders(goods, browser, staf
 
 # --- ownership ----------------------------------------------------------------------------
 
-def test_another_sellers_order_is_not_found_anywhere(goods, browser):
+def test_another_sellers_order_is_not_found_anywhere(goods, client_for):
     order = place((goods.honey, 1), (goods.tea, 1), payment_method="bank_transfer")
     services.attach_receipt(reload(order), upload(image_bytes()))
     ours, theirs = part_of(order, goods.shop.seller), part_of(order, goods.rival.seller)
-    client = browser()
+    client = client_for()
     assert client.get(f"/sell/orders/{ours.id}/receipt").status_code == 200
     for url in ("", "/slip", "/receipt"):
         assert client.get(f"/sell/orders/{theirs.id}{url}").status_code == 404
@@ -142,10 +129,10 @@ def test_another_sellers_order_is_not_found_anywhere(goods, browser):
 
 # --- an order's page and its moves ----------------------------------------------------------------
 
-def test_the_order_page_shows_lines_money_address_and_timeline(goods, browser):
+def test_the_order_page_shows_lines_money_address_and_timeline(goods, client_for):
     order = place((goods.honey, 2), (goods.comb, 1), note="Gọi trước khi giao <b>nhé</b>")
     part = part_of(order, goods.shop.seller)
-    page = text(browser().get(f"/sell/orders/{part.id}", headers=EN))
+    page = text(client_for().get(f"/sell/orders/{part.id}", headers=EN))
     assert order.number in page and "Mật ong hoa nhãn" in page and "Mật ong sáp" in page
     assert "₫300,000" in page and "₫520,000" in page  # a line total, the items subtotal
     assert f"Commission ({part.commission_rate_bp / 100:g}%)" in page
@@ -157,10 +144,10 @@ def test_the_order_page_shows_lines_money_address_and_timeline(goods, browser):
     assert "Mark as shipped" not in page and "Mark as paid" not in page  # not now / not a transfer
 
 
-def test_the_seller_confirms_ships_and_delivers_cash_on_delivery(goods, browser):
+def test_the_seller_confirms_ships_and_delivers_cash_on_delivery(goods, client_for):
     order = place((goods.honey, 2))
     part = part_of(order, goods.shop.seller)
-    client = browser()
+    client = client_for()
 
     response = act(client, part, "confirm")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/sell/orders/{part.id}")
@@ -185,22 +172,22 @@ def test_the_seller_confirms_ships_and_delivers_cash_on_delivery(goods, browser)
     assert "What next" not in page  # nothing more to do
 
 
-def test_delivering_a_paid_transfer_needs_no_cash(goods, browser, staff):
+def test_delivering_a_paid_transfer_needs_no_cash(goods, client_for, staff):
     order = place((goods.honey, 1), payment_method="bank_transfer")
     services.record_payment(reload(order), staff.id, "FT1")
     part = part_of(order, goods.shop.seller)
     services.fulfil(goods.shop.owner, part, "confirm")
     services.fulfil(goods.shop.owner, part, "ship", carrier="GHN", tracking_number="1")
-    client = browser()
+    client = client_for()
     assert "Cash collected" not in text(client.get(f"/sell/orders/{part.id}", headers=EN))
     assert act(client, part, "deliver").status_code == 302
     assert status_of(part) == "delivered"
 
 
-def test_cancelling_needs_a_reason_and_gives_the_stock_back(goods, browser):
+def test_cancelling_needs_a_reason_and_gives_the_stock_back(goods, client_for):
     order = place((goods.honey, 3))
     part = part_of(order, goods.shop.seller)
-    client = browser()
+    client = client_for()
     assert fresh(goods.honey.id).stock == 7
     refused = act(client, part, "cancel", reason="   ")
     assert refused.status_code == 400 and "Give a reason" in text(refused)
@@ -211,10 +198,10 @@ def test_cancelling_needs_a_reason_and_gives_the_stock_back(goods, browser):
     assert "Hết hàng do mưa bão" in page and "What next" not in page
 
 
-def test_a_move_not_allowed_now_shows_a_message_and_changes_nothing(goods, browser):
+def test_a_move_not_allowed_now_shows_a_message_and_changes_nothing(goods, client_for):
     order = place((goods.honey, 1))
     part = part_of(order, goods.shop.seller)
-    client = browser()
+    client = client_for()
     response = act(client, part, "deliver", cash_collected="y")
     assert response.status_code == 302
     assert "This cannot be done now: the order is “new”." in text(client.get(response.headers["Location"], headers=EN))
@@ -227,11 +214,11 @@ def test_a_move_not_allowed_now_shows_a_message_and_changes_nothing(goods, brows
     assert client.post(f"/sell/orders/{part.id}/explode", data={}).status_code == 404
 
 
-def test_a_move_beaten_by_someone_else_is_refused_by_the_service_not_a_500(goods, browser, monkeypatch):
+def test_a_move_beaten_by_someone_else_is_refused_by_the_service_not_a_500(goods, client_for, monkeypatch):
     from market.orders import seller_views
 
     part = part_of(place((goods.honey, 1)), goods.shop.seller)
-    client = browser()
+    client = client_for()
     # The page offered "deliver" (as if it were still allowed); the service's table says no.
     monkeypatch.setattr(seller_views, "allowed_actions", lambda seller_order: list(SELLER_ACTIONS))
     response = act(client, part, "deliver", cash_collected="y")
@@ -239,29 +226,29 @@ def test_a_move_beaten_by_someone_else_is_refused_by_the_service_not_a_500(goods
     assert "the order is “new”" in text(client.get(response.headers["Location"], headers=EN))
 
 
-def test_a_reason_the_service_asks_for_is_shown_beside_its_field(goods, browser, monkeypatch):
+def test_a_reason_the_service_asks_for_is_shown_beside_its_field(goods, client_for, monkeypatch):
     def refuse(*args, **kwargs):
         raise ReasonRequired("Give a reason: the shopper will see it.", "reason")
 
     part = part_of(place((goods.honey, 1)), goods.shop.seller)
     monkeypatch.setattr(services, "fulfil", refuse)
-    response = act(browser(), part, "cancel", reason="?")
+    response = act(client_for(), part, "cancel", reason="?")
     assert response.status_code == 400 and 'id="reason-error"' in text(response)
     assert status_of(part) == "pending"
 
 
-def test_a_form_without_its_csrf_token_is_refused(goods, browser):
+def test_a_form_without_its_csrf_token_is_refused(goods, client_for):
     part = part_of(place((goods.honey, 1)), goods.shop.seller)
-    response = browser().post(f"/sell/orders/{part.id}/confirm", data={})
+    response = client_for().post(f"/sell/orders/{part.id}/confirm", data={})
     assert response.status_code == 400 and status_of(part) == "pending"
 
 
 # --- the packing slip -----------------------------------------------------------------------------
 
-def test_the_packing_slip_is_printable_and_says_what_to_collect(goods, browser):
+def test_the_packing_slip_is_printable_and_says_what_to_collect(goods, client_for):
     order = place((goods.honey, 2), (goods.comb, 1), note="Giao giờ hành chính")
     part = part_of(order, goods.shop.seller)
-    client = browser()
+    client = client_for()
     page = text(client.get(f"/sell/orders/{part.id}/slip", headers=EN))
     assert "HTX Mật ong Hưng Yên" in page and order.number in page and "Nguyễn Thị Mai" in page
     assert "Mật ong sáp" in page and "Giao giờ hành chính" in page
@@ -271,19 +258,19 @@ def test_the_packing_slip_is_printable_and_says_what_to_collect(goods, browser):
     assert css.mimetype == "text/css" and "@media print" in text(css)
 
 
-def test_a_paid_order_slip_asks_for_no_cash(goods, browser, staff):
+def test_a_paid_order_slip_asks_for_no_cash(goods, client_for, staff):
     order = place((goods.honey, 1), payment_method="bank_transfer")
     services.record_payment(reload(order), staff.id, "FT1")
-    page = text(browser().get(f"/sell/orders/{part_of(order, goods.shop.seller).id}/slip", headers=EN))
+    page = text(client_for().get(f"/sell/orders/{part_of(order, goods.shop.seller).id}/slip", headers=EN))
     assert "COD: collect" not in page and "Paid: collect nothing." in page
 
 
 # --- bank transfers --------------------------------------------------------------------------------
 
-def test_the_seller_sees_the_receipt_but_only_the_union_marks_a_transfer_paid(goods, browser, staff):
+def test_the_seller_sees_the_receipt_but_only_the_union_marks_a_transfer_paid(goods, client_for, staff):
     order = place((goods.honey, 1), payment_method="bank_transfer")
     part = part_of(order, goods.shop.seller)
-    client = browser()
+    client = client_for()
     url = f"/sell/orders/{part.id}"
     page = text(client.get(url, headers=EN))
     assert "has not sent a photo" in page and "The union marks the order as paid" in page
@@ -310,10 +297,10 @@ def test_the_seller_sees_the_receipt_but_only_the_union_marks_a_transfer_paid(go
 
 # --- shipping fee ------------------------------------------------------------------------------------
 
-def test_the_shipping_fee_is_saved_and_applies_to_the_next_order(goods, browser):
+def test_the_shipping_fee_is_saved_and_applies_to_the_next_order(goods, client_for):
     before = part_of(place((goods.honey, 1)), goods.shop.seller)
     assert before.shipping_vnd == 30_000
-    client = browser()
+    client = client_for()
     page = text(client.get("/sell/shipping", headers=EN))
     assert "Shipping fee per order" in page and 'value="30000"' in page
     response = post_form(client, "/sell/shipping", {"shipping_fee_vnd": "25.000", "free_shipping_over_vnd": "500000"},
@@ -333,11 +320,11 @@ def test_the_shipping_fee_is_saved_and_applies_to_the_next_order(goods, browser)
     assert (seller.shipping_fee_vnd, seller.free_shipping_over_vnd) == (0, None)
 
 
-def test_a_member_who_is_not_the_owner_sets_the_fee_too(goods, make_user, browser):
+def test_a_member_who_is_not_the_owner_sets_the_fee_too(goods, make_user, client_for):
     from tests.builders import add_member
 
     add_member(goods.shop.owner, "cuc@example.vn")
-    response = post_form(browser("cuc@example.vn"), "/sell/shipping",
+    response = post_form(client_for("cuc@example.vn"), "/sell/shipping",
                          {"shipping_fee_vnd": "15000", "free_shipping_over_vnd": ""})
     assert response.status_code == 302
     assert db.session.get(Seller, goods.shop.seller.id, populate_existing=True).shipping_fee_vnd == 15_000
@@ -352,8 +339,8 @@ def test_a_member_who_is_not_the_owner_sets_the_fee_too(goods, make_user, browse
     ("30000", "0", "Enter an amount above 0 đồng, or leave it empty"),
     ("30000", "abc", "Enter an amount in đồng, e.g. 30000."),
 ])
-def test_bad_shipping_figures_are_refused_in_the_pages_language(goods, browser, fee, over, message):
-    response = post_form(browser(), "/sell/shipping", {"shipping_fee_vnd": fee, "free_shipping_over_vnd": over},
+def test_bad_shipping_figures_are_refused_in_the_pages_language(goods, client_for, fee, over, message):
+    response = post_form(client_for(), "/sell/shipping", {"shipping_fee_vnd": fee, "free_shipping_over_vnd": over},
                          headers=EN)
     assert response.status_code == 400 and message in text(response)
     seller = db.session.get(Seller, goods.shop.seller.id, populate_existing=True)
@@ -374,8 +361,8 @@ def test_the_shipping_service_checks_its_figures(goods, make_user):
 
 # --- money --------------------------------------------------------------------------------------------
 
-def test_the_statement_shows_what_is_owed_after_a_cod_delivery(goods, browser):
-    client = browser()
+def test_the_statement_shows_what_is_owed_after_a_cod_delivery(goods, client_for):
+    client = client_for()
     assert "Settled" in text(client.get("/sell/statement", headers=EN))
     order = place((goods.honey, 2))
     part = part_of(order, goods.shop.seller)
@@ -390,27 +377,27 @@ def test_the_statement_shows_what_is_owed_after_a_cod_delivery(goods, browser):
     assert f'href="/sell/orders/{part.id}"' in page
 
 
-def test_the_statement_shows_what_the_union_owes_for_a_paid_transfer(goods, browser, staff):
+def test_the_statement_shows_what_the_union_owes_for_a_paid_transfer(goods, client_for, staff):
     order = place((goods.honey, 1), payment_method="bank_transfer")
     services.record_payment(reload(order), staff.id, "FT1")
     part = part_of(order, goods.shop.seller)
     for action, extra in (("confirm", {}), ("ship", {"carrier": "GHN", "tracking_number": "1"}), ("deliver", {})):
         services.fulfil(goods.shop.owner, part, action, **extra)
-    page = text(browser().get("/sell/statement", headers=EN))
+    page = text(client_for().get("/sell/statement", headers=EN))
     assert f"The union owes you ₫{part.net_vnd:,}." in page
     # Another seller's money is not shown.
     rival_product = make_product(goods.rival.owner, name="Chè búp", price_vnd=50_000, stock=5)
     place((rival_product, 1))
-    assert "Chè búp" not in text(browser().get("/sell/statement", headers=EN))
+    assert "Chè búp" not in text(client_for().get("/sell/statement", headers=EN))
 
 
-def test_the_order_desk_is_paged_with_new_orders_first(goods, browser, monkeypatch):
+def test_the_order_desk_is_paged_with_new_orders_first(goods, client_for, monkeypatch):
     from market.orders import services
 
     monkeypatch.setattr(services, "SELLER_PAGE_SIZE", 2)
     first, second, third = (place((goods.honey, 1)) for _ in range(3))
     services.fulfil(goods.shop.owner, part_of(first, goods.shop.seller), "confirm")
-    client = browser()
+    client = client_for()
     page_one = text(client.get("/sell/orders", headers=EN))
     # New ones first (oldest first), then the confirmed one on the next page.
     assert second.number in page_one and third.number in page_one and first.number not in page_one

@@ -16,24 +16,11 @@ from market.extensions import db
 from market.geo.provinces import lookup
 from market.orders import ledger, services
 from market.orders.models import LedgerEntry, SellerOrder
-from tests.builders import EN, PASSWORD, approved_seller, fresh, image_bytes, make_product, place, reload, upload
-from tests.conftest import AuthActions, post_form
+from tests.builders import EN, approved_seller, fresh, image_bytes, make_product, place, reload, upload
+from tests.conftest import post_form
 
 CANCEL_REASON = "Người mua gọi điện huỷ đơn"
 ALL_METHODS = ["cod", "bank_transfer", "card"]
-
-
-@pytest.fixture
-def browser(app):
-    """A new browser signed in as `email` (each keeps its own cookies)."""
-
-    def _open(email):
-        client = app.test_client()
-        response = AuthActions(client).login(email=email, password=PASSWORD)
-        assert response.status_code == 302, f"{email} could not sign in"
-        return client
-
-    return _open
 
 
 @pytest.fixture
@@ -42,24 +29,24 @@ def lam_dong_code():
 
 
 @pytest.fixture
-def central(staff, browser):
-    """The central staff member's browser (the `staff` fixture: no province)."""
-    return browser(staff.email)
+def central(staff, client_for):
+    """The central staff member's client (the `staff` fixture: no province)."""
+    return client_for(staff.email)
 
 
 @pytest.fixture
-def lam_dong_desk(make_user, browser, lam_dong_code):
+def lam_dong_desk(make_user, client_for, lam_dong_code):
     # make_user takes the province's name (create_user looks it up) and stores its code.
     desk = make_user("ld@example.vn", role="staff", province="Lâm Đồng")
     assert desk.staff_province_code == lam_dong_code
-    return browser("ld@example.vn")
+    return client_for("ld@example.vn")
 
 
 @pytest.fixture
-def ha_noi_desk(make_user, browser):
+def ha_noi_desk(make_user, client_for):
     desk = make_user("hn@example.vn", role="staff", province="Hà Nội")
     assert desk.staff_province_code == lookup("Hà Nội").code
-    return browser("hn@example.vn")
+    return client_for("hn@example.vn")
 
 
 @pytest.fixture
@@ -100,14 +87,14 @@ def deliver(part, owner):
 
 # --- who may come in, and what each sees ---------------------------------------------------------------
 
-def test_shoppers_sellers_and_visitors_are_kept_out(app, goods, make_user, browser):
+def test_shoppers_sellers_and_visitors_are_kept_out(app, goods, make_user, client_for):
     order = place((goods.honey, 1))
     part = part_of(order, goods.shop.seller)
     make_user("shopper@example.vn")
     urls = ["/staff/orders", order_url(part), f"{order_url(part)}/receipt", "/staff/balances",
             "/staff/balances.csv", f"/staff/balances/{goods.shop.seller.id}"]
     for email in ("shopper@example.vn", goods.shop.owner.email):
-        client = browser(email)
+        client = client_for(email)
         for url in urls:
             assert client.get(url).status_code == 403, (email, url)
     visitor = app.test_client()

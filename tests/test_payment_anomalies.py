@@ -13,34 +13,22 @@ from market.payments import anomalies
 from market.payments.models import PaymentAnomaly
 from market.payments.stripe_checkout import handle_event
 from tests import stripe_standin as fake_stripe
-from tests.builders import EN, PASSWORD, place, reload
-from tests.conftest import AuthActions, csrf_token_from, post_form
+from tests.builders import EN, place, reload
+from tests.conftest import csrf_token_from, post_form
 
 LIST_URL = "/staff/payments/anomalies"
 NOTE = "Đã hoàn tiền cho người mua trên Stripe ngày 2/12"
 
 
 @pytest.fixture
-def browser(app):
-    """A new browser signed in as `email` (each keeps its own cookies)."""
-
-    def _open(email):
-        client = app.test_client()
-        assert AuthActions(client).login(email=email, password=PASSWORD).status_code == 302, email
-        return client
-
-    return _open
+def central(staff, client_for):
+    return client_for(staff.email)
 
 
 @pytest.fixture
-def central(staff, browser):
-    return browser(staff.email)
-
-
-@pytest.fixture
-def provincial(make_user, browser):
+def provincial(make_user, client_for):
     make_user("ld@example.vn", role="staff", province="Lâm Đồng")
-    return browser("ld@example.vn")
+    return client_for("ld@example.vn")
 
 
 @pytest.fixture
@@ -92,13 +80,13 @@ def audit_rows(anomaly) -> list[AuditEntry]:
 
 # --- who may come in ---------------------------------------------------------------------------
 
-def test_provincial_staff_sellers_and_shoppers_are_refused(app, card_order, goods, provincial, make_user, browser,
+def test_provincial_staff_sellers_and_shoppers_are_refused(app, card_order, goods, provincial, make_user, client_for,
                                                            central):
     [anomaly] = add_anomalies(card_order, 1)
     make_user("shopper@example.vn")
     token = csrf_token_from(central.get(LIST_URL))
-    clients = {"provincial": provincial, "seller": browser(goods.shop.owner.email),
-               "shopper": browser("shopper@example.vn")}
+    clients = {"provincial": provincial, "seller": client_for(goods.shop.owner.email),
+               "shopper": client_for("shopper@example.vn")}
     for who, client in clients.items():
         assert client.get(LIST_URL).status_code == 403, who
         # Even with a valid token of their own session, the action is refused and changes nothing.
@@ -231,10 +219,10 @@ def test_resolving_keeps_csrf_on(card_order, central):
     assert reload_anomaly(anomaly).resolved_at is None and audit_rows(anomaly) == []
 
 
-def test_an_anomaly_is_resolved_once(card_order, central, staff, browser, make_user):
+def test_an_anomaly_is_resolved_once(card_order, central, staff, client_for, make_user):
     [anomaly] = add_anomalies(card_order, 1)
     make_user("staff2@example.vn", role="staff")
-    colleague = browser("staff2@example.vn")
+    colleague = client_for("staff2@example.vn")
     token = csrf_token_from(colleague.get(LIST_URL))  # both have the page open
     assert resolve(central, anomaly).status_code == 302
     response = colleague.post(resolve_url(anomaly), data={"csrf_token": token, "note": "Tôi cũng xử lý"},

@@ -171,7 +171,7 @@ def world_state() -> dict:
 
 
 @pytest.fixture
-def browser(client, world):
+def visitor(client, world):
     """The test client with English pages (readable errors), and a way to sign in as an actor."""
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = EN
 
@@ -233,8 +233,8 @@ SELLER_AREA = table(
 
 @pytest.mark.parametrize("url", ["/sell", "/sell/members", "/sell/figures", "/sell/history", "/sell/programs"])
 @pytest.mark.parametrize("actor, expected", SELLER_AREA)
-def test_seller_area_pages(browser, world, url, actor, expected):
-    response = browser.sign_in(actor).get(url)
+def test_seller_area_pages(visitor, world, url, actor, expected):
+    response = visitor.sign_in(actor).get(url)
     assert_answer(response, expected, world)
     if expected == 200:
         page = response.get_data(as_text=True)
@@ -251,8 +251,8 @@ def test_seller_area_pages(browser, world, url, actor, expected):
         staff_lamdong=403, staff_hanoi=403, staff_central=403,
     ),
 )
-def test_application_page(browser, world, actor, expected):
-    assert_answer(browser.sign_in(actor).get("/sell/apply"), expected, world)
+def test_application_page(visitor, world, actor, expected):
+    assert_answer(visitor.sign_in(actor).get("/sell/apply"), expected, world)
 
 
 @pytest.mark.parametrize(
@@ -262,8 +262,8 @@ def test_application_page(browser, world, actor, expected):
         staff_lamdong=APPLY, staff_hanoi=APPLY, staff_central=APPLY,
     ),
 )
-def test_profile_page_is_the_owners(browser, world, actor, expected):
-    response = browser.sign_in(actor).get("/sell/profile")
+def test_profile_page_is_the_owners(visitor, world, actor, expected):
+    response = visitor.sign_in(actor).get("/sell/profile")
     assert_answer(response, expected, world)
     if expected == 200:
         assert seller_name(world, actor) in response.get_data(as_text=True)
@@ -281,9 +281,9 @@ def test_profile_page_is_the_owners(browser, world, actor, expected):
         )
     ],
 )
-def test_inviting_a_member(browser, world, actor, expected, into):
-    browser.sign_in(actor)
-    response = post_as(browser, actor, "/sell/members", {"email": "new@example.vn"}, form_url="/sell/members")
+def test_inviting_a_member(visitor, world, actor, expected, into):
+    visitor.sign_in(actor)
+    response = post_as(visitor, actor, "/sell/members", {"email": "new@example.vn"}, form_url="/sell/members")
     assert_answer(response, expected, world)
     invitations = list(db.session.scalars(select(SellerInvitation).where(SellerInvitation.email == "new@example.vn")))
     emails = list(db.session.scalars(select(OutboundEmail).where(OutboundEmail.to_address == "new@example.vn")))
@@ -295,9 +295,9 @@ def test_inviting_a_member(browser, world, actor, expected, into):
 
 
 @pytest.mark.parametrize("email", ["", "not-an-email"], ids=["empty", "bad"])
-def test_a_member_cannot_post_the_invite_form_even_when_it_is_invalid(browser, world, email):
-    browser.sign_in(MEMBER_A)
-    response = post_as(browser, MEMBER_A, "/sell/members", {"email": email}, form_url="/sell/members")
+def test_a_member_cannot_post_the_invite_form_even_when_it_is_invalid(visitor, world, email):
+    visitor.sign_in(MEMBER_A)
+    response = post_as(visitor, MEMBER_A, "/sell/members", {"email": email}, form_url="/sell/members")
     assert_answer(response, 403, world)
 
 
@@ -311,10 +311,10 @@ def test_a_member_cannot_post_the_invite_form_even_when_it_is_invalid(browser, w
         staff_lamdong=APPLY, staff_hanoi=APPLY, staff_central=APPLY,
     ),
 )
-def test_removing_a_member(browser, world, actor, expected):
-    browser.sign_in(actor)
+def test_removing_a_member(visitor, world, actor, expected):
+    visitor.sign_in(actor)
     url = world.url("/sell/members/{member}/remove")
-    assert_answer(post_as(browser, actor, url, {}, form_url="/sell/members"), expected, world)
+    assert_answer(post_as(visitor, actor, url, {}, form_url="/sell/members"), expected, world)
     membership = reload(SellerMember, world.ids["member"])
     member = reload(User, world.user(MEMBER_A).id)
     if actor == OWNER_A:
@@ -326,13 +326,13 @@ def test_removing_a_member(browser, world, actor, expected):
 
 
 @WRITES
-def test_a_removed_member_loses_access(browser, world):
-    browser.sign_in(OWNER_A)
-    post_as(browser, OWNER_A, world.url("/sell/members/{member}/remove"), {}, form_url="/sell/members")
-    post_form(browser, "/account/sign-out", {}, form_url="/account/profile")
-    browser.sign_in(MEMBER_A)
-    assert_answer(browser.get("/sell"), APPLY, world)
-    assert_answer(browser.get(world.url("/sell/documents/{doc}")), 404, world)
+def test_a_removed_member_loses_access(visitor, world):
+    visitor.sign_in(OWNER_A)
+    post_as(visitor, OWNER_A, world.url("/sell/members/{member}/remove"), {}, form_url="/sell/members")
+    post_form(visitor, "/account/sign-out", {}, form_url="/account/profile")
+    visitor.sign_in(MEMBER_A)
+    assert_answer(visitor.get("/sell"), APPLY, world)
+    assert_answer(visitor.get(world.url("/sell/documents/{doc}")), 404, world)
 
 
 # --- seller documents ---------------------------------------------------------------------
@@ -345,8 +345,8 @@ def test_a_removed_member_loses_access(browser, world):
         staff_lamdong=404, staff_hanoi=404, staff_central=404,
     ),
 )
-def test_seller_document_for_members(browser, world, actor, expected):
-    response = browser.sign_in(actor).get(world.url("/sell/documents/{doc}"))
+def test_seller_document_for_members(visitor, world, actor, expected):
+    response = visitor.sign_in(actor).get(world.url("/sell/documents/{doc}"))
     assert_answer(response, expected, world)
     if expected == 200:
         assert response.data.startswith(b"%PDF") and response.mimetype == "application/pdf"
@@ -359,10 +359,10 @@ def test_seller_document_for_members(browser, world, actor, expected):
         staff_lamdong=404, staff_hanoi=404, staff_central=404,
     ),
 )
-def test_seller_document_cannot_be_deleted_once_approved(browser, world, actor, expected):
-    browser.sign_in(actor)
+def test_seller_document_cannot_be_deleted_once_approved(visitor, world, actor, expected):
+    visitor.sign_in(actor)
     url = world.url("/sell/documents/{doc}/delete")
-    assert_answer(post_as(browser, actor, url, {}, form_url="/sell/apply"), expected, world)
+    assert_answer(post_as(visitor, actor, url, {}, form_url="/sell/apply"), expected, world)
     assert reload(SellerDocument, world.ids["doc"]) is not None
 
 
@@ -373,8 +373,8 @@ def test_seller_document_cannot_be_deleted_once_approved(browser, world, actor, 
         staff_lamdong=200, staff_hanoi=404, staff_central=200,
     ),
 )
-def test_seller_document_for_staff(browser, world, actor, expected):
-    response = browser.sign_in(actor).get(world.url("/staff/sellers/{a}/documents/{doc}"))
+def test_seller_document_for_staff(visitor, world, actor, expected):
+    response = visitor.sign_in(actor).get(world.url("/staff/sellers/{a}/documents/{doc}"))
     assert_answer(response, expected, world)
     if expected == 200:
         assert response.data.startswith(b"%PDF")
@@ -382,9 +382,9 @@ def test_seller_document_for_staff(browser, world, actor, expected):
 
 @pytest.mark.parametrize("seller", ["b", "p"])
 @pytest.mark.parametrize("actor", STAFF)
-def test_staff_document_url_must_name_the_documents_own_seller(browser, world, actor, seller):
+def test_staff_document_url_must_name_the_documents_own_seller(visitor, world, actor, seller):
     url = world.url("/staff/sellers/{%s}/documents/{doc}" % seller)
-    assert_answer(browser.sign_in(actor).get(url), 404, world)
+    assert_answer(visitor.sign_in(actor).get(url), 404, world)
 
 
 # --- the staff console ------------------------------------------------------------------
@@ -397,8 +397,8 @@ def test_staff_document_url_must_name_the_documents_own_seller(browser, world, a
         staff_lamdong=200, staff_hanoi=200, staff_central=200,
     ),
 )
-def test_staff_console_pages(browser, world, url, actor, expected):
-    assert_answer(browser.sign_in(actor).get(url), expected, world)
+def test_staff_console_pages(visitor, world, url, actor, expected):
+    assert_answer(visitor.sign_in(actor).get(url), expected, world)
 
 
 P, A, B = "Tổ hợp tác Rau Lang Biang", "HTX Cà phê Cầu Đất", "HTX Mây tre Phú Nghĩa"
@@ -413,10 +413,10 @@ P, A, B = "Tổ hợp tác Rau Lang Biang", "HTX Cà phê Cầu Đất", "HTX M�
         (CENTRAL, {"/staff/": {P, A}, "/staff/sellers": {P}, "/staff/sellers?status=approved": {A, B}}),
     ],
 )
-def test_staff_lists_show_only_the_staff_members_provinces(browser, world, actor, sees):
-    browser.sign_in(actor)
+def test_staff_lists_show_only_the_staff_members_provinces(visitor, world, actor, sees):
+    visitor.sign_in(actor)
     for url, names in sees.items():
-        page = browser.get(url).get_data(as_text=True)
+        page = visitor.get(url).get_data(as_text=True)
         if "status=" in url:  # the list by status comes after the review queue
             page = page.split("All sellers by status", 1)[1]
         assert {name for name in (P, A, B) if name in page} == names, url
@@ -430,15 +430,15 @@ SELLER_REVIEW = dict(
 
 @pytest.mark.parametrize("seller", ["a", "p"])
 @pytest.mark.parametrize("actor, expected", table(**SELLER_REVIEW))
-def test_staff_seller_page(browser, world, seller, actor, expected):
-    response = browser.sign_in(actor).get(world.url("/staff/sellers/{%s}" % seller))
+def test_staff_seller_page(visitor, world, seller, actor, expected):
+    response = visitor.sign_in(actor).get(world.url("/staff/sellers/{%s}" % seller))
     assert_answer(response, expected, world)
 
 
 @pytest.mark.parametrize("actor", [STAFF_LD, STAFF_HN, CENTRAL])
-def test_staff_seller_page_of_another_province(browser, world, actor):
+def test_staff_seller_page_of_another_province(visitor, world, actor):
     expected = 404 if actor == STAFF_LD else 200
-    assert_answer(browser.sign_in(actor).get(world.url("/staff/sellers/{b}")), expected, world)
+    assert_answer(visitor.sign_in(actor).get(world.url("/staff/sellers/{b}")), expected, world)
 
 
 @pytest.mark.parametrize(
@@ -446,12 +446,12 @@ def test_staff_seller_page_of_another_province(browser, world, actor):
     table(writes=(STAFF_LD, CENTRAL),
           **{**SELLER_REVIEW, STAFF_LD: (302, "/staff/sellers/{p}"), CENTRAL: (302, "/staff/sellers/{p}")}),
 )
-def test_staff_decision_on_a_seller(browser, world, actor, expected):
+def test_staff_decision_on_a_seller(visitor, world, actor, expected):
     owner = sellers.load_for_review(world.ids["p"]).owner
     before = (len(history("seller", world.ids["p"])), count(Notification, Notification.user_id == owner.id))
-    browser.sign_in(actor)
+    visitor.sign_in(actor)
     url = world.url("/staff/sellers/{p}")
-    response = post_as(browser, actor, url, {"action": "approve", "reason": ""}, form_url=url)
+    response = post_as(visitor, actor, url, {"action": "approve", "reason": ""}, form_url=url)
     assert_answer(response, expected, world)
     seller = reload(Seller, world.ids["p"])
     if actor in (STAFF_LD, CENTRAL):
@@ -470,8 +470,8 @@ def test_staff_decision_on_a_seller(browser, world, actor, expected):
         staff_lamdong=403, staff_hanoi=403, staff_central=200,
     ),
 )
-def test_program_editing_is_for_central_staff(browser, world, url, actor, expected):
-    assert_answer(browser.sign_in(actor).get(world.url(url)), expected, world)
+def test_program_editing_is_for_central_staff(visitor, world, url, actor, expected):
+    assert_answer(visitor.sign_in(actor).get(world.url(url)), expected, world)
 
 
 PROGRAM_FORM = {
@@ -482,11 +482,11 @@ PROGRAM_FORM = {
 
 
 @pytest.mark.parametrize("actor, expected", [(STAFF_LD, 403), (STAFF_HN, 403), pytest.param(CENTRAL, 302, marks=WRITES)])
-def test_only_central_staff_save_programs(browser, world, actor, expected):
-    browser.sign_in(actor)
-    created = post_as(browser, actor, "/staff/programs/new", PROGRAM_FORM, form_url="/staff/programs/new")
+def test_only_central_staff_save_programs(visitor, world, actor, expected):
+    visitor.sign_in(actor)
+    created = post_as(visitor, actor, "/staff/programs/new", PROGRAM_FORM, form_url="/staff/programs/new")
     url = world.url("/staff/programs/{program}/edit")
-    edited = post_as(browser, actor, url, {**PROGRAM_FORM, "name_en": "Renamed"}, form_url=url)
+    edited = post_as(visitor, actor, url, {**PROGRAM_FORM, "name_en": "Renamed"}, form_url=url)
     assert (created.status_code, edited.status_code) == (expected, expected)
     names = set(db.session.scalars(select(Program.name_en)))
     if expected == 403:
@@ -500,11 +500,11 @@ def test_only_central_staff_save_programs(browser, world, actor, expected):
     table(writes=(STAFF_LD, CENTRAL), **{**SELLER_REVIEW, STAFF_LD: (302, "/staff/programs/{program}"),
                                          CENTRAL: (302, "/staff/programs/{program}")}),
 )
-def test_staff_decision_on_an_enrolment(browser, world, actor, expected):
+def test_staff_decision_on_an_enrolment(visitor, world, actor, expected):
     before = len(history("enrolment", world.ids["enrolment"]))
-    browser.sign_in(actor)
+    visitor.sign_in(actor)
     response = post_as(
-        browser, actor, world.url("/staff/enrolments/{enrolment}"), {"action": "approve", "reason": ""},
+        visitor, actor, world.url("/staff/enrolments/{enrolment}"), {"action": "approve", "reason": ""},
         form_url=world.url("/staff/programs/{program}"),
     )
     assert_answer(response, expected, world)
@@ -519,8 +519,8 @@ def test_staff_decision_on_an_enrolment(browser, world, actor, expected):
 
 
 @pytest.mark.parametrize("actor, shown", [(STAFF_LD, True), (STAFF_HN, False), (CENTRAL, True)])
-def test_staff_program_page_lists_only_enrolments_in_scope(browser, world, actor, shown):
-    page = browser.sign_in(actor).get(world.url("/staff/programs/{program}")).get_data(as_text=True)
+def test_staff_program_page_lists_only_enrolments_in_scope(visitor, world, actor, shown):
+    page = visitor.sign_in(actor).get(world.url("/staff/programs/{program}")).get_data(as_text=True)
     assert (world.url('id="enrolment-{enrolment}"') in page) is shown
     assert ("HTX Cà phê Cầu Đất" in page) is shown
 
@@ -531,15 +531,15 @@ def test_staff_program_page_lists_only_enrolments_in_scope(browser, world, actor
     "url, expected", [("/sellers/{a_slug}", 200), ("/sellers/{b_slug}", 200), ("/sellers/{p_slug}", 404)]
 )
 @pytest.mark.parametrize("actor", ACTORS)
-def test_public_seller_pages(browser, world, actor, url, expected):
-    assert_answer(browser.sign_in(actor).get(world.url(url)), expected, world)
+def test_public_seller_pages(visitor, world, actor, url, expected):
+    assert_answer(visitor.sign_in(actor).get(world.url(url)), expected, world)
 
 
 @WRITES
 @pytest.mark.parametrize("actor", ACTORS)
-def test_a_suspended_seller_leaves_the_storefront(browser, world, actor):
+def test_a_suspended_seller_leaves_the_storefront(visitor, world, actor):
     sellers.decide(world.user(CENTRAL), world.ids["a"], "suspend", "Bán hàng giả.")
-    assert_answer(browser.sign_in(actor).get(world.url("/sellers/{a_slug}")), 404, world)
+    assert_answer(visitor.sign_in(actor).get(world.url("/sellers/{a_slug}")), 404, world)
 
 
 # --- decisions: reasons, audit, notices ---------------------------------------------------------
@@ -556,13 +556,13 @@ def owner_notices(world: World, seller_key: str) -> tuple[User, list[Notificatio
 
 @pytest.mark.parametrize("reason", ["", "   \n "])
 @pytest.mark.parametrize("seller, action", [("p", "reject"), ("p", "request_changes"), ("a", "suspend")])
-def test_a_refusal_without_a_reason_changes_nothing(browser, world, seller, action, reason):
+def test_a_refusal_without_a_reason_changes_nothing(visitor, world, seller, action, reason):
     status = reload(Seller, world.ids[seller]).status
     entries = len(history("seller", world.ids[seller]))
     _owner, notes, emails = owner_notices(world, seller)
-    browser.sign_in(CENTRAL)
+    visitor.sign_in(CENTRAL)
     url = world.url("/staff/sellers/{%s}" % seller)
-    response = post_as(browser, CENTRAL, url, {"action": action, "reason": reason}, form_url=url)
+    response = post_as(visitor, CENTRAL, url, {"action": action, "reason": reason}, form_url=url)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert 'class="error"' in page and "Give a reason" in page
@@ -584,13 +584,13 @@ DECISIONS = [
 @WRITES
 @pytest.mark.parametrize("actor", [STAFF_LD, CENTRAL])
 @pytest.mark.parametrize("seller, action, reason, old, new", DECISIONS, ids=[d[1] for d in DECISIONS])
-def test_each_decision_is_audited_and_the_owner_told(browser, world, actor, seller, action, reason, old, new):
+def test_each_decision_is_audited_and_the_owner_told(visitor, world, actor, seller, action, reason, old, new):
     if old == "suspended":
         sellers.decide(world.user(CENTRAL), world.ids[seller], "suspend", "Tạm ngừng để kiểm tra.")
     owner, notes_before, emails_before = owner_notices(world, seller)
-    browser.sign_in(actor)
+    visitor.sign_in(actor)
     url = world.url("/staff/sellers/{%s}" % seller)
-    response = post_as(browser, actor, url, {"action": action, "reason": f"  {reason}  "}, form_url=url)
+    response = post_as(visitor, actor, url, {"action": action, "reason": f"  {reason}  "}, form_url=url)
     assert_answer(response, (302, url), world)
 
     decided = reload(Seller, world.ids[seller])
@@ -610,15 +610,15 @@ def test_each_decision_is_audited_and_the_owner_told(browser, world, actor, sell
 
 
 @pytest.mark.parametrize("action", ["reject", "request_changes"])
-def test_an_enrolment_refusal_without_a_reason_changes_nothing(browser, world, action):
+def test_an_enrolment_refusal_without_a_reason_changes_nothing(visitor, world, action):
     entries = len(history("enrolment", world.ids["enrolment"]))
     _owner, notes, emails = owner_notices(world, "a")
-    browser.sign_in(CENTRAL)
+    visitor.sign_in(CENTRAL)
     program_page = world.url("/staff/programs/{program}")
-    response = post_as(browser, CENTRAL, world.url("/staff/enrolments/{enrolment}"), {"action": action, "reason": " "},
+    response = post_as(visitor, CENTRAL, world.url("/staff/enrolments/{enrolment}"), {"action": action, "reason": " "},
                        form_url=program_page)
     assert_answer(response, (302, "/staff/programs/{program}"), world)
-    assert "Give a reason" in browser.get(program_page).get_data(as_text=True)
+    assert "Give a reason" in visitor.get(program_page).get_data(as_text=True)
     assert reload(Enrolment, world.ids["enrolment"]).status == "pending"
     assert len(history("enrolment", world.ids["enrolment"])) == entries
     assert owner_notices(world, "a")[1:] == (notes, emails)
@@ -632,9 +632,9 @@ def test_an_enrolment_refusal_without_a_reason_changes_nothing(browser, world, a
         ("/sell/members/{member}/remove", {}),
     ],
 )
-def test_a_forged_post_without_the_token_is_refused(browser, world, url, data):
-    browser.sign_in(CENTRAL if url.startswith("/staff") else OWNER_A)
-    response = browser.post(world.url(url), data=data)
+def test_a_forged_post_without_the_token_is_refused(visitor, world, url, data):
+    visitor.sign_in(CENTRAL if url.startswith("/staff") else OWNER_A)
+    response = visitor.post(world.url(url), data=data)
     assert response.status_code == 400
     assert reload(Seller, world.ids["p"]).status == "pending"
     assert reload(Enrolment, world.ids["enrolment"]).status == "pending"
@@ -644,7 +644,7 @@ def test_a_forged_post_without_the_token_is_refused(browser, world, url, data):
 @pytest.mark.parametrize("url", ["/staff/sellers/{draft}", "/staff/sellers/{draft}/documents/{draft_doc}"])
 @pytest.mark.parametrize("actor", [STAFF_LD, CENTRAL])
 @WRITES
-def test_an_unsubmitted_draft_is_not_shown_to_staff(browser, world, actor, url):
+def test_an_unsubmitted_draft_is_not_shown_to_staff(visitor, world, actor, url):
     draft = make_seller(make_user("draft@example.vn"), "draft", province="Lâm Đồng", name="HTX Nháp")
     world.ids.update(draft=draft.id, draft_doc=draft.documents[0].id)
-    assert_answer(browser.sign_in(actor).get(world.url(url)), 404, world)
+    assert_answer(visitor.sign_in(actor).get(world.url(url)), 404, world)

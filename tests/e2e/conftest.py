@@ -38,11 +38,34 @@ def browser():
 
 
 @pytest.fixture
-def phone(browser, request):
-    """A fresh phone-sized page; a screenshot is kept under test-results/ for a human to look at."""
-    context = browser.new_context(viewport=PHONE, locale="vi-VN")
-    page = context.new_page()
+def new_phone(browser):
+    """Opens another phone-sized browser context (a second person, say); all are closed after the test."""
+    contexts = []
+
+    def _open(locale: str = "vi-VN"):
+        contexts.append(browser.new_context(viewport=PHONE, locale=locale))
+        return contexts[-1]
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def snap(request):
+    """Keeps a full-page screenshot of a page under test-results/, for a human to look at."""
+
+    def _snap(page, step: str | None = None) -> None:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        name = request.node.name + (f"--{step}" if step else "")
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    return _snap
+
+
+@pytest.fixture
+def phone(new_phone, snap):
+    """A fresh phone-sized page; its last screen is kept under test-results/."""
+    page = new_phone().new_page()
     yield page
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+    snap(page)

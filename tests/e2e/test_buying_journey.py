@@ -14,7 +14,6 @@ from sqlalchemy import select
 from market.catalog.models import Product
 from market.extensions import db
 from market.orders.models import Order, SellerOrder
-from tests.e2e.conftest import PHONE, SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 
@@ -25,14 +24,8 @@ PARTS = 'section.card[aria-labelledby^="part-"]'
 # --- helpers ---------------------------------------------------------------------------------
 
 def _fits_a_phone(page, what: str) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{what} scrolls sideways on a {PHONE['width']} px phone ({width}px)"
-
-
-def _snap(page, request, step: str) -> None:
-    """A full-page screenshot of one step, beside the fixture's final one, for a human to look at."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}--{step}.png"), full_page=True)
+    width, phone = page.evaluate("document.documentElement.scrollWidth"), page.viewport_size["width"]
+    assert width <= phone, f"{what} scrolls sideways on a {phone} px phone ({width}px)"
 
 
 def _add_to_cart(page, base: str, product, quantity: int) -> None:
@@ -96,7 +89,7 @@ def _order_in_db(number: str) -> Order:
 
 # --- journeys --------------------------------------------------------------------------------
 
-def test_guest_buys_from_two_sellers_on_a_phone(live_server, phone, goods, request):
+def test_guest_buys_from_two_sellers_on_a_phone(live_server, phone, goods, snap):
     page = phone
     page.goto(f"{live_server}/products/{goods.honey.slug}")
     expect(page.get_by_role("heading", level=1, name="Mật ong hoa nhãn")).to_be_visible()
@@ -121,12 +114,12 @@ def test_guest_buys_from_two_sellers_on_a_phone(live_server, phone, goods, reque
     expect(tea_group.get_by_role("link", name="Trà Tân Cương")).to_be_visible()
     expect(tea_group.locator(f'input[name="qty-{goods.tea.id}"]')).to_have_value("1")
     _fits_a_phone(page, "the cart")
-    _snap(page, request, "cart")
+    snap(page, "cart")
 
     page.locator('a.button[href="/checkout"]').click()
     expect(page.locator('form[action="/checkout"]')).to_be_visible()
     _fits_a_phone(page, "the checkout")
-    _snap(page, request, "checkout")
+    snap(page, "checkout")
     page.goto(live_server + "/cart")
     _checkout(page)
 
@@ -190,7 +183,7 @@ def test_guest_pays_by_bank_transfer_with_vietqr(live_server, phone, goods):
     expect(qr).to_be_visible()
     box = qr.bounding_box()
     assert box is not None and box["width"] > 100, f"the QR code is too small to scan ({box})"
-    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], f"the QR code overflows the phone ({box})"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"], f"the QR code overflows the phone ({box})"
     expect(transfer.locator("dd strong")).to_have_text(number)
     _fits_a_phone(page, "the bank-transfer order page")
 
@@ -200,12 +193,12 @@ def test_guest_pays_by_bank_transfer_with_vietqr(live_server, phone, goods):
     assert [part.status for part in order.seller_orders] == ["awaiting_payment"]
 
 
-def test_seller_confirms_ships_and_delivers(live_server, phone, browser, goods, request):
+def test_seller_confirms_ships_and_delivers(live_server, phone, new_phone, goods, snap):
     guest = phone
     number = _buy_from_both(guest, live_server, goods)
     order_url = guest.url
 
-    seller = browser.new_context(viewport=PHONE, locale="vi-VN")
+    seller = new_phone()
     page = seller.new_page()
     try:
         page.goto(live_server + "/account/sign-in")
@@ -218,13 +211,13 @@ def test_seller_confirms_ships_and_delivers(live_server, phone, browser, goods, 
         expect(page.locator("article.card")).to_have_count(1)  # only its own part
         expect(page.locator("article.card .status-pending")).to_be_visible()
         _fits_a_phone(page, "the seller's orders list")
-        _snap(page, request, "seller-list")
+        snap(page, "seller-list")
         page.get_by_role("link", name=number).click()
         expect(page.get_by_role("heading", level=1)).to_contain_text(number)
         expect(page.get_by_text("Mật ong hoa nhãn")).to_be_visible()
         expect(page.get_by_text("Trà Tân Cương")).to_have_count(0)  # the other seller's part is not shown
         _fits_a_phone(page, "the seller's order page")
-        _snap(page, request, "seller-order-new")
+        snap(page, "seller-order-new")
 
         page.locator('form[action$="/confirm"] button[type=submit]').click()
         expect(page.locator(".flash-success")).to_contain_text(number)
@@ -245,7 +238,7 @@ def test_seller_confirms_ships_and_delivers(live_server, phone, browser, goods, 
         expect(page.locator(".status-delivered").first).to_be_visible()
         expect(page.locator('form[action$="/deliver"]')).to_have_count(0)
         _fits_a_phone(page, "the seller's delivered order page")
-        _snap(page, request, "seller-order-delivered")
+        snap(page, "seller-order-delivered")
     finally:
         seller.close()
 

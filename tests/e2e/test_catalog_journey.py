@@ -10,7 +10,7 @@ from tests.builders import application, certificate
 pytestmark = pytest.mark.e2e
 
 
-def test_list_a_product_then_find_it(live_server, browser, make_user, tmp_path):
+def test_list_a_product_then_find_it(live_server, new_phone, make_user, tmp_path):
     seed_categories()
     owner = make_user("hoa@example.vn")
     staff = make_user("staff@example.vn", role="staff")
@@ -19,7 +19,7 @@ def test_list_a_product_then_find_it(live_server, browser, make_user, tmp_path):
     photo = tmp_path / "mat-ong.jpg"
     Image.new("RGB", (900, 900), "#d4a017").save(photo)
 
-    phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
+    phone = new_phone("en-US")
     page = phone.new_page()
     page.goto(live_server + "/account/sign-in")
     page.get_by_label("Email").fill("hoa@example.vn")
@@ -44,7 +44,7 @@ def test_list_a_product_then_find_it(live_server, browser, make_user, tmp_path):
     expect(page.get_by_text("Low stock:")).to_be_visible()
     phone.close()
 
-    shopper = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    shopper = new_phone()
     page = shopper.new_page()
     page.goto(live_server + "/")
     page.get_by_label("Tìm kiếm").fill("mat ong hoa nhan")

@@ -26,10 +26,10 @@ def _certificate_file(tmp_path):
     return path
 
 
-def test_apply_then_staff_approve(live_server, browser, make_user, tmp_path):
+def test_apply_then_staff_approve(live_server, browser, new_phone, make_user, tmp_path):
     make_user("hoa@example.vn")
     make_user("ld@example.vn", role="staff", province="Lâm Đồng")
-    phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
+    phone = new_phone("en-US")
     page = phone.new_page()
     _sign_in(page, live_server, "hoa@example.vn")
     page.get_by_role("link", name="Sell with us").first.click()
