@@ -13,9 +13,11 @@ import flask_migrate
 import pytest
 from flask import g, request_started
 from sqlalchemy import select, text
+from werkzeug.security import generate_password_hash
 
 from config import TestConfig
 from market import create_app
+from market.accounts import services as accounts_services
 from market.catalog.services import seed_categories
 from market.extensions import db, limiter
 from tests import builders
@@ -144,6 +146,19 @@ def app(_migrated_database, instance_path, tmp_path, request):
     check_index = request.node.get_closest_marker("index_left_out_of_step") is None
     with running_app(_migrated_database, instance_path, tmp_path, check_index) as app:
         yield app
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request, monkeypatch):
+    """Accounts get a cheap PBKDF2 hash instead of production's scrypt (about 0.1 s of CPU a
+    hash, and again at each sign-in); sign-in still checks it. A test marked
+    `real_password_hashing` keeps scrypt."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        monkeypatch.setattr(accounts_services, "generate_password_hash", _cheap_password_hash)
+
+
+def _cheap_password_hash(password: str) -> str:
+    return generate_password_hash(password, method="pbkdf2:sha256:1000")
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ def register(client, **changes):
     return post_form(client, "/account/register", {**GOOD, **changes}, headers={"Accept-Language": "en"})
 
 
+@pytest.mark.real_password_hashing
 def test_register_creates_shopper_signs_in_and_stores_e164_phone(client):
     response = register(client)
     assert response.status_code == 302

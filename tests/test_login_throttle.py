@@ -1,9 +1,7 @@
 """Sign-in throttling with device cookies: guessing never locks the owner's own browser out."""
-from functools import partial
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from werkzeug.security import generate_password_hash
 
 from market.accounts import device_cookies
 from tests.conftest import csrf_token_from
@@ -11,16 +9,6 @@ from tests.conftest import csrf_token_from
 PASSWORD = "correct-horse-battery"
 WRONG = "wrong-password-1"
 DEVICE_PATH = "/account/"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Many sign-ins a test: a cheap hash keeps them quick (sign-in still checks it)."""
-    import market.accounts.services
-
-    monkeypatch.setattr(
-        market.accounts.services, "generate_password_hash", partial(generate_password_hash, method="pbkdf2:sha256:1000")
-    )
 
 
 def browser(app, ip):

@@ -14,12 +14,10 @@ APPLY (302 to /sell/apply) for signed-in people without a seller; 403 wrong role
 objects outside one's ownership or province.
 """
 from dataclasses import dataclass
-from functools import partial
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from market.accounts.models import Notification, User
 from market.core.audit import history
@@ -79,16 +77,6 @@ class World:
     def user(self, actor: str) -> User | None:
         user_id = self.user_ids[actor]
         return db.session.get(User, user_id) if user_id is not None else None
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Eight accounts a test: a cheap hash keeps the matrix quick (sign-in still checks it)."""
-    import market.accounts.services
-
-    monkeypatch.setattr(
-        market.accounts.services, "generate_password_hash", partial(generate_password_hash, method="pbkdf2:sha256:1000")
-    )
 
 
 @pytest.fixture(scope="module")

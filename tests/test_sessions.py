@@ -1,10 +1,8 @@
 """Server-side sessions: sign-out ends copied cookies; the signed-in devices page."""
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from sqlalchemy import event, func, select, update
-from werkzeug.security import generate_password_hash
 
 from market.accounts import sessions
 from market.accounts.models import User, UserSession
@@ -16,16 +14,6 @@ from tests.conftest import AuthActions, post_form
 PHONE = "Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0 Mobile Safari/537.36"
 LAPTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:126.0) Gecko/20100101 Firefox/126.0"
 REMEMBER = "remember_token"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Many sign-ins a test: a cheap hash keeps them quick (sign-in still checks it)."""
-    import market.accounts.services
-
-    monkeypatch.setattr(
-        market.accounts.services, "generate_password_hash", partial(generate_password_hash, method="pbkdf2:sha256:1000")
-    )
 
 
 def browser(app, user_agent=PHONE, ip="203.0.113.7"):
