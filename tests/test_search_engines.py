@@ -46,6 +46,10 @@ CATALOG = {
     "Khăn thổ cẩm Mường": ("Dệt tay.", "tho-cam", 350_000, 0, "lan"),
 }
 ROBUSTA, CHON = "Cà phê Robusta Buôn Ma Thuột", "Cà phê chồn"
+NUTS, DRIED_STRAWBERRIES = "Hạt điều rang muối Bình Phước", "Dâu tây Đà Lạt sấy dẻo"
+HOA = {name for name, (*_, seller) in CATALOG.items() if seller == "hoa"}  # in the program
+LAN = {name for name, (*_, seller) in CATALOG.items() if seller == "lan"}  # "Tổ hợp tác Sen Vàng"
+PROGRAM_BADGE = "Phụ nữ khởi nghiệp"
 
 # (query, the names it finds): the same for every engine.
 FOUND = [
@@ -80,6 +84,32 @@ FOUND = [
     ("robusta bu", {ROBUSTA}),
     ("khan t", set()),  # one letter is not a prefix
 ]
+# (query, the names it finds): exact words match in every text of a product, typos and
+# prefixes only in its name (matching.LOOSE_FIELDS).
+LOOSE_ONLY_IN_NAMES = [
+    # a word of one name and of another's description ("Rang mộc, xay sẵn."); with so few
+    # exact hits, "rang" also matches its typo "rung" in a name ("Mật ong rừng U Minh")
+    ("rang", {NUTS, ROBUSTA, "Mật ong rừng U Minh"}),
+    ("rangg", {NUTS}),
+    # words of descriptions only ("Phơi nắng, giòn.", "Giòn, béo.", "Cá cơm ủ chượp.")
+    ("gion", {"Bánh đa đỏ Hải Phòng", NUTS}),
+    ("gionn", set()),
+    ("chuop", {"Nước mắm Phú Quốc"}),
+    ("chuopp", set()),
+    ("ca co", set()),  # "co" starts "com" of a description only
+    # a category's name ("Hạt & trái cây sấy")
+    ("trai cay", {DRIED_STRAWBERRIES, NUTS}),
+    ("traii cay", set()),
+    # a seller's name ("Tổ hợp tác Sen Vàng")
+    ("vang", LAN),
+    ("vangg", set()),
+    ("hop tac", LAN),
+    ("hop ta", set()),  # "ta" starts "tac" of the seller's name only
+    # a program's badge ("Phụ nữ khởi nghiệp"): "nghieng" is two edits from "nghiep"
+    ("khoi nghiep", HOA),
+    ("nghieng", set()),
+    ("khoi nghieng", set()),
+]
 # (query, "did you mean")
 SUGGESTED = [
     ("mta ong", "mật ong"),
@@ -103,11 +133,12 @@ def engine(request, app):
 
 @pytest.fixture
 def catalog(engine, staff, categories) -> dict[int, str]:
-    """CATALOG listed by two cooperatives: product id -> name."""
+    """CATALOG listed by two cooperatives, the first in a program: product id -> name."""
     members = {
         "hoa": builders.approved_seller(staff, "hoa@example.vn", name="HTX Nông sản Bảo Lộc")[0],
         "lan": builders.approved_seller(staff, "lan@example.vn", name="Tổ hợp tác Sen Vàng", province="Hà Nội")[0],
     }
+    builders.enrol_in_program(staff, members["hoa"], builders.make_program(staff, badge_vi=PROGRAM_BADGE))
     names = {}
     for name, (description, category, price, stock, seller) in CATALOG.items():
         product = builders.make_product(members[seller], name=name, description=description, category=category,
@@ -128,6 +159,12 @@ def found(catalog, text="", **filters) -> set[str]:
 
 def test_the_same_words_find_the_same_products(catalog, subtests):
     for query, names in FOUND:
+        with subtests.test(query=query):
+            assert found(catalog, query) == names
+
+
+def test_typos_and_prefixes_match_only_in_names(catalog, subtests):
+    for query, names in LOOSE_ONLY_IN_NAMES:
         with subtests.test(query=query):
             assert found(catalog, query) == names
 
@@ -215,6 +252,7 @@ def test_a_typo_starts_with_the_same_letter_and_is_not_the_word():
 
 
 def test_loose_queries_and_highlights():
+    assert matching.LOOSE_FIELDS == ("name",)  # typos and prefixes: in product names only
     assert is_loose(["mat", "ong"]) and not is_loose(["mat", "o"]) and not is_loose([])
     matches = Matcher(["mat", "ongg"], loose=True)
     assert matches("mat") and matches("ong") and matches("onggi") and not matches("mot")

@@ -19,14 +19,14 @@ from market.search.backend import (
     SearchResult,
     Snippet,
 )
-from market.search.matching import text_words, words_of
+from market.search.matching import FEW_HITS, LOOSE_FIELDS, text_words, words_of
 from market.search.whoosh import store
 from market.search.whoosh.analysis import TEXT_FIELDS, document_fields, folding_analyzer, make_schema
 from market.search.whoosh.backend import WhooshBackend
 from market.search.whoosh.bitsets import bit_set, docnums_of
 from market.search.whoosh.bulk_writer import BulkWriter
 from market.search.whoosh.internals import FreshSegmentCodec
-from market.search.whoosh.view import MAX_TYPO_TERMS
+from market.search.whoosh.view import LOOSE_BOOST, MAX_TYPO_TERMS
 from market.text import fold
 from tests.search_documents import (
     DOCS,
@@ -128,6 +128,15 @@ def test_words_of_seller_category_and_badges_match(backend):
 ])
 def test_a_typo_finds_by_fuzzy_matching(backend, query, name):
     assert name in names(search(backend, query))
+
+
+def test_typos_match_only_in_names(backend):
+    """matching.LOOSE_FIELDS: "nghieng" is two edits from "nghiep" of a badge and a seller's
+    name ("Phụ nữ khởi nghiệp", "Chị Lan khởi nghiệp") and from no word of a name."""
+    assert search(backend, "khoi nghiep").total >= FEW_HITS
+    assert search(backend, "nghieng").total == 0
+    assert search(backend, "khoi nghieng").total == 0
+    assert set(LOOSE_BOOST) == set(LOOSE_FIELDS) <= set(TEXT_FIELDS)
 
 
 def test_typos_follow_the_rule_of_matching(backend):

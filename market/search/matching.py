@@ -11,13 +11,15 @@ the one word "500g" and "500 g" the two words "500" and "g", in the index and in
 alike, so each spelling finds the products written that way.
 
 Typos. A query word of `max_edits(word)` edits (0 below FUZZY_MIN_LENGTH letters, 1 up to
-six, 2 from seven; none above FUZZY_MAX_LENGTH) from a word of the catalog matches it
-loosely, provided both start with the same letter (`is_typo_of`). An edit is an inserted,
-dropped or changed letter, or two adjacent letters swapped (Damerau distance, whoosh's
-`distance`). Loose matching only starts when the exact words find fewer than FEW_HITS.
+six, 2 from seven; none above FUZZY_MAX_LENGTH) from a word of a product's name
+(`LOOSE_FIELDS`) matches it loosely, provided both start with the same letter
+(`is_typo_of`). An edit is an inserted, dropped or changed letter, or two adjacent letters
+swapped (Damerau distance, whoosh's `distance`). Loose matching only starts when the exact
+words find fewer than FEW_HITS.
 
 Prefixes. While the shopper is still typing the last word (`typing_last_word`), it may
-match as the start of a name word, once it has PREFIX_MIN_LENGTH letters.
+match as the start of a name word (`LOOSE_FIELDS`), once it has PREFIX_MIN_LENGTH letters.
+Exact words match in every text of a product (name, description, seller, category, badges).
 
 "Did you mean". A word that no product has is replaced by close words of the catalog
 (`correction_max_edits`: 1 edit, 2 from five letters, same first letter), nearest first,
@@ -51,6 +53,15 @@ MAX_PER_PAGE = 100
 MAX_CORRECTIONS = 4  # close words kept per unknown word
 MAX_COMBINATIONS = 64  # combinations of corrections looked at ...
 MAX_TRIED = 16  # ... and tried against the index, nearest first
+
+# The texts of a product (`ProductDocument` fields) where a word may match loosely: a typo,
+# or the last word as a prefix while typing. Only the name: a typo matched in long
+# descriptions or in program badges floods the results with unrelated products ("nghieng",
+# two edits from the badge word "nghiep", found half of a catalog of 100k), and "pha" would
+# start the "pham" of "san pham" in most descriptions. Exact words match in every text.
+# PostgreSQL keeps the name's words apart for this (name_vector, product_search_words);
+# Whoosh has a "name" field.
+LOOSE_FIELDS = ("name",)
 
 
 # -- words ------------------------------------------------------------------------------
@@ -112,7 +123,7 @@ def max_edits(word: str) -> int:
 
 
 def is_typo_of(candidate: str, word: str) -> bool:
-    """Whether the catalog word `candidate` matches the query word `word` loosely (not
+    """Whether the name word `candidate` matches the query word `word` loosely (not
     when they are equal: that is an exact match)."""
     allowed = max_edits(word)
     return (allowed > 0 and candidate != word and candidate[:1] == word[:1]
@@ -131,7 +142,8 @@ def is_loose(words: list[str]) -> bool:
 
 class Matcher:
     """Which words of stored text the query matched (for highlighting): its words, and
-    when the query was loose, their typos and words starting with the last one."""
+    when the query was loose, their typos and words starting with the last one (in any
+    text: a description shows the word the typo stood for, though only names matched it)."""
 
     def __init__(self, words: list[str], loose: bool):
         self.exact = set(words)

@@ -20,8 +20,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 
 from market.search.backend import PRICE_BANDS
-from market.search.matching import is_typo_of, max_edits
-from market.search.whoosh.analysis import TEXT_FIELDS
+from market.search.matching import LOOSE_FIELDS, is_typo_of, max_edits
 from market.search.whoosh.bitsets import bit_set
 from market.search.whoosh.internals import column_array, length_bytes, read_postings, terms_within
 
@@ -76,7 +75,7 @@ class SegmentData:
         self._read_lock = threading.Lock()
         self._term_cache: OrderedDict = OrderedDict()  # (field, term) -> Term | None
         self._term_cache_cost = 0
-        self._typos: OrderedDict = OrderedDict()  # query word -> {field: its typos}
+        self._typos: OrderedDict = OrderedDict()  # query word -> {loose field: its typos}
         self._lengths: dict[str, bytes] = {}
         self._orders: dict[str, array] = {}
         self.columns = {name: column_array(reader, name, size) for name in SORT_COLUMNS}
@@ -121,28 +120,29 @@ class SegmentData:
         return entry
 
     def typos(self, word: str, reader) -> dict[str, tuple[str, ...]]:
-        """text field -> the words of the field in this segment that are typos of `word`
-        (matching.is_typo_of), with `word` itself when present; kept in an LRU (a segment's
-        words never change). `reader` is a reader of this segment that the caller owns: the
-        searcher's, memory-mapped (walking the word lists through `self.reader`, which
-        reads its file without mmap, is several times slower).
+        """field of matching.LOOSE_FIELDS (only there may a typo match) -> the words of
+        the field in this segment that are typos of `word` (matching.is_typo_of), with
+        `word` itself when present; kept in an LRU (a segment's words never change).
+        `reader` is a reader of this segment that the caller owns: the searcher's,
+        memory-mapped (walking the word lists through `self.reader`, which reads its file
+        without mmap, is several times slower).
 
         Candidates come from Whoosh's Levenshtein automaton within `max_edits(word)` with
         the same first letter (it skips through the sorted word lists, however long; built
-        once for all the fields), plus `word` with two adjacent letters swapped (a swap is
-        one edit for the rule, two for the automaton); the rule then decides. A swap
-        combined with another edit, in words long enough for two, is not looked for."""
+        once for all the loose fields), plus `word` with two adjacent letters swapped (a
+        swap is one edit for the rule, two for the automaton); the rule then decides. A
+        swap combined with another edit, in words long enough for two, is not looked for."""
         with self._lock:
             found = self._typos.get(word)
             if found is not None:
                 self._typos.move_to_end(word)
                 return found
         allowed = max_edits(word)
-        found = {field: () for field in TEXT_FIELDS}
+        found = {field: () for field in LOOSE_FIELDS}
         if allowed:
             try:
                 swaps = [swap.encode("utf-8") for swap in _swaps(word)]
-                within = terms_within(reader, TEXT_FIELDS, word, allowed)
+                within = terms_within(reader, LOOSE_FIELDS, word, allowed)
             except UnicodeEncodeError:  # a lone surrogate: in no document
                 swaps, within = [], {}
             for field, candidates in within.items():

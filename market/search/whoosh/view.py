@@ -23,16 +23,15 @@ from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from market.search.backend import PRICE_BANDS, SearchRequest
-from market.search.matching import edit_distance, max_edits, may_be_prefix
+from market.search.matching import LOOSE_FIELDS, edit_distance, max_edits, may_be_prefix
 from market.search.whoosh.analysis import TEXT_FIELDS
 from market.search.whoosh.bitsets import BIT, bit_set, docnums_of
 from market.search.whoosh.internals import bm25_field_b
 from market.search.whoosh.segments import SegmentCache
 
-# The boost of a loose (fuzzy/prefix) match of a word in each text field.
-LOOSE_BOOST = {"name": 1.5, "description": 0.3, "seller_name": 0.5, "category_name": 0.5, "badges": 0.5}
-# Fields where the last word may match as a prefix (elsewhere "pha" would match "sản phẩm").
-PREFIX_FIELDS = ("name",)
+# The boost of a loose (typo/prefix) match of a word in each field of matching.LOOSE_FIELDS
+# (the only fields where a word matches loosely).
+LOOSE_BOOST = {"name": 1.5}
 # Typos of one query word looked for per field: the nearest, then the most frequent. (A
 # bound on the work of a loose query: a word of seven letters may have two typos.)
 MAX_TYPO_TERMS = 8
@@ -147,31 +146,31 @@ class View:
         return allowed
 
     def loose_clauses(self, word: str, is_last: bool) -> tuple:
-        """The word in every text field, its typos (matching.max_edits; two edits away
-        weigh FAR_TYPO_FACTOR of one) and, for the last word, words of the name starting
-        with it - the loose fields weighted by LOOSE_BOOST. (Whoosh's FuzzyTerm/Prefix drop
-        their boost when they expand to a single word, and score 0 when they expand to
-        three or more in a segment of at most 5,000 documents; here the boosted score
-        always applies.)"""
+        """The word in every text field, and in matching.LOOSE_FIELDS (the name) its typos
+        (matching.max_edits; two edits away weigh FAR_TYPO_FACTOR of one) and, for the last
+        word, the words starting with it - weighted by LOOSE_BOOST. (Whoosh's
+        FuzzyTerm/Prefix drop their boost when they expand to a single word, and score 0
+        when they expand to three or more in a segment of at most 5,000 documents; here the
+        boosted score always applies.)"""
         clauses = list(exact_clauses(word))
         if max_edits(word):
             typos = self.typo_terms(word)
-            for field in TEXT_FIELDS:
+            for field in LOOSE_FIELDS:
                 clauses += [(field, term, LOOSE_BOOST[field] * (1.0 if edits <= 1 else FAR_TYPO_FACTOR))
                             for term, edits in typos[field]]
         if is_last and may_be_prefix(word):
-            for field in PREFIX_FIELDS:
+            for field in LOOSE_FIELDS:
                 clauses += [(field, term, LOOSE_BOOST[field]) for term in self.prefix_terms(field, word)]
         return tuple(clauses)
 
     def typo_terms(self, word: str) -> dict[str, list[tuple[str, int]]]:
-        """text field -> (term, edits) of `word` itself when present and of at most
-        MAX_TYPO_TERMS of its typos there (SegmentData.typos of every segment), the nearest
-        and then the most frequent ones."""
+        """loose field (matching.LOOSE_FIELDS) -> (term, edits) of `word` itself when
+        present and of at most MAX_TYPO_TERMS of its typos there (SegmentData.typos of every
+        segment), the nearest and then the most frequent ones."""
         key = ("typo", word)
         found = self._expansions.get(key)
         if found is None:
-            terms: dict[str, set[str]] = {field: set() for field in TEXT_FIELDS}
+            terms: dict[str, set[str]] = {field: set() for field in LOOSE_FIELDS}
             for data, _offset, _live, sub in self.parts:
                 for field, typos in data.typos(word, sub).items():
                     terms[field].update(typos)
