@@ -11,7 +11,7 @@ WRONG = "wrong-password-1"
 DEVICE_PATH = "/account/"
 
 
-def browser(app, ip):
+def new_browser(app, ip):
     client = app.test_client()
     client.environ_base.update({"REMOTE_ADDR": ip, "HTTP_ACCEPT_LANGUAGE": "en"})
     return client
@@ -45,7 +45,7 @@ def lan(make_user):
 @pytest.fixture
 def owner(app, lan):
     """Lan's own phone: it has signed in before (and out), so it holds a device cookie."""
-    phone = browser(app, "203.0.113.7")
+    phone = new_browser(app, "203.0.113.7")
     assert attempt(phone).status_code == 302
     sign_out(phone)
     assert device_cookie(phone) is not None
@@ -54,7 +54,7 @@ def owner(app, lan):
 
 def guess(app, times, email="lan@example.vn"):
     """An attacker's failed guesses, from an address of its own."""
-    attacker = browser(app, "198.51.100.66")
+    attacker = new_browser(app, "198.51.100.66")
     for _ in range(times):
         assert attempt(attacker, email=email, password=WRONG).status_code == 200
     return attacker
@@ -64,7 +64,7 @@ def test_after_an_attackers_failed_guesses_the_owners_browser_still_signs_in(app
     attacker = guess(app, app_limit(app))
 
     assert attempt(attacker).status_code == 429  # the untrusted pool is used up, right password or not
-    assert attempt(browser(app, "192.0.2.10")).status_code == 429  # a new browser has no device cookie
+    assert attempt(new_browser(app, "192.0.2.10")).status_code == 429  # a new browser has no device cookie
     assert attempt(owner).status_code == 302  # the owner's phone does
 
 
@@ -73,7 +73,7 @@ def test_a_forged_device_cookie_gives_no_trust(app, owner):
     forged = URLSafeTimedSerializer("not-our-secret", salt=device_cookies.SALT).dumps([["lan@example.vn", "x" * 22]])
     tampered = device_cookie(owner).value[:-2] + "xx"
     for value in (forged, tampered, "garbage"):
-        client = browser(app, "192.0.2.10")
+        client = new_browser(app, "192.0.2.10")
         give_device_cookie(client, value)
         assert attempt(client).status_code == 429
     assert attempt(owner).status_code == 302
@@ -81,7 +81,7 @@ def test_a_forged_device_cookie_gives_no_trust(app, owner):
 
 def test_a_device_cookie_of_another_account_gives_no_trust(app, owner, make_user):
     make_user("bob@example.vn")
-    bobs_laptop = browser(app, "192.0.2.10")
+    bobs_laptop = new_browser(app, "192.0.2.10")
     assert attempt(bobs_laptop, email="bob@example.vn").status_code == 302
     sign_out(bobs_laptop)
     guess(app, app_limit(app))
@@ -96,7 +96,7 @@ def test_a_device_cookie_that_keeps_failing_is_locked_itself(app, owner):
 
     assert attempt(owner).status_code == 429
     # Its failures were its own: other browsers of the account are not held back by them.
-    assert attempt(browser(app, "192.0.2.10")).status_code == 302
+    assert attempt(new_browser(app, "192.0.2.10")).status_code == 302
 
 
 def test_the_device_limit_is_a_setting(app, owner):

@@ -16,7 +16,7 @@ LAPTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:126.0) Gecko/20100101 Fir
 REMEMBER = "remember_token"
 
 
-def browser(app, user_agent=PHONE, ip="203.0.113.7"):
+def new_browser(app, user_agent=PHONE, ip="203.0.113.7"):
     """A test client that always sends this User-Agent and address, like one real browser."""
     client = app.test_client()
     client.environ_base.update({"HTTP_USER_AGENT": user_agent, "REMOTE_ADDR": ip, "HTTP_ACCEPT_LANGUAGE": "en"})
@@ -52,8 +52,8 @@ def lan(make_user):
 # --- sign-out ends the session on the server ---------------------------------------------
 
 def test_a_session_cookie_copied_before_sign_out_is_signed_out_after_it(app, lan):
-    owner = sign_in(browser(app))
-    thief = browser(app)
+    owner = sign_in(new_browser(app))
+    thief = new_browser(app)
     copy_cookies(owner, thief, "session")
     assert signed_in(thief)
 
@@ -64,36 +64,36 @@ def test_a_session_cookie_copied_before_sign_out_is_signed_out_after_it(app, lan
 
 
 def test_a_remember_cookie_copied_before_sign_out_dies_with_it(app, lan):
-    owner = sign_in(browser(app), remember="y")
+    owner = sign_in(new_browser(app), remember="y")
     stolen = owner.get_cookie(REMEMBER).value
-    thief = browser(app)
+    thief = new_browser(app)
     thief.set_cookie(REMEMBER, stolen)
     assert signed_in(thief)  # the remember cookie alone restores the session
 
     AuthActions(owner).logout()
 
     assert not signed_in(thief)
-    late_thief = browser(app)
+    late_thief = new_browser(app)
     late_thief.set_cookie(REMEMBER, stolen)
     assert not signed_in(late_thief)
 
 
 def test_sign_out_deletes_the_remember_cookie_and_stays_signed_out(app, lan):
-    owner = sign_in(browser(app), remember="y")
+    owner = sign_in(new_browser(app), remember="y")
     AuthActions(owner).logout()
     assert owner.get_cookie(REMEMBER) is None
     assert not signed_in(owner)
 
 
 def test_a_session_unseen_longer_than_the_remember_duration_is_over(app, lan):
-    owner = sign_in(browser(app), remember="y")
+    owner = sign_in(new_browser(app), remember="y")
     db.session.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(days=31)))
     db.session.commit()
     assert not signed_in(owner)
 
 
 def test_the_cookie_of_an_unknown_or_malformed_session_signs_nobody_in(app, lan):
-    client = browser(app)
+    client = new_browser(app)
     for forged in (f"{lan.id}:", f"{lan.id}:not-a-key", f"{lan.id}:0", "²:x", ":", "abc"):
         with client.session_transaction() as session:
             session["_user_id"] = forged
@@ -102,14 +102,14 @@ def test_the_cookie_of_an_unknown_or_malformed_session_signs_nobody_in(app, lan)
 
 def test_a_key_of_one_user_does_not_open_another_account(app, lan, make_user):
     bob = make_user("bob@example.vn")
-    owner = sign_in(browser(app))
+    owner = sign_in(new_browser(app))
     with owner.session_transaction() as session:
         session["_user_id"] = session["_user_id"].replace(f"{lan.id}:", f"{bob.id}:", 1)
     assert not signed_in(owner)
 
 
 def test_each_request_costs_one_lookup_and_last_seen_is_written_at_most_every_few_minutes(app, lan):
-    owner = sign_in(browser(app))
+    owner = sign_in(new_browser(app))
     statements = []
 
     def count(*args, **kwargs):
@@ -140,8 +140,8 @@ def test_each_request_costs_one_lookup_and_last_seen_is_written_at_most_every_fe
 # --- the signed-in devices page ------------------------------------------------------------
 
 def test_the_page_lists_each_device_in_plain_words_and_marks_this_one(app, lan):
-    sign_in(browser(app, LAPTOP, ip="198.51.100.20"))
-    phone = sign_in(browser(app, PHONE, ip="203.0.113.7"))
+    sign_in(new_browser(app, LAPTOP, ip="198.51.100.20"))
+    phone = sign_in(new_browser(app, PHONE, ip="203.0.113.7"))
 
     page = phone.get("/account/sessions").get_data(as_text=True)
 
@@ -154,7 +154,7 @@ def test_the_page_lists_each_device_in_plain_words_and_marks_this_one(app, lan):
 
 
 def test_the_profile_links_to_the_devices_page(app, lan):
-    owner = sign_in(browser(app))
+    owner = sign_in(new_browser(app))
     assert 'href="/account/sessions"' in owner.get("/account/profile").get_data(as_text=True)
 
 
@@ -164,8 +164,8 @@ def test_the_page_needs_a_signed_in_user(client):
 
 
 def test_ending_another_session_from_the_page_signs_that_browser_out(app, lan):
-    laptop = sign_in(browser(app, LAPTOP))
-    phone = sign_in(browser(app, PHONE))
+    laptop = sign_in(new_browser(app, LAPTOP))
+    phone = sign_in(new_browser(app, PHONE))
     laptop_session = db.session.scalar(select(UserSession).where(UserSession.user_agent == LAPTOP))
 
     response = post_form(phone, f"/account/sessions/{laptop_session.id}/end", {}, form_url="/account/sessions")
@@ -177,8 +177,8 @@ def test_ending_another_session_from_the_page_signs_that_browser_out(app, lan):
 
 
 def test_ending_a_session_twice_says_it_has_ended_and_changes_nothing(app, lan):
-    laptop = sign_in(browser(app, LAPTOP))
-    phone = sign_in(browser(app, PHONE))
+    laptop = sign_in(new_browser(app, LAPTOP))
+    phone = sign_in(new_browser(app, PHONE))
     laptop_id = db.session.scalar(select(UserSession.id).where(UserSession.user_agent == LAPTOP))
     post_form(phone, f"/account/sessions/{laptop_id}/end", {}, form_url="/account/sessions")
 
@@ -190,7 +190,7 @@ def test_ending_a_session_twice_says_it_has_ended_and_changes_nothing(app, lan):
 
 
 def test_ending_this_device_from_the_page_is_a_sign_out(app, lan):
-    phone = sign_in(browser(app), remember="y")
+    phone = sign_in(new_browser(app), remember="y")
     own_id = db.session.scalar(select(UserSession.id))
     response = post_form(phone, f"/account/sessions/{own_id}/end", {}, form_url="/account/sessions")
     assert response.headers["Location"] == "/"
@@ -199,8 +199,8 @@ def test_ending_this_device_from_the_page_is_a_sign_out(app, lan):
 
 def test_nobody_can_end_another_users_session(app, lan, make_user):
     make_user("bob@example.vn")
-    lan_browser = sign_in(browser(app))
-    bob_browser = sign_in(browser(app, LAPTOP, ip="198.51.100.20"), email="bob@example.vn")
+    lan_browser = sign_in(new_browser(app))
+    bob_browser = sign_in(new_browser(app, LAPTOP, ip="198.51.100.20"), email="bob@example.vn")
     lan_session = db.session.scalar(select(UserSession).where(UserSession.user_id == lan.id))
 
     response = post_form(bob_browser, f"/account/sessions/{lan_session.id}/end", {}, form_url="/account/sessions")
@@ -212,8 +212,8 @@ def test_nobody_can_end_another_users_session(app, lan, make_user):
 
 
 def test_ending_a_session_needs_post_and_the_csrf_token(app, lan):
-    laptop = sign_in(browser(app, LAPTOP))
-    phone = sign_in(browser(app, PHONE))
+    laptop = sign_in(new_browser(app, LAPTOP))
+    phone = sign_in(new_browser(app, PHONE))
     laptop_id = db.session.scalar(select(UserSession.id).where(UserSession.user_agent == LAPTOP))
     assert phone.get(f"/account/sessions/{laptop_id}/end").status_code == 405
     assert phone.post(f"/account/sessions/{laptop_id}/end").status_code == 400
@@ -223,9 +223,9 @@ def test_ending_a_session_needs_post_and_the_csrf_token(app, lan):
 
 def test_sign_out_all_other_devices(app, lan, make_user):
     make_user("bob@example.vn")
-    others = [sign_in(browser(app, LAPTOP)), sign_in(browser(app, PHONE, ip="192.0.2.1"), remember="y")]
-    bob_browser = sign_in(browser(app), email="bob@example.vn")
-    phone = sign_in(browser(app))
+    others = [sign_in(new_browser(app, LAPTOP)), sign_in(new_browser(app, PHONE, ip="192.0.2.1"), remember="y")]
+    bob_browser = sign_in(new_browser(app), email="bob@example.vn")
+    phone = sign_in(new_browser(app))
 
     response = post_form(phone, "/account/sessions/end-others", {}, form_url="/account/sessions")
 
@@ -239,11 +239,11 @@ def test_sign_out_all_other_devices(app, lan, make_user):
 # --- password change and the service for deactivation ------------------------------------
 
 def test_a_password_change_ends_every_other_session_and_the_old_cookie_of_this_one(app, lan):
-    laptop = sign_in(browser(app, LAPTOP), remember="y")
-    remembered_copy = browser(app, LAPTOP)
+    laptop = sign_in(new_browser(app, LAPTOP), remember="y")
+    remembered_copy = new_browser(app, LAPTOP)
     copy_cookies(laptop, remembered_copy, REMEMBER)
-    phone = sign_in(browser(app), remember="y")
-    copy_of_phone = browser(app)
+    phone = sign_in(new_browser(app), remember="y")
+    copy_of_phone = new_browser(app)
     copy_cookies(phone, copy_of_phone, "session")
 
     response = post_form(
@@ -257,13 +257,13 @@ def test_a_password_change_ends_every_other_session_and_the_old_cookie_of_this_o
     assert not signed_in(laptop) and not signed_in(remembered_copy) and not signed_in(copy_of_phone)
     assert live_count(lan.id) == 1
     # Still remembered: its new remember cookie alone signs it in.
-    restored = browser(app)
+    restored = new_browser(app)
     copy_cookies(phone, restored, REMEMBER)
     assert signed_in(restored)
 
 
 def test_end_all_sessions_signs_out_every_browser_when_the_caller_commits(app, lan):
-    browsers = [sign_in(browser(app, LAPTOP), remember="y"), sign_in(browser(app))]
+    browsers = [sign_in(new_browser(app, LAPTOP), remember="y"), sign_in(new_browser(app))]
 
     ended = sessions.end_all_sessions(lan.id)
     db.session.commit()
@@ -273,7 +273,7 @@ def test_end_all_sessions_signs_out_every_browser_when_the_caller_commits(app, l
 
 
 def test_sign_in_keeps_few_dead_sessions(app, lan):
-    client = browser(app)
+    client = new_browser(app)
     for _ in range(4):
         sign_in(client)
         AuthActions(client).logout()
@@ -283,7 +283,7 @@ def test_sign_in_keeps_few_dead_sessions(app, lan):
 
 
 def test_sign_in_records_when_and_from_where(app, lan):
-    sign_in(browser(app, "x" * 400, ip="2001:db8::1"))
+    sign_in(new_browser(app, "x" * 400, ip="2001:db8::1"))
     user_session = db.session.scalar(select(UserSession))
     assert user_session.ip_address == "2001:db8::1"
     assert len(user_session.user_agent) == 255
