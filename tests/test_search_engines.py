@@ -275,3 +275,10 @@ def test_did_you_mean_choices():
 def test_bounded_int():
     assert bounded_int("7", 1, 1, 10) == 7 and bounded_int("x", 1, 1, 10) == 1 and bounded_int(None, 3, 1, 10) == 3
     assert bounded_int(10**30, 1, 1, 10) == 10 and bounded_int(float("inf"), 2, 1, 10) == 2
+
+
+def test_suggestions_are_distinct_as_typed():
+    names = ["Cà phê Đà Lạt", "CA PHE DA LAT", "Trà xanh", "ca phê đà lạt", "Mật ong"]
+    assert matching.distinct_names(names, 8) == ["Cà phê Đà Lạt", "Trà xanh", "Mật ong"]
+    assert matching.distinct_names(names, 2) == ["Cà phê Đà Lạt", "Trà xanh"]
+    assert matching.distinct_names(iter(names), 1) == ["Cà phê Đà Lạt"]

@@ -209,6 +209,20 @@ def with_accents(words: list[str], names: Iterable[str]) -> str:
     return " ".join(accented.get(w, w) for w in words)
 
 
+def distinct_names(names: Iterable[str], limit: int) -> list[str]:
+    """Suggestions as typed: `names` in their order, one per folded form ("Cà phê" and "Ca
+    phe" are one suggestion), at most `limit`."""
+    kept, seen = [], set()
+    for name in names:
+        key = fold(name)
+        if key not in seen:
+            seen.add(key)
+            kept.append(name)
+        if len(kept) >= limit:
+            break
+    return kept
+
+
 # -- request values -----------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from market.search.matching import (
     MAX_PER_PAGE,
     Matcher,
     bounded_int,
+    distinct_names,
     has_no_words,
     is_loose,
     may_be_prefix,
@@ -46,7 +47,6 @@ from market.search.postgres.query import (
 from market.search.postgres.spelling import did_you_mean, typo_alternatives
 from market.search.postgres.text import lexeme, tsquery_all
 from market.search.words import snippet
-from market.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -201,12 +201,4 @@ def suggest(text: str, limit: int = 8) -> list[str]:
     except SQLAlchemyError:
         log.exception("suggest failed for %r", raw)
         return []
-    names, seen = [], set()
-    for name in rows:
-        key = fold(name)
-        if key not in seen:
-            seen.add(key)
-            names.append(name)
-        if len(names) >= limit:
-            break
-    return names
+    return distinct_names(rows, limit)

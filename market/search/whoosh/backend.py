@@ -45,6 +45,7 @@ from market.search.matching import (
     bounded_int,
     corrected_queries,
     corrections,
+    distinct_names,
     has_no_words,
     is_loose,
     query_words,
@@ -305,15 +306,7 @@ class WhooshBackend(SearchBackend):
         for score, docnum in view.top_scored(groups, matched, max(limit * 5, 50)):
             name = view.stored_fields(docnum).get("name", "")
             candidates.append((0 if fold(name).startswith(typed) else 1, -score, len(name), name))
-        names, seen = [], set()
-        for *_, name in sorted(candidates):
-            key = fold(name)
-            if key not in seen:
-                seen.add(key)
-                names.append(name)
-            if len(names) >= limit:
-                break
-        return names
+        return distinct_names((name for *_, name in sorted(candidates)), limit)
 
 
 def _empty_facets() -> dict[str, dict[str, int]]:
