@@ -192,7 +192,7 @@ def test_search_page_highlights_facets_and_filters(client, shop):
     add(shop["hoa"], "Cà phê Đà Lạt", "Rang mộc tại <Đà Lạt>")
     add(shop["lan"], "Khay mây tre", category="may-tre-dan")
     page = client.get("/search?q=da+lat", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "1 products found" in page  # the msgid has no plural form (yet)
+    assert "1 product found" in page
     assert "<mark>Đà</mark> <mark>Lạt</mark>" in page
     assert "&lt;<mark>Đà</mark> <mark>Lạt</mark>&gt;" in page  # user text stays escaped around the marks
     assert "province=68" in page  # a facet link
