@@ -24,7 +24,7 @@ COMPOSITION_ROOT = "market"
 @dataclass(frozen=True)
 class Import:
     source: str  # importing module, e.g. "market.orders.views"
-    target: str  # imported market module, e.g. "market.payments.registry"
+    target: str  # imported market module, e.g. "market.orders.payment_methods"
     line: int
     in_function: bool
 
