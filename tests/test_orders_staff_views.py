@@ -209,6 +209,7 @@ def test_the_detail_shows_the_order_the_money_and_the_timeline(goods, central):
     assert all(amount in page for amount in amounts)
     assert "HTX Mật ong Hưng Yên" in page and "Cash on delivery" in page
     assert "Order placed" in page and "Confirmed by the seller" in page and goods.shop.owner.full_name in page
+    assert "new → confirmed" in page  # an order's statuses, named as orders name them
     assert 'value="cancel"' in page and 'value="mark_paid"' not in page and 'value="refund"' not in page
     assert "split between 2 sellers" in page
 
