@@ -91,21 +91,30 @@ def register_blueprints(app: Flask) -> None:
 
     register_converters(app)  # before any route: ids that fit the database, no NUL in a slug
     # Each domain's package holds its blueprint; importing its views module adds the routes.
+    from market.accounts import staff_views as accounts_staff_views  # noqa: F401  (/staff/users)
     from market.accounts import views as accounts_views
     from market.api import views as api_views
     from market.catalog import seller_views  # noqa: F401  (seller tools on the catalog blueprint)
     from market.catalog import staff_views as catalog_staff_views  # noqa: F401
     from market.catalog import views as catalog_views
+    from market.complaints import seller_views as complaints_seller_views  # noqa: F401
+    from market.complaints import staff_views as complaints_staff_views  # noqa: F401
+    from market.complaints import views as complaints_views
     from market.core import views as core_views
     from market.orders import seller_views as order_seller_views  # noqa: F401
     from market.orders import staff_views as orders_staff_views  # noqa: F401
     from market.orders import account_views as orders_account_views  # noqa: F401  (/account/orders, /account/addresses)
     from market.orders import views as orders_views
+    from market.pages import staff_views as pages_staff_views  # noqa: F401
+    from market.pages import views as pages_views
     from market.payments import staff_views as payments_staff_views  # noqa: F401
     from market.payments import views as payments_views
     from market.programs import staff_views as programs_staff_views  # noqa: F401
     from market.programs import views as programs_views
     from market.programs import seller_views as programs_seller_views  # noqa: F401  (/sell/programs)
+    from market.reviews import seller_views as reviews_seller_views  # noqa: F401
+    from market.reviews import staff_views as reviews_staff_views  # noqa: F401
+    from market.reviews import views as reviews_views
     from market.search import views as search_views
     from market.sellers import views as sellers_views
     from market.sellers import seller_views as sellers_seller_views  # noqa: F401  (/sell on the sellers blueprint)
@@ -113,7 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from market.staff import views as staff_views
 
     app.register_blueprint(core_views.bp)
-    app.register_blueprint(accounts_views.bp, url_prefix="/account")
+    app.register_blueprint(accounts_views.bp)
     app.register_blueprint(catalog_views.bp)
     app.register_blueprint(sellers_views.bp)
     app.register_blueprint(programs_views.bp)
@@ -122,6 +131,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_views.bp, url_prefix="/api/v1")
     app.register_blueprint(orders_views.bp)
     app.register_blueprint(payments_views.bp)
+    app.register_blueprint(pages_views.bp)
+    app.register_blueprint(reviews_views.bp)
+    app.register_blueprint(complaints_views.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -34,6 +34,11 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set by central staff: the account cannot sign in until reactivated.
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the user deleted the account: the row stays (orders, reviews and audit rows
+    # point at it) but its personal fields are emptied; it can never sign in again.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     # The key of the server session (UserSession) this object was signed in or loaded
     # with, for this request only: never stored, set by the sign-in view and the user loader.
@@ -46,6 +51,11 @@ class User(UserMixin, db.Model):
         (see market.accounts.auth).
         """
         return f"{self.id}:{self.session_key or ''}"
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login refuses to sign in an inactive user (deactivated or deleted)."""
+        return self.deactivated_at is None and self.deleted_at is None
 
     @property
     def is_staff(self) -> bool:

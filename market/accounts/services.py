@@ -11,7 +11,7 @@ from market.accounts.sessions import end_all_sessions, open_session
 from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.i18n import language_chosen
-from market.core.mail import queue_email
+from market.core.emails import send_email
 from market.core.urls import public_base_url
 from market.extensions import db
 from market.geo.provinces import lookup as lookup_province
@@ -170,8 +170,9 @@ def notify(user: User, subject: str, body: str, link: str | None = None) -> Noti
     """
     notification = Notification(user_id=user.id, subject=subject[:200], body=body, link=link)
     db.session.add(notification)
-    email_body = body if not link else f"{body}\n\n{public_base_url()}{link}"
-    queue_email(user.email, subject[:200], email_body)
+    if user.deleted_at is None:
+        absolute_link = f"{public_base_url()}{link}" if link else None
+        send_email(user.email, "notice", user.locale, subject[:200], body=body, link=absolute_link)
     return notification
 
 

@@ -94,7 +94,7 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
-@bp.route("/register", methods=["GET", "POST"])
+@bp.route("/account/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REGISTER_LIMIT_PER_IP"], methods=["POST"])
 def register():
     if current_user.is_authenticated:
@@ -114,7 +114,7 @@ def register():
     return render_template("accounts/register.html", form=form)
 
 
-@bp.route("/sign-in", methods=["GET", "POST"])
+@bp.route("/account/sign-in", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
@@ -144,7 +144,7 @@ def login():
     return render_template("accounts/login.html", form=form)
 
 
-@bp.route("/sign-out", methods=["POST"])
+@bp.route("/account/sign-out", methods=["POST"])
 def logout():
     _sign_out()
     flash(_("You have signed out."), "info")
@@ -165,7 +165,7 @@ def _unread_messages() -> int:
     return g.unread_messages
 
 
-@bp.route("/messages")
+@bp.route("/account/messages")
 @login_required
 def messages():
     user = current_user._get_current_object()
@@ -175,13 +175,13 @@ def messages():
     return page
 
 
-@bp.route("/")
+@bp.route("/account/")
 @login_required
 def index():
     return redirect(url_for("accounts.profile"))
 
 
-@bp.route("/profile", methods=["GET", "POST"])
+@bp.route("/account/profile", methods=["GET", "POST"])
 @login_required
 def profile():
     user = current_user._get_current_object()
@@ -197,7 +197,7 @@ def profile():
     return render_template("accounts/profile.html", form=form)
 
 
-@bp.route("/password", methods=["GET", "POST"])
+@bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     user = current_user._get_current_object()
@@ -225,7 +225,7 @@ def _device_filter(user_agent: str | None) -> str:
     return user_agents.describe(user_agent)
 
 
-@bp.route("/sessions")
+@bp.route("/account/sessions")
 @login_required
 def session_list():
     return render_template(
@@ -235,7 +235,7 @@ def session_list():
     )
 
 
-@bp.route("/sessions/<int:session_id>/end", methods=["POST"])
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
 @login_required
 def end_session(session_id: int):
     user_session = get_owned_or_404(UserSession, session_id, current_user)
@@ -252,7 +252,7 @@ def end_session(session_id: int):
     return redirect(url_for("accounts.session_list"))
 
 
-@bp.route("/sessions/end-others", methods=["POST"])
+@bp.route("/account/sessions/end-others", methods=["POST"])
 @login_required
 def end_other_sessions():
     ended = sessions.end_other_sessions(current_user.id, current_session().id)

@@ -55,8 +55,11 @@ def init_mail(app: Flask) -> None:
     mail.init_app(app)
 
 
-def queue_email(to: str, subject: str, body: str) -> OutboundEmail:
+def queue_email(to: str, subject: str, body: str, html: str | None = None) -> OutboundEmail:
     """Add an email to the outbox in the current transaction, without committing.
+
+    `body` is the plain-text message; `html`, when given, the same message as HTML (see
+    market.core.emails, which renders both from templates).
 
     The caller's commit (the one that records the decision) commits the email too; a
     rollback drops it. The subject is folded onto one line and cut to 200 characters,
@@ -68,7 +71,9 @@ def queue_email(to: str, subject: str, body: str) -> OutboundEmail:
     if not to or len(to) > ADDRESS_MAX or "\r" in to or "\n" in to:
         raise ValueError(f"not a usable email address: {to!r}")
     subject = " ".join(subject.split())[:SUBJECT_MAX]
-    email = OutboundEmail(to_address=to, subject=subject, body=body, created_at=utcnow(), attempts=0)
+    email = OutboundEmail(
+        to_address=to, subject=subject, body=body, html_body=html, created_at=utcnow(), attempts=0
+    )
     db.session.add(email)
     return email
 
@@ -135,7 +140,11 @@ def _deliver(limit: int, skip: Iterable[int]) -> tuple[int, list[int]]:
             unreachable = False
             try:
                 message = Message(
-                    email.subject, recipients=[email.to_address], body=email.body, sender=config["MAIL_DEFAULT_SENDER"]
+                    email.subject,
+                    recipients=[email.to_address],
+                    body=email.body,
+                    html=email.html_body,
+                    sender=config["MAIL_DEFAULT_SENDER"],
                 )
                 if connection is None:
                     unreachable = True

@@ -21,6 +21,7 @@ class OutboundEmail(db.Model):
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)  # plain text
+    html_body: Mapped[str | None] = mapped_column(Text)  # the same message as HTML, when it has one
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Null until delivered: the delivery queue is "sent_at IS NULL".
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

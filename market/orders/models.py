@@ -200,6 +200,9 @@ class SellerOrder(BelongsToSeller, db.Model):
     cash_collected: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # When the part was delivered (reviews open then), and when its shopper was asked to review.
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review_asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     order: Mapped[Order] = relationship(back_populates="seller_orders")
     seller: Mapped[Seller] = relationship()

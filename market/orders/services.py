@@ -184,7 +184,7 @@ def _deliver(member: User, seller_order: SellerOrder, cash_collected: bool) -> N
     cod = order.payment_method == PaymentMethod.COD
     if cod and not cash_collected:
         raise DomainError(_("Record the cash collected: cash on delivery is paid on delivery."), "cash_collected")
-    _move(seller_order, "deliver", member.id, cash_collected=cod)
+    _move(seller_order, "deliver", member.id, cash_collected=cod, delivered_at=utcnow())
     if cod:
         ledger.commission_owed(seller_order)
         _settle_cash_on_delivery(order, member.id)

@@ -114,6 +114,9 @@ class Seller(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The version of the seller terms (market.pages, slug "seller-terms") its owner accepted
+    # when applying; each acceptance is also a TermsAcceptance row of the user.
+    terms_version: Mapped[int | None]
 
     memberships: Mapped[list["SellerMember"]] = relationship(
         back_populates="seller", cascade="all, delete-orphan", order_by="SellerMember.id"

@@ -1,0 +1,2 @@
+"""complaints: staff pages under /staff/... (filled in by issue 12)."""
+from market.complaints import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""reviews: staff pages under /staff/... (filled in by issue 12)."""
+from market.reviews import bp  # noqa: F401
