@@ -11,7 +11,7 @@ from market.accounts.sessions import end_all_sessions, open_session
 from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.i18n import language_chosen
-from market.core.emails import send_email
+from market.core.emails import RenderedEmail, queue_rendered, send_email
 from market.core.urls import public_base_url
 from market.extensions import db
 from market.geo.provinces import lookup as lookup_province
@@ -160,17 +160,22 @@ def create_user(
     return user
 
 
-def notify(user: User, subject: str, body: str, link: str | None = None) -> Notification:
+def notify(user: User, subject: str, body: str, link: str | None = None,
+           email: RenderedEmail | None = None) -> Notification:
     """Tell a user something: a message in their account, and an email queued with it.
 
     Both join the caller's transaction, so a decision and its notice commit together; the
     email is delivered after the commit by `flask --app wsgi mail deliver` (cron or a timer,
     so no request waits on the mail server), and a failed
-    delivery is retried later without touching the decision.
+    delivery is retried later without touching the decision. `email`, when given, is the
+    email sent instead of the message itself (a richer one: an order's lines, a decision's
+    next steps), rendered by the caller with `market.core.emails.render_email`.
     """
     notification = Notification(user_id=user.id, subject=subject[:200], body=body, link=link)
     db.session.add(notification)
-    if user.deleted_at is None:
+    if user.deleted_at is None and email is not None:
+        queue_rendered(user.email, email)
+    elif user.deleted_at is None:
         absolute_link = f"{public_base_url()}{link}" if link else None
         send_email(user.email, "notice", user.locale, subject[:200], body=body, link=absolute_link)
     return notification
