@@ -1,5 +1,5 @@
-"""Machine endpoints and the language switch."""
-from flask import abort, current_app, jsonify, redirect, request, session
+"""Machine endpoints (health, the icons browsers ask for at the root) and the language switch."""
+from flask import abort, current_app, jsonify, redirect, request, send_from_directory, session
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -21,6 +21,24 @@ def healthz():
         database_ok = False
     body = {"status": "ok" if database_ok else "degraded", "database": "ok" if database_ok else "error"}
     return jsonify(body), 200 if database_ok else 503
+
+
+ICON_MAX_AGE = 7 * 24 * 3600  # icons keep their name when redrawn: a week, not a year
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says; the file lives in static/icons."""
+    return send_from_directory(current_app.static_folder, "icons/favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=ICON_MAX_AGE)
+
+
+@bp.route("/apple-touch-icon.png")
+@bp.route("/apple-touch-icon-precomposed.png")
+def apple_touch_icon():
+    """iOS asks for these at the root when a page is added to the home screen."""
+    return send_from_directory(current_app.static_folder, "icons/apple-touch-icon.png", mimetype="image/png",
+                               max_age=ICON_MAX_AGE)
 
 
 @bp.route("/lang/<code>")
