@@ -1,5 +1,10 @@
 """Messages about orders: to the shopper (account message and email, or email alone for a
-guest) and to every member of the seller. Each joins the caller's transaction."""
+guest) and to every member of the seller. Each joins the caller's transaction.
+
+The order confirmation and a seller's new order are rich emails (`emails/order_placed.*`,
+`emails/new_order_for_seller.*`: the lines, the address, how it is paid); the account
+message beside them stays short. A signed-in shopper or a member gets one email, the rich
+one (`notify(..., email=...)`)."""
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -7,53 +12,125 @@ from sqlalchemy.orm import joinedload
 
 from market.accounts.models import Role, User
 from market.accounts.services import notify
+from market.core.emails import RenderedEmail, local_time, queue_rendered, render_email
 from market.core.i18n import format_money
 from market.core.mail import queue_email
 from market.core.urls import public_url, site_path
 from market.extensions import db
-from market.orders.models import ORDER_STATUS_LABELS, Order, SellerOrder, SellerOrderStatus
+from market.orders.models import (
+    ORDER_STATUS_LABELS,
+    Order,
+    PaymentMethod,
+    PaymentStatus,
+    SellerOrder,
+    SellerOrderStatus,
+)
+from market.orders.payment_methods import get_provider
 from market.sellers.models import SellerMember
 
+# The endpoint (payments' blueprint) serving an order's VietQR code as a PNG, by its token.
+VIETQR_PNG_ENDPOINT = "payments.vietqr_png"
 
-def _tell_shopper(order: Order, subject_and_body) -> None:
-    """`subject_and_body()` is called in the shopper's language."""
+
+def _tell_shopper(order: Order, subject_and_body, email=None) -> None:
+    """`subject_and_body()` is called in the shopper's language; `email(subject)`, when
+    given, renders the email sent instead of the plain notice."""
     with force_locale(order.locale or "vi"):
         subject, body = subject_and_body()
+    rendered = email(subject) if email is not None else None
     if order.user is not None:
-        notify(order.user, subject, body, link=site_path("orders.order_page", token=order.token))
+        notify(order.user, subject, body, link=site_path("orders.order_page", token=order.token), email=rendered)
     elif order.email:
-        page = public_url("orders.order_page", token=order.token)
-        queue_email(order.email, subject[:200], f"{body}\n\n{page}")
+        if rendered is not None:
+            queue_rendered(order.email, rendered)
+        else:
+            page = public_url("orders.order_page", token=order.token)
+            queue_email(order.email, subject[:200], f"{body}\n\n{page}")
 
 
-def _tell_seller(seller_order: SellerOrder, subject_and_body) -> None:
+def _tell_seller(seller_order: SellerOrder, subject_and_body, email=None) -> None:
     members = db.session.scalars(
         select(SellerMember).where(SellerMember.seller_id == seller_order.seller_id)
         .options(joinedload(SellerMember.user))
     ).all()
     for member in members:
-        with force_locale(member.user.locale or "vi"):
+        locale = member.user.locale or "vi"
+        with force_locale(locale):
             subject, body = subject_and_body()
-        notify(member.user, subject, body, link=site_path("orders.seller_order", seller_order_id=seller_order.id))
+        rendered = email(subject, locale) if email is not None else None
+        notify(member.user, subject, body, link=site_path("orders.seller_order", seller_order_id=seller_order.id),
+               email=rendered)
 
 
 def order_placed(order: Order) -> None:
-    _tell_shopper(order, lambda: (
-        _("Order %(number)s received", number=order.number),
-        _("Thank you! We received your order %(number)s for %(total)s.", number=order.number,
-          total=format_money(order.total_vnd)),
-    ))
+    _tell_shopper(
+        order,
+        lambda: (
+            _("Order %(number)s received", number=order.number),
+            _("Thank you! We received your order %(number)s for %(total)s.", number=order.number,
+              total=format_money(order.total_vnd)),
+        ),
+        email=lambda subject: order_placed_email(order, subject),
+    )
     for seller_order in order.seller_orders:
         if seller_order.status == SellerOrderStatus.PENDING:
             new_order_for_seller(seller_order)
 
 
+def order_placed_email(order: Order, subject: str | None = None) -> RenderedEmail:
+    """The order confirmation, in the order's language: every line per seller, shipping,
+    totals, the delivery address, the payment method and, while a bank transfer is due,
+    the account, amount, transfer note, deadline and VietQR code (a PNG by URL)."""
+    provider = get_provider(order.payment_method)
+    # The provider says what there is to pay now (the bank transfer's account), as on the order page.
+    transfer = provider.instructions(order)
+    with force_locale(order.locale or "vi"):
+        if subject is None:
+            subject = _("Order %(number)s received", number=order.number)
+        if transfer is not None:
+            next_step = _("Your order goes to the sellers once your transfer of %(amount)s arrives.",
+                          amount=format_money(order.amount_due_vnd))
+        elif provider.pays_ahead and order.payment_status != PaymentStatus.PAID:
+            next_step = _("Your order goes to the sellers once it is paid: open your order to pay.")
+        elif order.payment_method == PaymentMethod.COD:
+            next_step = _("Each seller confirms and ships their part; pay each delivery in cash when it arrives.")
+        else:
+            next_step = _("Each seller confirms and ships their part; we will tell you at every step.")
+        deadline = local_time(order.payment_expires_at)
+    return render_email(
+        "order_placed", order.locale, subject, order=order, method=provider, transfer=transfer,
+        next_step=next_step, deadline=deadline,
+        qr_url=public_url(VIETQR_PNG_ENDPOINT, token=order.token) if transfer is not None else None,
+        page_url=public_url("orders.order_page", token=order.token),
+    )
+
+
 def new_order_for_seller(seller_order: SellerOrder) -> None:
-    _tell_seller(seller_order, lambda: (
-        _("New order %(number)s", number=seller_order.order.number),
-        _("A new order %(number)s for %(amount)s is waiting for your confirmation.",
-          number=seller_order.order.number, amount=format_money(seller_order.subtotal_vnd)),
-    ))
+    _tell_seller(
+        seller_order,
+        lambda: (
+            _("New order %(number)s", number=seller_order.order.number),
+            _("A new order %(number)s for %(amount)s is waiting for your confirmation.",
+              number=seller_order.order.number, amount=format_money(seller_order.subtotal_vnd)),
+        ),
+        email=lambda subject, locale: new_order_for_seller_email(seller_order, locale, subject),
+    )
+
+
+def new_order_for_seller_email(seller_order: SellerOrder, locale: str | None,
+                               subject: str | None = None) -> RenderedEmail:
+    """What a seller's member needs to prepare and ship a part: the lines (name, unit,
+    quantity), the shopper's name, phone and address, and what to collect on delivery."""
+    order = seller_order.order
+    provider = get_provider(order.payment_method)
+    if subject is None:
+        with force_locale(locale or "vi"):
+            subject = _("New order %(number)s", number=order.number)
+    return render_email(
+        "new_order_for_seller", locale, subject, part=seller_order, order=order, method=provider,
+        cash=not provider.pays_ahead,
+        part_url=public_url("orders.seller_order", seller_order_id=seller_order.id),
+    )
 
 
 def seller_order_changed(seller_order: SellerOrder, reason: str | None = None, tell_seller: bool = False) -> None:
