@@ -1,10 +1,14 @@
-"""Payment provider callbacks: Stripe's webhook."""
+"""Payment provider callbacks: Stripe's webhook; a bank transfer's VietQR code as a PNG."""
+import io
 import logging
 
+import segno
 import stripe
-from flask import abort, current_app, jsonify, request
+from flask import Response, abort, current_app, jsonify, request
 
 from market.extensions import csrf, limiter
+from market.orders.payment_methods import get_provider
+from market.orders.services import order_by_token
 from market.payments import bp
 from market.payments import models  # noqa: F401
 from market.payments.stripe_checkout import handle_event
@@ -38,3 +42,20 @@ def stripe_webhook():
     outcome = handle_event(data)
     log.info("Stripe event %s (%s): %s", data["id"], data["type"], outcome)
     return jsonify(received=True, outcome=outcome)
+
+
+@bp.route("/orders/<token>/vietqr.png")
+def vietqr_png(token: str):
+    """The VietQR code of an order still to be paid by bank transfer, as a PNG: what the
+    order confirmation email shows (mail clients block inline SVG and data: URIs). The
+    order's unguessable token is the key, as for the order's page; 404 for an unknown
+    token or when there is nothing to transfer (another method, paid, expired)."""
+    order = order_by_token(token)
+    instructions = get_provider(order.payment_method).instructions(order) if order is not None else None
+    if instructions is None:
+        abort(404)
+    buffer = io.BytesIO()
+    # Black on white with the 4-module quiet zone, 5 px a module (about 260 px; the email shows it at 220).
+    segno.make_qr(instructions["payload"], error="m").save(buffer, kind="png", scale=5, border=4)
+    headers = {"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
+    return Response(buffer.getvalue(), mimetype="image/png", headers=headers)
