@@ -373,11 +373,19 @@ def _decision_text(action: str, name: str, reason: str) -> str:
 
 
 def decide(staff: User, seller_id: int, action: str, reason: str | None = None) -> Seller:
+    """A staff decision on a seller, committed (see decide_uncommitted)."""
+    seller = decide_uncommitted(staff, seller_id, action, reason)
+    db.session.commit()
+    return seller
+
+
+def decide_uncommitted(staff: User, seller_id: int, action: str, reason: str | None = None) -> Seller:
     """A staff decision on a seller: approve, reject, request changes, suspend or reinstate.
 
     Provincial staff may decide only their province's sellers. Reject, request changes and
     suspend need a reason, which the applicant sees. Writes an audit row and notifies the
-    owner (account message and email) in the same transaction.
+    owner (account message and email) in the same transaction; the caller commits (a complaint's
+    decision suspends a seller in its own transaction).
     """
     if not staff.is_staff or action not in STAFF_ACTIONS:
         raise DomainError(_("You cannot take this decision."))
@@ -391,7 +399,6 @@ def decide(staff: User, seller_id: int, action: str, reason: str | None = None) 
             subject = _("Decision on your seller: %(status)s", status=status_label(new))
             body = _decision_text(action, seller.name, (reason or "").strip())
         notify(owner, subject, body, link=site_path("sellers.dashboard"))
-    db.session.commit()
     return seller
 
 
