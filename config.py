@@ -135,6 +135,8 @@ class Config:
     # The union's account that receives bank transfers (shown as VietQR and as text).
     VIETQR_BANK_BIN = os.environ.get("VIETQR_BANK_BIN", "970436")  # NAPAS BIN (970436: Vietcombank)
     VIETQR_BANK_NAME = os.environ.get("VIETQR_BANK_NAME", "Vietcombank")
+    # Working days the union takes to review a seller's application (told on /sell).
+    SELLER_REVIEW_DAYS = _int("SELLER_REVIEW_DAYS", 5)
     VIETQR_ACCOUNT_NUMBER = os.environ.get("VIETQR_ACCOUNT_NUMBER", "0011004455667")
     VIETQR_ACCOUNT_NAME = os.environ.get("VIETQR_ACCOUNT_NAME", "HOI LIEN HIEP PHU NU VIET NAM")
     # Card payments through Stripe Checkout: offered only when a secret key is set.

@@ -219,7 +219,16 @@ SELLER_AREA = table(
 )
 
 
-@pytest.mark.parametrize("url", ["/sell", "/sell/members", "/sell/figures", "/sell/history", "/sell/programs"])
+@pytest.mark.parametrize("actor", ACTORS)
+def test_sell_is_the_dashboard_of_members_and_the_page_for_would_be_sellers_to_others(visitor, world, actor):
+    page = visitor.sign_in(actor).get("/sell").get_data(as_text=True)
+    own = seller_name(world, actor)
+    assert ('class="sell-page"' in page) == (own is None)
+    assert own is None or own in page
+    assert "HTX Mây tre Phú Nghĩa" not in page or own == "HTX Mây tre Phú Nghĩa"
+
+
+@pytest.mark.parametrize("url", ["/sell/members", "/sell/figures", "/sell/history", "/sell/programs"])
 @pytest.mark.parametrize("actor, expected", SELLER_AREA)
 def test_seller_area_pages(visitor, world, url, actor, expected):
     response = visitor.sign_in(actor).get(url)
@@ -319,7 +328,7 @@ def test_a_removed_member_loses_access(visitor, world):
     post_as(visitor, OWNER_A, world.url("/sell/members/{member}/remove"), {}, form_url="/sell/members")
     post_form(visitor, "/account/sign-out", {}, form_url="/account/profile")
     visitor.sign_in(MEMBER_A)
-    assert_answer(visitor.get("/sell"), APPLY, world)
+    assert_answer(visitor.get("/sell/members"), APPLY, world)
     assert_answer(visitor.get(world.url("/sell/documents/{doc}")), 404, world)
 
 

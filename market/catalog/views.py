@@ -108,7 +108,9 @@ def photo(name: str):
 @bp.route("/robots.txt")
 def robots():
     lines = ["User-agent: *"]
-    lines += [f"Disallow: {path}" for path in ("/account/", "/sell", "/staff/", "/cart", "/checkout", "/orders/", "/lang/")]
+    # "/sell/" and not "/sell": a rule is a prefix, and "/sell" would hide /sellers/<slug> too.
+    # /sell itself is the public page for would-be sellers; the seller area is under /sell/.
+    lines += [f"Disallow: {path}" for path in ("/account/", "/sell/", "/staff/", "/cart", "/checkout", "/orders/", "/lang/")]
     lines.append(f"Sitemap: {public_url('catalog.sitemap')}")
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 

@@ -55,6 +55,17 @@ def all_programs() -> list[Program]:
     return list(db.session.scalars(query))
 
 
+def open_programs(today: date) -> list[Program]:
+    """The programs open on `today` (started, not ended), lowest commission first: what a
+    seller could join now, for the page that invites sellers."""
+    query = (
+        select(Program)
+        .where(Program.starts_on <= today, (Program.ends_on.is_(None)) | (Program.ends_on >= today))
+        .order_by(Program.commission_rate_bp, Program.featured.desc(), Program.id)
+    )
+    return list(db.session.scalars(query))
+
+
 def program_by_slug(slug: str) -> Program | None:
     return db.session.scalar(select(Program).where(Program.slug == slug).options(selectinload(Program.targets)))
 

@@ -2,7 +2,19 @@
 (/sell/programs...) is in `seller_views.py`."""
 from flask import abort, render_template
 
+from market.core.clock import utcnow
 from market.programs import bp, services
+
+
+def program_commissions():
+    """The programs open today with their commission rates (lowest first). A template global,
+    so that pages of lower packages (the sellers' /sell page for visitors) can list them."""
+    return services.open_programs(utcnow().date())
+
+
+@bp.record_once
+def register_template_globals(state) -> None:
+    state.app.jinja_env.globals["program_commissions"] = program_commissions
 
 
 @bp.route("/programs")

@@ -3,7 +3,7 @@ members and invitations, figures for the union, history. The other domains' /sel
 (products, orders, programs) live in their own `seller_views.py`."""
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -95,8 +95,17 @@ def apply():
 
 
 @bp.route("/sell")
+def dashboard():
+    """A member's dashboard; to everyone else (signed out, shoppers, staff) the page that
+    tells who may sell here, what the union checks, what it costs and how to start."""
+    if not current_user.is_authenticated or services.membership_of(current_user) is None:
+        return render_template("sellers/visitor.html", default_commission_bp=current_app.config["DEFAULT_COMMISSION_BP"],
+                               review_days=current_app.config["SELLER_REVIEW_DAYS"])
+    return _member_dashboard()
+
+
 @member_required
-def dashboard(membership):
+def _member_dashboard(membership):
     seller = membership.seller
     return render_template("sellers/seller/dashboard.html", seller=seller, membership=membership)
 
