@@ -16,6 +16,7 @@ from market.core import uploads
 from market.core.audit import record_audit
 from market.core.clock import utcnow
 from market.core.domain import DomainError
+from market.core.emails import RenderedEmail, render_email
 from market.core.mail import queue_email
 from market.core.slugs import unique_slug
 from market.core.states import change_status, review, status_label
@@ -24,6 +25,7 @@ from market.extensions import db
 from market.geo.provinces import get_by_code
 from market.geo.provinces import lookup as lookup_province
 from market.geo.wards import find_ward
+from market.pages import services as pages
 from market.sellers.models import (
     REGISTERED_FORMS,
     DocumentKind,
@@ -73,6 +75,8 @@ class ApplicationData:
     leader_name: str = ""
     leader_role: str | None = None
     leadership_statement: str = ""
+    # The applicant ticked "I accept the seller terms" (required to submit).
+    accepts_terms: bool = False
 
 
 # --- finding sellers --------------------------------------------------------------------
@@ -87,6 +91,17 @@ def seller_of(user: User) -> Seller | None:
 
 def membership_of(user: User) -> SellerMember | None:
     return db.session.scalar(select(SellerMember).where(SellerMember.user_id == user.id))
+
+
+def seller_terms_baseline(user: User) -> int | None:
+    """For market.pages (handed down by create_app): None when the seller terms do not bind
+    `user` (not a member of an approved seller); else the version she holds without an
+    acceptance of her own: the one her seller accepted when applying, or 1 for a seller
+    approved before the terms were asked for."""
+    seller = seller_of(user)
+    if seller is None or seller.status != SellerStatus.APPROVED:
+        return None
+    return seller.terms_version or 1
 
 
 def public_seller(slug: str) -> Seller | None:
@@ -242,6 +257,8 @@ def save_application(
             raise DomainError(_("The application can no longer be edited: it is %(status)s.", status=status_label(seller.status)))
     submitting = submit
     values = _validate(data, seller, submitting)
+    if submitting and not data.accepts_terms:
+        raise ValidationFailed({"accept_terms": _("Read the seller terms and tick the box to accept them.")})
     existing_documents = len(seller.documents) if seller else 0
     if existing_documents + len(documents) > MAX_DOCUMENTS:
         raise ValidationFailed({"documents": _("At most %(count)d documents.", count=MAX_DOCUMENTS)})
@@ -269,7 +286,11 @@ def save_application(
         db.session.flush()
         if submitting:
             old, new = change_status(seller, "submit", submitted_at=utcnow(), status_reason=None)
+            # The seller terms in effect now are the ones the applicant read and accepted.
+            seller.terms_version = pages.current_version(pages.SELLER_TERMS)
+            pages.record_acceptance(user, pages.SELLER_TERMS, seller.terms_version)
             record_audit(user.id, "seller", seller.id, "submit", old, new)
+            _application_received(user, seller)
         db.session.commit()
     return seller
 
@@ -372,6 +393,32 @@ def _decision_text(action: str, name: str, reason: str) -> str:
     return texts[action]()
 
 
+# Where the decision email's "what next" leads: the first product, the application, the union.
+DECISION_NEXT = {
+    "approve": ("catalog.new_product", {}),
+    "request_changes": ("sellers.apply", {}),
+    "reject": ("pages.show", {"slug": "contact"}),
+    "suspend": ("pages.show", {"slug": "contact"}),
+    "reinstate": ("catalog.seller_products", {}),
+}
+
+
+def _owner_email(owner: User, seller: Seller, name: str, subject: str, **context) -> RenderedEmail:
+    """The email `emails/<name>.*` to the seller's owner, in her language."""
+    return render_email(name, owner.locale, subject, seller=seller, dashboard_url=public_url("sellers.dashboard"),
+                        review_days=current_app.config.get("SELLER_REVIEW_DAYS"), **context)
+
+
+def _application_received(owner: User, seller: Seller) -> None:
+    """Tell the applicant her application arrived and what happens now (in the transaction)."""
+    with force_locale(owner.locale or "vi"):
+        subject = _("Application received: %(name)s", name=seller.name)
+        body = _("The Women's Union received the application of “%(name)s”. We will tell you of the decision.",
+                 name=seller.name)
+    email = _owner_email(owner, seller, "application_received", subject)
+    notify(owner, subject, body, link=site_path("sellers.dashboard"), email=email)
+
+
 def decide(staff: User, seller_id: int, action: str, reason: str | None = None) -> Seller:
     """A staff decision on a seller, committed (see decide_uncommitted)."""
     seller = decide_uncommitted(staff, seller_id, action, reason)
@@ -398,7 +445,10 @@ def decide_uncommitted(staff: User, seller_id: int, action: str, reason: str | N
         with force_locale(owner.locale or "vi"):
             subject = _("Decision on your seller: %(status)s", status=status_label(new))
             body = _decision_text(action, seller.name, (reason or "").strip())
-        notify(owner, subject, body, link=site_path("sellers.dashboard"))
+        endpoint, values = DECISION_NEXT[action]
+        email = _owner_email(owner, seller, "seller_decision", subject, action=action, body=body,
+                             reason=(reason or "").strip(), next_url=public_url(endpoint, **values))
+        notify(owner, subject, body, link=site_path("sellers.dashboard"), email=email)
     return seller
 
 
@@ -496,6 +546,25 @@ def remove_member(owner: User, member_id: int) -> None:
     user.role = Role.SHOPPER
     record_audit(owner.id, "seller", seller.id, "member_removed", detail=user.email)
     db.session.commit()
+
+
+def leave_seller_with_account(user: User, **extra) -> None:
+    """Receiver of `market.accounts.deletion.account_deleting` (connected in create_app): a
+    member deleting her account leaves her seller, in the deletion's transaction; a seller's
+    only owner cannot delete hers until the union hands the seller over or closes it."""
+    membership = db.session.scalar(select(SellerMember).where(SellerMember.user_id == user.id))
+    if membership is None:
+        return
+    seller = membership.seller
+    owners = [m for m in seller.memberships if m.role == MemberRole.OWNER]
+    if membership.role == MemberRole.OWNER and len(owners) <= 1:
+        raise DomainError(_(
+            "You are the owner of %(seller)s, so your account cannot be deleted yet. Contact the union: "
+            "staff will hand the seller over to another member, or close it, and you can then delete "
+            "your account.", seller=seller.name), "password")
+    db.session.delete(membership)
+    user.role = Role.SHOPPER
+    record_audit(user.id, "seller", seller.id, "member_removed")
 
 
 def pending_invitations(seller: Seller) -> list[SellerInvitation]:
