@@ -88,6 +88,12 @@ class Config:
     CHECKOUT_LIMIT_PER_IP = os.environ.get("CHECKOUT_LIMIT_PER_IP", "30 per hour")
     # Transfer receipts are uploaded without an account: every upload is decoded, so count them all.
     RECEIPT_UPLOAD_LIMIT_PER_IP = os.environ.get("RECEIPT_UPLOAD_LIMIT_PER_IP", "5 per minute;20 per hour")
+    # Complaints: reports sent from one IP ("Report this product", "Report a problem"); the
+    # seller answers within COMPLAINT_ANSWER_DAYS of a report, the union decides within
+    # COMPLAINT_DECISION_DAYS of it (the returns page says so).
+    COMPLAINT_LIMIT_PER_IP = os.environ.get("COMPLAINT_LIMIT_PER_IP", "5 per 10 minutes;20 per day")
+    COMPLAINT_ANSWER_DAYS = _int("COMPLAINT_ANSWER_DAYS", 2)
+    COMPLAINT_DECISION_DAYS = _int("COMPLAINT_DECISION_DAYS", 5)
     # Seconds a worker keeps a storefront page it rendered for anonymous visitors (0: off).
     PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 15)
 
