@@ -1,0 +1,63 @@
+"""How the pages of lower packages show reviews without importing this one: template
+globals for the includes in the order, product and seller pages, and the product's JSON-LD
+extended through catalog's registry. `init_reviews(app)` is called by create_app."""
+from flask import Flask, has_request_context
+from flask_login import current_user
+
+from market.catalog.extras import register_product_json_ld
+from market.core.numbers import int_arg
+from market.core.paging import MAX_PAGE
+from market.reviews import services
+
+JSON_LD_REVIEWS = 5
+
+
+def _reviews_page() -> int:
+    return int_arg("reviews_page", 1, minimum=1, maximum=MAX_PAGE) if has_request_context() else 1
+
+
+def review_prompts(order) -> list:
+    """The lines of `order` the signed-in visitor may review now (her delivered, unreviewed lines)."""
+    user = current_user if current_user.is_authenticated else None
+    return services.reviewable_lines(user, order)
+
+
+def product_reviews(product) -> dict:
+    return {"summary": services.summary(product.id),
+            "page": services.reviews_for_product(product.id, _reviews_page())}
+
+
+def seller_reviews(seller) -> dict:
+    return {"summary": services.seller_summary(seller.id),
+            "page": services.reviews_for_seller(seller.id, _reviews_page())}
+
+
+def product_json_ld(product, data: dict) -> None:
+    """schema.org aggregateRating and the latest reviews, when the product has visible reviews."""
+    summary = services.summary(product.id)
+    if not summary.count:
+        return
+    data["aggregateRating"] = {
+        "@type": "AggregateRating", "ratingValue": float(summary.average), "reviewCount": summary.count,
+        "bestRating": 5, "worstRating": 1,
+    }
+    data["review"] = [
+        {
+            "@type": "Review",
+            "author": {"@type": "Person", "name": services.author_name(review)},
+            "reviewRating": {"@type": "Rating", "ratingValue": review.rating, "bestRating": 5, "worstRating": 1},
+            **({"reviewBody": review.body} if review.body else {}),
+            "datePublished": review.created_at.date().isoformat(),
+        }
+        for review in services.latest_reviews(product.id, JSON_LD_REVIEWS)
+    ]
+
+
+def init_reviews(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        review_prompts=review_prompts,
+        product_reviews=product_reviews,
+        seller_reviews=seller_reviews,
+        review_author=services.author_name,
+    )
+    register_product_json_ld(product_json_ld)
