@@ -149,6 +149,8 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # tests point it at a local stand-in
+    # Days after delivery when a shopper is asked (once, by email) to review what she received.
+    REVIEW_ASK_AFTER_DAYS = _int("REVIEW_ASK_AFTER_DAYS", 3)
     # Largest quantity of one product in a cart.
     MAX_CART_QUANTITY = _int("MAX_CART_QUANTITY", 99)
 

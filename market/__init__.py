@@ -146,6 +146,9 @@ def register_template_helpers(app: Flask) -> None:
     from market.core.templating import register_filters_and_globals
 
     register_filters_and_globals(app)
+    from market.reviews.wiring import init_reviews
+
+    init_reviews(app)  # review blocks on the order, product and seller pages; the product's JSON-LD
 
 
 def register_security_headers(app: Flask) -> None:
@@ -160,6 +163,7 @@ def register_commands(app: Flask) -> None:
     from market.core.mail import mail_cli
     from market.demo.commands import seed_demo_command
     from market.orders.commands import orders_cli
+    from market.reviews.commands import reviews_cli
     from market.search.commands import search_cli
 
     app.cli.add_command(catalog_cli)
@@ -168,3 +172,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(mail_cli)
     app.cli.add_command(orders_cli)
+    app.cli.add_command(reviews_cli)

@@ -2,6 +2,7 @@
 from flask import Response, abort, render_template, request
 
 from market.catalog import bp, queries, services
+from market.catalog.extras import extend_product_json_ld
 from market.catalog.models import OCOP_STATUS_LABELS, PRODUCT_STATUS_LABELS, UNITS
 from market.core import uploads
 from market.core.page_cache import cached_for_visitors
@@ -80,7 +81,7 @@ def seller_page(slug: str):
 def _json_ld(product) -> dict:
     """schema.org Product data for search engines (rendered with |tojson, so escaped)."""
     url = public_url("catalog.product", slug=product.slug)
-    return {
+    return extend_product_json_ld(product, {  # reviews adds aggregateRating and review (catalog.extras)
         "@context": "https://schema.org",
         "@type": "Product",
         "name": product.name,
@@ -94,7 +95,7 @@ def _json_ld(product) -> dict:
             "availability": "https://schema.org/InStock" if product.stock > 0 else "https://schema.org/OutOfStock",
             "url": url,
         },
-    }
+    })
 
 
 @bp.route("/media/products/<name>")

@@ -55,6 +55,8 @@ ACTION_LABELS = {
     "payment_expire": _l("Payment expired"),
     "receipt_uploaded": _l("Transfer receipt sent"),
     "refund_due": _l("A cancelled part was already paid: refund due"),
+    "review_hidden": _l("Review hidden"),
+    "review_shown": _l("Review shown again"),
 }
 
 
