@@ -55,6 +55,15 @@ ACTION_LABELS = {
     "payment_expire": _l("Payment expired"),
     "receipt_uploaded": _l("Transfer receipt sent"),
     "refund_due": _l("A cancelled part was already paid: refund due"),
+    # Complaints (subject "complaint"); the order of a refund owed gets complaint_refund_due.
+    "complaint_reported": _l("Complaint made"),
+    "complaint_answered": _l("Answered by the seller"),
+    "complaint_dismiss": _l("Decided: dismissed"),
+    "complaint_refund_owed": _l("Decided: refund owed to the shopper"),
+    "complaint_product_taken_down": _l("Decided: product taken down"),
+    "complaint_seller_warned": _l("Decided: seller warned"),
+    "complaint_seller_suspended": _l("Decided: seller suspended"),
+    "complaint_refund_due": _l("A complaint was decided: refund due"),
     "review_hidden": _l("Review hidden"),
     "review_shown": _l("Review shown again"),
 }
