@@ -82,6 +82,11 @@ class Config:
     LOGIN_LIMIT_PER_DEVICE = os.environ.get("LOGIN_LIMIT_PER_DEVICE", "5 per 15 minutes")
     DEVICE_COOKIE_MAX_AGE = _int("DEVICE_COOKIE_MAX_AGE", 365 * 24 * 3600)
     REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "10 per hour")
+    # "Forgot your password?": every request counts (per IP, and per email typed, whether or
+    # not it has an account, so the limit tells nothing); the emailed link lives this long.
+    PASSWORD_RESET_LIMIT_PER_IP = os.environ.get("PASSWORD_RESET_LIMIT_PER_IP", "10 per hour")
+    PASSWORD_RESET_LIMIT_PER_EMAIL = os.environ.get("PASSWORD_RESET_LIMIT_PER_EMAIL", "3 per hour")
+    PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
     # Guessing order numbers with a known phone, and orders placed only to hold stock.
     FIND_ORDER_LIMIT_PER_IP = os.environ.get("FIND_ORDER_LIMIT_PER_IP", "10 per 10 minutes")

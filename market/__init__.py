@@ -84,6 +84,14 @@ def register_extensions(app: Flask) -> None:
     from market.accounts.services import connect_language_memory
 
     connect_language_memory()  # /lang/<code> (core) keeps a signed-in user's choice in the profile
+    from market.accounts.deletion import account_deleting
+    from market.orders.addresses import forget_shopper
+    from market.sellers.leaving import leave_seller_with_account
+
+    # Deleting an account (accounts) removes the rows of the packages above it: the seller
+    # membership (its only owner is refused), then the saved addresses and the cart.
+    account_deleting.connect(leave_seller_with_account)
+    account_deleting.connect(forget_shopper)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -31,6 +31,8 @@ def load_user(cookie_id: str) -> User | None:
     if sessions.last_seen_is_stale(user_session):
         g.session_seen_due = user_session.id
     user = user_session.user
+    if not user.is_active:  # deactivated or deleted: its sessions end then, but never trust that alone
+        return None
     user.session_key = key
     return user
 

@@ -1,14 +1,23 @@
 """Account pages: register, sign in, sign out, profile, password, signed-in devices."""
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from market.accounts import bp, device_cookies, services, sessions, user_agents
+from market.accounts import bp, deletion, device_cookies, reset, services, sessions, user_agents
 from market.accounts.auth import current_session
-from market.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from market.accounts.forms import (
+    DeleteAccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from market.accounts.models import User, UserSession
-from market.core.domain import get_owned_or_404
+from market.core.domain import DomainError, get_owned_or_404
 from market.core.i18n import select_locale
 from market.core.phones import display_phone
 from market.core.security import redirect_next, safe_next
@@ -17,6 +26,7 @@ from market.extensions import limiter
 # Kept across sign-in and sign-out, when the rest of the session is renewed (a guest's
 # cart is merged into the account's at sign-in, see market.orders.views).
 SESSION_KEYS_KEPT = ("lang", "cart")
+DEACTIVATED = _l("This account has been deactivated; contact the union.")
 
 
 def _renew_session() -> None:
@@ -136,7 +146,10 @@ def login():
     form = LoginForm(next=request.args.get("next"))
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
+        if user is not None and not user.is_active:
+            # Said only to whoever knows the password.
+            form.password.errors.append(DEACTIVATED)
+        elif user is not None:
             _sign_in(user, remember=form.remember.data)
             return _with_device_cookie(redirect(safe_next(form.next.data)), user.email)
         # Never tell whether the email exists.
@@ -263,3 +276,78 @@ def end_other_sessions():
         "success" if ended else "info",
     )
     return redirect(url_for("accounts.session_list"))
+
+
+# --- forgotten password -----------------------------------------------------------------
+# Every request counts, per IP and per email typed (known or not: the limit says nothing).
+
+def _reset_email_key() -> str:
+    return "password-reset:" + _typed_email()
+
+
+def _private(response):
+    """A page whose URL holds a secret: never cached, never sent on as a Referer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/account/forgot-password", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_EMAIL"], key_func=_reset_email_key, methods=["POST"]
+)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        reset.request_reset(form.email.data)
+        # The same answer whether or not the email has an account.
+        return render_template("accounts/forgot_password.html", form=form, sent_to=form.email.data)
+    return render_template("accounts/forgot_password.html", form=form, sent_to=None)
+
+
+@bp.route("/account/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        reset.user_for_token(token)
+    except reset.ResetLinkError as error:
+        page = render_template("accounts/reset_password.html", form=None, link_error=error.message)
+        return _private(current_app.make_response((page, 400)))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user, key = reset.reset_password(
+                token, form.password.data, request.user_agent.string, request.remote_addr
+            )
+        except reset.ResetLinkError as error:
+            page = render_template("accounts/reset_password.html", form=None, link_error=error.message)
+            return _private(current_app.make_response((page, 400)))
+        # Every session of the account ended; this browser, which proved it reads the
+        # account's email, goes on signed in, in a fresh session.
+        _sign_in(user, session_key=key)
+        flash(_("Your new password is set and you are signed in. Every other device has been signed out."),
+              "success")
+        return _private(redirect(url_for("accounts.profile")))
+    return _private(current_app.make_response(render_template("accounts/reset_password.html", form=form,
+                                                              link_error=None)))
+
+
+# --- deleting the account ---------------------------------------------------------------
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            deletion.delete_account(user, form.password.data)
+        except DomainError as error:
+            getattr(form, error.field or "password").errors.append(error.message)
+        else:
+            # Its sessions are gone already; forget this browser's cookies too.
+            _renew_session()
+            logout_user()
+            flash(_("Your account has been deleted. Thank you for shopping with us."), "info")
+            return redirect(url_for("catalog.home"))
+    return render_template("accounts/delete.html", form=form)

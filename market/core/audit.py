@@ -55,6 +55,12 @@ ACTION_LABELS = {
     "payment_expire": _l("Payment expired"),
     "receipt_uploaded": _l("Transfer receipt sent"),
     "refund_due": _l("A cancelled part was already paid: refund due"),
+    # Accounts: central staff's actions, a reset by email, the holder deleting the account.
+    "deactivate": _l("Account deactivated"),
+    "reactivate": _l("Account reactivated"),
+    "password_reset_sent": _l("Password reset link sent"),
+    "password_reset": _l("Password reset by email"),
+    "account_deleted": _l("Account deleted by its holder"),
     # Complaints (subject "complaint"); the order of a refund owed gets complaint_refund_due.
     "complaint_reported": _l("Complaint made"),
     "complaint_answered": _l("Answered by the seller"),

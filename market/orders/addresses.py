@@ -1,12 +1,12 @@
 """A signed-in shopper's address book, checked exactly as the checkout checks an address."""
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from market.accounts.models import User
 from market.core.domain import DomainError
 from market.extensions import db
 from market.orders.checkout import CheckoutDetails, Destination, check_details
-from market.orders.models import Address, PaymentMethod
+from market.orders.models import Address, CartItem, PaymentMethod
 
 MAX_ADDRESSES = 10
 
@@ -62,3 +62,11 @@ def remember_checkout_address(user_id: int, destination: Destination) -> None:
 def delete_address(address: Address) -> None:
     db.session.delete(address)
     db.session.commit()
+
+
+def forget_shopper(user: User, **extra) -> None:
+    """Receiver of `market.accounts.deletion.account_deleting` (connected in create_app): a
+    deleted account's saved addresses and cart go with it, in the deletion's transaction.
+    Its orders stay, with their shipping snapshot: the record of each sale."""
+    db.session.execute(delete(Address).where(Address.user_id == user.id))
+    db.session.execute(delete(CartItem).where(CartItem.user_id == user.id))

@@ -548,25 +548,6 @@ def remove_member(owner: User, member_id: int) -> None:
     db.session.commit()
 
 
-def leave_seller_with_account(user: User, **extra) -> None:
-    """Receiver of `market.accounts.deletion.account_deleting` (connected in create_app): a
-    member deleting her account leaves her seller, in the deletion's transaction; a seller's
-    only owner cannot delete hers until the union hands the seller over or closes it."""
-    membership = db.session.scalar(select(SellerMember).where(SellerMember.user_id == user.id))
-    if membership is None:
-        return
-    seller = membership.seller
-    owners = [m for m in seller.memberships if m.role == MemberRole.OWNER]
-    if membership.role == MemberRole.OWNER and len(owners) <= 1:
-        raise DomainError(_(
-            "You are the owner of %(seller)s, so your account cannot be deleted yet. Contact the union: "
-            "staff will hand the seller over to another member, or close it, and you can then delete "
-            "your account.", seller=seller.name), "password")
-    db.session.delete(membership)
-    user.role = Role.SHOPPER
-    record_audit(user.id, "seller", seller.id, "member_removed")
-
-
 def pending_invitations(seller: Seller) -> list[SellerInvitation]:
     query = select(SellerInvitation).where(
         SellerInvitation.seller_id == seller.id,
