@@ -150,6 +150,11 @@ class Config:
     SELLER_REVIEW_DAYS = _int("SELLER_REVIEW_DAYS", 5)
     VIETQR_ACCOUNT_NUMBER = os.environ.get("VIETQR_ACCOUNT_NUMBER", "0011004455667")
     VIETQR_ACCOUNT_NAME = os.environ.get("VIETQR_ACCOUNT_NAME", "HOI LIEN HIEP PHU NU VIET NAM")
+    # The union's contact details, shown on /pages/contact and wherever a page's text writes
+    # {hotline}, {email} or {address}. The defaults are placeholders for development.
+    UNION_HOTLINE = os.environ.get("UNION_HOTLINE", "1800 0000")
+    UNION_EMAIL = os.environ.get("UNION_EMAIL", "hotro@cho-phunu.example.vn")
+    UNION_ADDRESS = os.environ.get("UNION_ADDRESS", "Số 39 Hàng Chuối, phường Hai Bà Trưng, Hà Nội")
     # Card payments through Stripe Checkout: offered only when a secret key is set.
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")

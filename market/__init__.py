@@ -92,6 +92,10 @@ def register_extensions(app: Flask) -> None:
     # membership (its only owner is refused), then the saved addresses and the cart.
     account_deleting.connect(leave_seller_with_account)
     account_deleting.connect(forget_shopper)
+    from market.pages.reminder import init_terms_reminder
+    from market.sellers.services import seller_terms_baseline
+
+    init_terms_reminder(app, seller_terms_baseline)  # a new version of the seller terms is asked for at sign-in
 
 
 def register_blueprints(app: Flask) -> None:

@@ -158,7 +158,7 @@ def application(**changes) -> ApplicationData:
         province="Lâm Đồng", commune="Phường Xuân Trường - Đà Lạt", street_address="Thôn Trường Sơn",
         phone="+842633822222", story="Chị em trồng cà phê.", members_count=24, women_members_count=21,
         workers_count=30, women_workers_count=26, women_led=True, leader_name="Trần Thị Hoa",
-        leader_role="chair", leadership_statement="Chủ tịch là nữ.",
+        leader_role="chair", leadership_statement="Chủ tịch là nữ.", accepts_terms=True,
     )
     return ApplicationData(**{**values, **changes})
 

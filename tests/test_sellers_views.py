@@ -17,6 +17,7 @@ FORM = {
     "phone": "0263 382 2222", "story": "Chị em trồng cà phê.\nRang tại chỗ.", "members_count": "24",
     "women_members_count": "21", "workers_count": "30", "women_workers_count": "26", "women_led": "y",
     "leader_name": "Trần Thị Hoa", "leader_role": "chair", "leadership_statement": "Chủ tịch là nữ.",
+    "accept_terms": "y",
 }
 EN = {"Accept-Language": "en"}
 

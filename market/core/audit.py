@@ -72,6 +72,7 @@ ACTION_LABELS = {
     "complaint_refund_due": _l("A complaint was decided: refund due"),
     "review_hidden": _l("Review hidden"),
     "review_shown": _l("Review shown again"),
+    "page_saved": _l("New version of a public page saved"),
 }
 
 

@@ -88,6 +88,8 @@ class ApplicationForm(FlaskForm):
     documents = MultipleFileField(
         _l("Photos and other documents (JPEG, PNG or PDF)"), render_kw={"accept": DOCUMENT_ACCEPT}
     )
+    # Required to submit (checked by the service, so a draft can be saved without it).
+    accept_terms = BooleanField(_l("I have read the seller terms and I accept them on behalf of the seller"))
 
 
 # Fixed once the union approved the seller; the owner edits the rest.

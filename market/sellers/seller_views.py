@@ -41,6 +41,7 @@ def _application_data(form: ApplicationForm, fixed_from=None) -> services.Applic
         leader_name=value("leader_name") or "",
         leader_role=value("leader_role") or None,
         leadership_statement=value("leadership_statement") or "",
+        accepts_terms=bool(value("accept_terms")),
     )
 
 
