@@ -71,7 +71,7 @@ def user_for_token(token: str) -> User:
     try:
         user_id, fingerprint = _serializer().loads(token, max_age=max_age())
     except SignatureExpired:
-        raise ResetLinkError(_("This link has expired: links work for one hour. Ask for a new one.")) from None
+        raise ResetLinkError(_("This link has expired. Ask for a new one.")) from None
     except (BadData, ValueError, TypeError):
         raise ResetLinkError(_("This link is not valid. Ask for a new one.")) from None
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None

@@ -302,7 +302,8 @@ def forgot_password():
     if form.validate_on_submit():
         reset.request_reset(form.email.data)
         # The same answer whether or not the email has an account.
-        return render_template("accounts/forgot_password.html", form=form, sent_to=form.email.data)
+        return render_template("accounts/forgot_password.html", form=form, sent_to=form.email.data,
+                               minutes=max(1, reset.max_age() // 60))
     return render_template("accounts/forgot_password.html", form=form, sent_to=None)
 
 
