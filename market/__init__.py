@@ -93,7 +93,7 @@ def register_extensions(app: Flask) -> None:
     account_deleting.connect(leave_seller_with_account)
     account_deleting.connect(forget_shopper)
     from market.pages.reminder import init_terms_reminder
-    from market.sellers.services import seller_terms_baseline
+    from market.sellers.terms import seller_terms_baseline
 
     init_terms_reminder(app, seller_terms_baseline)  # a new version of the seller terms is asked for at sign-in
 

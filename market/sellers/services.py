@@ -93,17 +93,6 @@ def membership_of(user: User) -> SellerMember | None:
     return db.session.scalar(select(SellerMember).where(SellerMember.user_id == user.id))
 
 
-def seller_terms_baseline(user: User) -> int | None:
-    """For market.pages (handed down by create_app): None when the seller terms do not bind
-    `user` (not a member of an approved seller); else the version she holds without an
-    acceptance of her own: the one her seller accepted when applying, or 1 for a seller
-    approved before the terms were asked for."""
-    seller = seller_of(user)
-    if seller is None or seller.status != SellerStatus.APPROVED:
-        return None
-    return seller.terms_version or 1
-
-
 def public_seller(slug: str) -> Seller | None:
     """An approved seller by slug; suspended, pending and rejected ones are not public."""
     return db.session.scalar(select(Seller).where(Seller.slug == slug, Seller.status == SellerStatus.APPROVED))
