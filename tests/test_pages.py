@@ -305,3 +305,18 @@ def test_shoppers_are_sent_to_apply_from_the_terms_page(app):
     response = client.get("/sell/terms")
     assert response.status_code == 302 and response.headers["Location"] == "/sell/apply"
     assert client.get("/pages/seller-terms").status_code == 200  # the terms themselves are public
+
+
+def test_a_page_is_served_from_the_page_cache_to_visitors(app, client, staff):
+    from market.core import page_cache
+
+    app.config["PAGE_CACHE_SECONDS"] = 15
+    try:
+        assert client.get("/pages/returns", headers=EN).headers.get("X-Page-Cache") is None
+        again = client.get("/pages/returns", headers=EN)
+        assert again.headers.get("X-Page-Cache") == "hit" and "Returns, refunds and complaints" in again.get_data(as_text=True)
+        new_version(staff, slug="returns", title_en="Returns, new")  # a commit forgets the cached pages
+        assert "Returns, new" in client.get("/pages/returns", headers=EN).get_data(as_text=True)
+    finally:
+        app.config["PAGE_CACHE_SECONDS"] = 0
+        page_cache.pages.clear()
