@@ -84,6 +84,18 @@ def register_extensions(app: Flask) -> None:
     from market.accounts.services import connect_language_memory
 
     connect_language_memory()  # /lang/<code> (core) keeps a signed-in user's choice in the profile
+    from market.accounts.deletion import account_deleting
+    from market.orders.addresses import forget_shopper
+    from market.sellers.leaving import leave_seller_with_account
+
+    # Deleting an account (accounts) removes the rows of the packages above it: the seller
+    # membership (its only owner is refused), then the saved addresses and the cart.
+    account_deleting.connect(leave_seller_with_account)
+    account_deleting.connect(forget_shopper)
+    from market.pages.reminder import init_terms_reminder
+    from market.sellers.terms import seller_terms_baseline
+
+    init_terms_reminder(app, seller_terms_baseline)  # a new version of the seller terms is asked for at sign-in
 
 
 def register_blueprints(app: Flask) -> None:
@@ -146,6 +158,9 @@ def register_template_helpers(app: Flask) -> None:
     from market.core.templating import register_filters_and_globals
 
     register_filters_and_globals(app)
+    from market.reviews.wiring import init_reviews
+
+    init_reviews(app)  # review blocks on the order, product and seller pages; the product's JSON-LD
 
 
 def register_security_headers(app: Flask) -> None:
@@ -160,6 +175,7 @@ def register_commands(app: Flask) -> None:
     from market.core.mail import mail_cli
     from market.demo.commands import seed_demo_command
     from market.orders.commands import orders_cli
+    from market.reviews.commands import reviews_cli
     from market.search.commands import search_cli
     from market.staff.digest import staff_cli
 
@@ -169,4 +185,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(mail_cli)
     app.cli.add_command(orders_cli)
+    app.cli.add_command(reviews_cli)
     app.cli.add_command(staff_cli)
