@@ -385,3 +385,26 @@ def test_the_digest_is_written_in_the_staff_members_language(app, staff, categor
     make_seller(make_user("sen@example.vn"), "pending", name="HTX Sen")
     email = digest_email(build_digest(staff, utcnow()))
     assert '<html lang="vi">' in email.html and "HTX Sen" in email.text and "tháng" in email.text
+
+
+# --- no email leaves inside a request -----------------------------------------------------------------
+
+def test_a_request_only_queues_emails_the_outbox_sends_them_later(app, client, goods, monkeypatch):
+    import smtplib
+
+    from tests.builders import CHECKOUT
+    from tests.conftest import csrf_token_from, post_form
+
+    def no_smtp(*args, **kwargs):
+        raise AssertionError("SMTP opened inside a request")
+
+    app.config["MAIL_SERVER"] = "smtp.example.vn"
+    monkeypatch.setattr(smtplib, "SMTP", no_smtp)
+    monkeypatch.setattr(smtplib, "SMTP_SSL", no_smtp)
+    page = client.get(f"/products/{goods.honey.slug}")
+    client.post("/cart/add", data={"csrf_token": csrf_token_from(page), "product_id": goods.honey.id, "quantity": 1})
+    response = post_form(client, "/checkout", {**CHECKOUT, "email": "mai@example.vn"})
+    assert response.status_code == 303
+    [row] = outbox("mai@example.vn")
+    assert row.sent_at is None and row.attempts == 0 and row.html_body  # queued with the order, both bodies
+    assert all(email.sent_at is None for email in outbox())  # the seller's too
