@@ -479,14 +479,6 @@ def _notify_seller(product: Product, subject_text, body_text) -> None:
 
 def moderate_product(staff: User, product_id: int, action: str, reason: str | None = None) -> Product:
     """Staff block (reason required, the seller sees it) or unblock a product; audited."""
-    product = moderate_product_uncommitted(staff, product_id, action, reason)
-    db.session.commit()
-    return product
-
-
-def moderate_product_uncommitted(staff: User, product_id: int, action: str, reason: str | None = None) -> Product:
-    """moderate_product without the commit: for a caller whose own decision (a complaint's
-    takedown) commits with it in one transaction."""
     if not staff.is_staff or action not in ("block", "unblock"):
         raise DomainError(_("You cannot do that."))
     product = db.session.scalar(select(Product).where(Product.id == product_id, Product.in_staff_scope(staff)))
@@ -508,6 +500,7 @@ def moderate_product_uncommitted(staff: User, product_id: int, action: str, reas
             lambda: _("Your product “%(name)s” has been unblocked", name=product.name),
             lambda: _("“%(name)s” is no longer blocked. It is hidden: put it on sale again when ready.", name=product.name),
         )
+    db.session.commit()
     return product
 
 

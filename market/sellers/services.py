@@ -409,19 +409,11 @@ def _application_received(owner: User, seller: Seller) -> None:
 
 
 def decide(staff: User, seller_id: int, action: str, reason: str | None = None) -> Seller:
-    """A staff decision on a seller, committed (see decide_uncommitted)."""
-    seller = decide_uncommitted(staff, seller_id, action, reason)
-    db.session.commit()
-    return seller
-
-
-def decide_uncommitted(staff: User, seller_id: int, action: str, reason: str | None = None) -> Seller:
     """A staff decision on a seller: approve, reject, request changes, suspend or reinstate.
 
     Provincial staff may decide only their province's sellers. Reject, request changes and
     suspend need a reason, which the applicant sees. Writes an audit row and notifies the
-    owner (account message and email) in the same transaction; the caller commits (a complaint's
-    decision suspends a seller in its own transaction).
+    owner (account message and email) in the same transaction.
     """
     if not staff.is_staff or action not in STAFF_ACTIONS:
         raise DomainError(_("You cannot take this decision."))
@@ -438,6 +430,7 @@ def decide_uncommitted(staff: User, seller_id: int, action: str, reason: str | N
         email = _owner_email(owner, seller, "seller_decision", subject, action=action, body=body,
                              reason=(reason or "").strip(), next_url=public_url(endpoint, **values))
         notify(owner, subject, body, link=site_path("sellers.dashboard"), email=email)
+    db.session.commit()
     return seller
 
 
