@@ -405,6 +405,23 @@ def test_an_order_complaint_takes_down_the_product_staff_name_among_its_lines(go
     assert builders.fresh(goods.honey.id).status == "blocked"
 
 
+def test_a_decision_is_one_transaction_a_failed_takedown_keeps_nothing(goods, shopper, staff, monkeypatch):
+    complaint = report(goods, shopper)
+    before = len(notices_of(shopper)), len(notices_of(goods.shop.owner))
+
+    def refused(*_args, **_kwargs):
+        raise DomainError("the catalog refused")
+
+    monkeypatch.setattr(services, "moderate_product", refused)
+    with pytest.raises(DomainError, match="refused"):
+        services.decide(staff, complaint.id, "product_taken_down", "Hàng giả")
+    complaint = fresh_complaint(complaint.id)
+    assert (complaint.status, complaint.decision) == ("open", None)
+    assert [e.action for e in history("complaint", complaint.id)] == ["complaint_reported"]
+    assert (len(notices_of(shopper)), len(notices_of(goods.shop.owner))) == before
+    assert builders.fresh(goods.honey.id).status == "active"
+
+
 def test_suspending_the_seller_takes_all_its_products_off_the_shop(goods, shopper, staff, client):
     complaint = report(goods, shopper)
     services.decide(staff, complaint.id, "seller_suspended", "Nhiều lần bán hàng giả.")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from market.accounts.models import Role, User
 from market.accounts.services import notify
 from market.catalog.models import Product, ProductStatus
-from market.catalog.services import moderate_product_uncommitted
+from market.catalog.services import moderate_product
 from market.complaints.models import (
     Complaint,
     ComplaintDecision,
@@ -56,7 +56,7 @@ from market.core.urls import public_url, site_path
 from market.extensions import db
 from market.orders.models import SellerOrder
 from market.sellers.models import SellerMember, SellerStatus
-from market.sellers.services import decide_uncommitted as decide_seller
+from market.sellers.services import decide as decide_seller
 
 PER_PAGE = 25
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
@@ -360,7 +360,7 @@ def takedown_choices(complaint: Complaint) -> list[Product]:
 
 
 def decide(staff: User, complaint_id: int, decision: str, reason: str, product_id: int | None = None) -> Complaint:
-    """Staff decide a complaint with a reason, in one transaction: dismiss; refund owed
+    """Staff decide a complaint with a reason, in one transaction (one commit): dismiss; refund owed
     (central staff are told); take a product down (off the storefront, search and sitemap);
     warn the seller; suspend the seller. The reporter and the seller are told."""
     if not getattr(staff, "is_staff", False):
@@ -375,8 +375,8 @@ def decide(staff: User, complaint_id: int, decision: str, reason: str, product_i
     if decision in ORDER_ONLY_DECISIONS and complaint.kind != ComplaintKind.ORDER:
         raise DomainError(_("A refund is owed only for a problem with an order."), "decision")
     reason = _clean_text(reason, MAX_TEXT, "reason", _("Give a reason: the shopper and the seller will see it."))
+    effect = EFFECTS[decision](staff, complaint, reason, product_id)  # checks first, acts last
     old = complaint.status
-    EFFECTS[decision](staff, complaint, reason, product_id)
     complaint.status = ComplaintStatus.DECIDED
     complaint.decision = decision
     complaint.decision_reason = reason
@@ -392,12 +392,24 @@ def decide(staff: User, complaint_id: int, decision: str, reason: str, product_i
         )
     _tell_reporter(complaint, text)
     _tell_seller(complaint, text)
-    db.session.commit()
+    try:
+        if effect is not None:
+            effect()  # commits the whole decision with it
+        else:
+            db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return complaint
 
 
-def _dismiss(staff, complaint, reason, product_id) -> None:
-    pass
+# Each effect checks what it needs at once (raising DomainError before anything changed) and
+# returns None when it is done, or, for the moves of another package whose service commits
+# itself (catalog's moderate_product, sellers' decide), that call: decide() makes it last, so
+# its commit is the decision's one commit, and a refusal there rolls the whole decision back.
+
+def _dismiss(staff, complaint, reason, product_id):
+    return None
 
 
 def _refund_owed(staff, complaint, reason, product_id) -> None:
@@ -418,14 +430,15 @@ def _refund_owed(staff, complaint, reason, product_id) -> None:
         notify(user, subject, body, link=site_path("orders.staff_order", seller_order_id=part.id))
 
 
-def _take_down(staff, complaint, reason, product_id) -> None:
+def _take_down(staff, complaint, reason, product_id):
     allowed = {product.id: product for product in takedown_choices(complaint)}
     if complaint.kind == ComplaintKind.PRODUCT:
         product_id = complaint.product_id
     if product_id not in allowed:
         raise DomainError(_("Choose the product to take down."), "product_id")
-    if allowed[product_id].status != ProductStatus.BLOCKED:
-        moderate_product_uncommitted(staff, product_id, "block", reason)
+    if allowed[product_id].status == ProductStatus.BLOCKED:
+        return None
+    return lambda: moderate_product(staff, product_id, "block", reason)
 
 
 def _warn(staff, complaint, reason, product_id) -> None:
@@ -440,9 +453,10 @@ def _warn(staff, complaint, reason, product_id) -> None:
     notify(owner, subject, body, link=site_path("complaints.seller_complaint", complaint_id=complaint.id))
 
 
-def _suspend(staff, complaint, reason, product_id) -> None:
-    if complaint.seller.status != SellerStatus.SUSPENDED:
-        decide_seller(staff, complaint.seller_id, "suspend", reason)
+def _suspend(staff, complaint, reason, product_id):
+    if complaint.seller.status == SellerStatus.SUSPENDED:
+        return None
+    return lambda: decide_seller(staff, complaint.seller_id, "suspend", reason)
 
 
 EFFECTS = {
