@@ -249,3 +249,27 @@ def test_only_the_hash_matching_the_link_is_replaced(app, lan):
         reset.reset_password(token, "another-password", "test", "127.0.0.1")
     db.session.refresh(lan_row)
     assert check_password_hash(lan_row.password_hash, NEW_PASSWORD)
+
+
+def test_an_unknown_email_costs_the_same_work(app, lan, monkeypatch):
+    """Known or not, the email is rendered (and a token signed); only a known one is queued."""
+    rendered = []
+    real_render = reset.render_email
+
+    def counting_render(*args, **kwargs):
+        rendered.append(args[0])
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(reset, "render_email", counting_render)
+    reset.request_reset("nobody@example.vn")
+    reset.request_reset("lan@example.vn")
+    assert rendered == ["password_reset", "password_reset"]
+    assert len(emails_to("lan@example.vn")) == 1 and emails_to("nobody@example.vn") == []
+
+
+def test_a_link_dies_once_the_user_signs_in(app, lan):
+    """She remembered her password after all: the link she asked for is void."""
+    ask(browser(app), "lan@example.vn")
+    path = reset_path("lan@example.vn")
+    assert AuthActions(browser(app, "198.51.100.9")).login().status_code == 302
+    assert browser(app, "198.51.100.10").get(path).status_code == 400
