@@ -3,7 +3,7 @@ kept, sessions, addresses, cart and messages gone; no sign-in or reset afterward
 import pytest
 from sqlalchemy import func, select
 
-from market.accounts import deletion, reset, sessions
+from market.accounts import deletion, reset
 from market.accounts.models import Notification, Role, User, UserSession
 from market.accounts.services import AccountError, notify
 from market.core.audit import history

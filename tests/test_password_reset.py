@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
@@ -166,8 +167,6 @@ def test_the_lifetime_is_a_setting(app, lan):
 
 def test_a_tampered_or_foreign_token_is_refused(app, lan):
     token = reset.make_token(lan)
-    from itsdangerous import URLSafeTimedSerializer
-
     forged = URLSafeTimedSerializer("not-our-secret", salt=reset.SALT).dumps([lan.id, "0" * 32])
     other_salt = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="seller-invitation").dumps([lan.id, "x"])
     for bad in (token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB"), forged, other_salt, "garbage", "a.b.c"):
