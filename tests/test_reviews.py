@@ -404,7 +404,7 @@ def test_seller_page_shows_reviews_and_replies(goods, shopper, client):
 
 def test_json_ld_carries_the_rating_and_latest_reviews(goods, shopper, client):
     assert "aggregateRating" not in ld_json(client.get(f"/products/{goods.honey.slug}"))
-    with time_machine.travel("2026-04-02 08:00 +0000"):
+    with time_machine.travel("2026-04-02 20:00 +0000"):  # 3 April in Vietnam
         review(shopper, ordered(goods, shopper, (goods.honey, 1)), goods.honey, rating=4, body="Thơm </script>")
     review(shopper, ordered(goods, shopper, (goods.honey, 1)), goods.honey, rating=5, body="")
     data = ld_json(client.get(f"/products/{goods.honey.slug}"))
@@ -413,7 +413,7 @@ def test_json_ld_carries_the_rating_and_latest_reviews(goods, shopper, client):
     older = data["review"][1]
     assert older == {"@type": "Review", "author": {"@type": "Person", "name": "Mai N."},
                      "reviewRating": {"@type": "Rating", "ratingValue": 4, "bestRating": 5, "worstRating": 1},
-                     "reviewBody": "Thơm </script>", "datePublished": "2026-04-02"}
+                     "reviewBody": "Thơm </script>", "datePublished": "2026-04-03"}
     assert "reviewBody" not in data["review"][0]
 
 

@@ -2,6 +2,7 @@
 globals for the includes in the order, product and seller pages, and the product's JSON-LD
 extended through catalog's registry. `init_reviews(app)` is called by create_app."""
 from flask import Flask, has_request_context
+from flask_babel import to_user_timezone
 from flask_login import current_user
 
 from market.catalog.extras import register_product_json_ld
@@ -47,7 +48,7 @@ def product_json_ld(product, data: dict) -> None:
             "author": {"@type": "Person", "name": services.author_name(review)},
             "reviewRating": {"@type": "Rating", "ratingValue": review.rating, "bestRating": 5, "worstRating": 1},
             **({"reviewBody": review.body} if review.body else {}),
-            "datePublished": review.created_at.date().isoformat(),
+            "datePublished": to_user_timezone(review.created_at).date().isoformat(),  # the day in Vietnam
         }
         for review in services.latest_reviews(product.id, JSON_LD_REVIEWS)
     ]
