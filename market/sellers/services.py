@@ -11,21 +11,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from market.accounts.models import Role, User
-from market.accounts.services import normalise_email, notify
+from market.accounts.services import normalise_email
 from market.core import uploads
 from market.core.audit import record_audit
 from market.core.clock import utcnow
 from market.core.domain import DomainError
-from market.core.emails import RenderedEmail, render_email
 from market.core.mail import queue_email
 from market.core.slugs import unique_slug
 from market.core.states import change_status, review, status_label
-from market.core.urls import public_url, site_path
+from market.core.urls import public_url
 from market.extensions import db
 from market.geo.provinces import get_by_code
 from market.geo.provinces import lookup as lookup_province
 from market.geo.wards import find_ward
 from market.pages import services as pages
+from market.sellers import notices
 from market.sellers.models import (
     REGISTERED_FORMS,
     DocumentKind,
@@ -279,7 +279,7 @@ def save_application(
             seller.terms_version = pages.current_version(pages.SELLER_TERMS)
             pages.record_acceptance(user, pages.SELLER_TERMS, seller.terms_version)
             record_audit(user.id, "seller", seller.id, "submit", old, new)
-            _application_received(user, seller)
+            notices.application_received(user, seller)
         db.session.commit()
     return seller
 
@@ -382,32 +382,6 @@ def _decision_text(action: str, name: str, reason: str) -> str:
     return texts[action]()
 
 
-# Where the decision email's "what next" leads: the first product, the application, the union.
-DECISION_NEXT = {
-    "approve": ("catalog.new_product", {}),
-    "request_changes": ("sellers.apply", {}),
-    "reject": ("pages.show", {"slug": "contact"}),
-    "suspend": ("pages.show", {"slug": "contact"}),
-    "reinstate": ("catalog.seller_products", {}),
-}
-
-
-def _owner_email(owner: User, seller: Seller, name: str, subject: str, **context) -> RenderedEmail:
-    """The email `emails/<name>.*` to the seller's owner, in her language."""
-    return render_email(name, owner.locale, subject, seller=seller, dashboard_url=public_url("sellers.dashboard"),
-                        review_days=current_app.config.get("SELLER_REVIEW_DAYS"), **context)
-
-
-def _application_received(owner: User, seller: Seller) -> None:
-    """Tell the applicant her application arrived and what happens now (in the transaction)."""
-    with force_locale(owner.locale or "vi"):
-        subject = _("Application received: %(name)s", name=seller.name)
-        body = _("The Women's Union received the application of “%(name)s”. We will tell you of the decision.",
-                 name=seller.name)
-    email = _owner_email(owner, seller, "application_received", subject)
-    notify(owner, subject, body, link=site_path("sellers.dashboard"), email=email)
-
-
 def decide(staff: User, seller_id: int, action: str, reason: str | None = None) -> Seller:
     """A staff decision on a seller: approve, reject, request changes, suspend or reinstate.
 
@@ -426,10 +400,7 @@ def decide(staff: User, seller_id: int, action: str, reason: str | None = None) 
         with force_locale(owner.locale or "vi"):
             subject = _("Decision on your seller: %(status)s", status=status_label(new))
             body = _decision_text(action, seller.name, (reason or "").strip())
-        endpoint, values = DECISION_NEXT[action]
-        email = _owner_email(owner, seller, "seller_decision", subject, action=action, body=body,
-                             reason=(reason or "").strip(), next_url=public_url(endpoint, **values))
-        notify(owner, subject, body, link=site_path("sellers.dashboard"), email=email)
+        notices.decision_told(owner, seller, action, subject, body, reason)
     db.session.commit()
     return seller
 
