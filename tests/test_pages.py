@@ -320,3 +320,15 @@ def test_a_page_is_served_from_the_page_cache_to_visitors(app, client, staff):
     finally:
         app.config["PAGE_CACHE_SECONDS"] = 0
         page_cache.pages.clear()
+
+
+def test_the_history_tells_scheduled_from_replaced_versions(client_for, staff):
+    new_version(staff, effective_on=date(2026, 12, 20))  # 2: scheduled
+    client = client_for(staff.email)
+    history = client.get("/staff/pages/rules", headers=EN).get_data(as_text=True)
+    assert "Scheduled" in history and "Version 2 from Dec 20, 2026" in client.get("/staff/pages", headers=EN).get_data(as_text=True)
+    new_version(staff)  # 3: today, so 2 will never take effect
+    history = client.get("/staff/pages/rules", headers=EN).get_data(as_text=True)
+    version_2 = history[history.index('id="version-2"'):history.index('id="version-1"')]
+    assert "Replaced before it took effect" in version_2 and "Scheduled" not in history
+    assert pages.current_version("rules") == 3

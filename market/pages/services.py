@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from market.accounts.models import User
 from market.core.audit import record_audit
@@ -126,7 +127,8 @@ def page_history(slug: str) -> list[Page]:
     """Every version of `slug`, newest first, the shipped version 1 last."""
     _check_slug(slug)
     rows = db.session.scalars(
-        select(PageVersion).where(PageVersion.slug == slug).order_by(PageVersion.version.desc())
+        select(PageVersion).where(PageVersion.slug == slug).options(selectinload(PageVersion.created_by))
+        .order_by(PageVersion.version.desc())
     ).all()
     return [_from_row(row) for row in rows] + [_shipped(slug)]
 
