@@ -503,8 +503,11 @@ def test_hostile_parameters_give_400_or_404_never_500(goods, shopper, staff, cli
         assert staff_client.get(url).status_code == 200, url
     for url in ("/complaints/short", "/complaints/" + "A" * 40, "/complaints/%00" + "a" * 30,
                 "/account/complaints/1", "/orders/xyz/parts/1/problem",
-                f"/orders/xyz/parts/{'9' * 30}/problem", "/sell/complaints/1"):
+                f"/orders/xyz/parts/{'9' * 30}/problem", "/sell/complaints/1", "/orders/%C2%B2/parts/1/problem",
+                "/complaints/" + "²" * 20, f"/complaints/{'²' * 20}/photos/1"):
         assert client.get(url).status_code in (302, 404), url
+    order, part = delivered(goods, shopper)
+    assert client.get(f"/orders/{'²' * 20}/parts/{part.id}/problem").status_code == 404
     url = f"/staff/complaints/{complaint.id}"
     for data in ({"decision": "explode", "reason": "x"}, {"decision": "product_taken_down", "reason": "x",
                                                           "product_id": "abc"},

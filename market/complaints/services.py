@@ -209,7 +209,9 @@ def reportable_part(user: User | None, seller_order_id: int, order_token: str | 
     if order.user_id is not None:
         allowed = user is not None and getattr(user, "is_authenticated", False) and user.id == order.user_id
     else:
-        allowed = isinstance(order_token, str) and secrets.compare_digest(order_token, order.token)
+        # Bytes: compare_digest refuses str with non-ASCII characters ("²" in a hostile link).
+        allowed = isinstance(order_token, str) and secrets.compare_digest(order_token.encode(),
+                                                                          order.token.encode())
     if not allowed:
         raise ComplaintNotFound(_("This order does not exist."))
     return part
@@ -485,7 +487,7 @@ def complaint_by_token(token: str) -> Complaint | None:
         return None
     found = db.session.scalar(select(Complaint).where(Complaint.token == token)
                               .options(selectinload(Complaint.photos)))
-    if found is None or not secrets.compare_digest(found.token, token):
+    if found is None or not secrets.compare_digest(found.token.encode(), token.encode()):
         return None
     return found
 
