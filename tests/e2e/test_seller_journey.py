@@ -33,6 +33,7 @@ def test_apply_then_staff_approve(live_server, browser, new_phone, make_user, tm
     page = phone.new_page()
     _sign_in(page, live_server, "hoa@example.vn")
     page.get_by_role("link", name="Sell with us").first.click()
+    page.get_by_role("link", name="Start your application").first.click()  # /sell tells what selling here means
 
     page.get_by_label("Legal form").select_option("cooperative")
     page.get_by_label("Name of the cooperative or business").fill("HTX Cà phê Cầu Đất")
