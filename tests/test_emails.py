@@ -408,3 +408,10 @@ def test_a_request_only_queues_emails_the_outbox_sends_them_later(app, client, g
     [row] = outbox("mai@example.vn")
     assert row.sent_at is None and row.attempts == 0 and row.html_body  # queued with the order, both bodies
     assert all(email.sent_at is None for email in outbox())  # the seller's too
+
+
+def test_an_account_message_keeps_its_paragraphs_and_line_breaks(app):
+    email = render_email("notice", "en", "Hello", body="Line one\nline two\n\nNext <i>", link="http://localhost/sell")
+    assert 'white-space:pre-line">Line one\nline two</p>' in email.html and "Next &lt;i&gt;</p>" in email.html
+    assert 'href="http://localhost/sell"' in email.html
+    assert "Line one\nline two\n\nNext <i>\nhttp://localhost/sell\n" in email.text
