@@ -27,7 +27,7 @@ class OrderProblemForm(FlaskForm):
     text = TextAreaField(_l("Tell us more"), filters=[strip_filter],
                          validators=[DataRequired(_l("Tell us what is wrong.")), Length(max=MAX_TEXT),
                                      PlainText(multiline=True)])
-    photos = MultipleFileField(_l("Photos (up to 3, optional)"),
+    photos = MultipleFileField(_l("Photos (up to 3, optional)"), render_kw={"accept": "image/jpeg,image/png,image/webp"},
                                description=_l("JPEG, PNG or WebP: the parcel, the damage, what arrived."))
 
 
