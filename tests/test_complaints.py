@@ -270,6 +270,8 @@ def test_every_member_is_told_and_one_answers_on_the_seller_page(goods, shopper,
     assert f"/sell/complaints/{complaint.id}" in client.get("/sell/complaints").get_data(as_text=True)
     page = client.get(f"/sell/complaints/{complaint.id}").get_data(as_text=True)
     assert "Answer before" in page
+    # Who reported a product stays unknown to the seller.
+    assert shopper.email not in page and f"<td>{shopper.full_name}</td>" not in page and "The shopper" in page
     response = post_form(client, f"/sell/complaints/{complaint.id}", {"text": "Hàng chính hãng, có hoá đơn."})
     assert response.status_code == 303
     complaint = fresh_complaint(complaint.id)

@@ -39,7 +39,7 @@ def seller_complaint(membership, complaint_id: int):
             flash(_("Your answer was sent to the shopper and the union."), "success")
             return redirect(url_for("complaints.seller_complaint", complaint_id=complaint.id), 303)
     return render_template("complaints/seller/complaint.html", complaint=complaint, form=form,
-                           steps=services.steps(complaint), viewer="seller")
+                           steps=services.steps(complaint, "seller"), viewer="seller")
 
 
 @bp.route("/sell/complaints/<int:complaint_id>/photos/<int:photo_id>")

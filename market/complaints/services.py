@@ -14,6 +14,7 @@ orders' staff pages, as for a cancelled paid part); nothing moves money here.
 import re
 import secrets
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -47,7 +48,7 @@ from market.complaints.rules import (
     overdue_condition,
 )
 from market.core import uploads
-from market.core.audit import AuditEntry, history, record_audit
+from market.core.audit import history, record_audit
 from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.emails import local_time, send_email
@@ -92,7 +93,7 @@ def _new_complaint(**values) -> Complaint:
     db.session.add(complaint)
     db.session.flush()
     record_audit(values.get("reporter_id"), "complaint", complaint.id, "complaint_reported", None,
-                 ComplaintStatus.OPEN, detail=complaint.reason)
+                 ComplaintStatus.OPEN)
     return complaint
 
 
@@ -505,9 +506,25 @@ def complaints_of_reporter(user: User, page: int) -> Page:
     return paginate(query, page, PER_PAGE)
 
 
-def steps(complaint: Complaint) -> list[AuditEntry]:
-    """The complaint's history (reported, answered, decided), oldest first."""
-    return history("complaint", complaint.id)
+def steps(complaint: Complaint, viewer: str = "staff") -> list:
+    """The complaint's history (reported, answered, decided), oldest first. Staff see who
+    acted; the reporter and the seller see roles instead of the others' names (a product's
+    reporter stays unknown to the seller, the union speaks as the union)."""
+    entries = history("complaint", complaint.id)
+    if viewer == "staff":
+        return entries
+    shown = []
+    for entry in entries:
+        if entry.action == "complaint_reported":
+            name = _("You") if viewer == "reporter" else _("The shopper")
+        elif entry.action == "complaint_answered":
+            name = entry.actor.full_name if viewer == "seller" and entry.actor else complaint.seller.name
+        else:
+            name = _("The Women's Union")
+        shown.append(SimpleNamespace(created_at=entry.created_at, action=entry.action, from_status=entry.from_status,
+                                     to_status=entry.to_status, reason=entry.reason, detail=None,
+                                     actor=SimpleNamespace(full_name=name)))
+    return shown
 
 
 def open_parts_with_complaints(seller_order_ids) -> dict[int, Complaint]:

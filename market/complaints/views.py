@@ -131,8 +131,8 @@ def follow(token: str):
 
 
 def _show_to_reporter(complaint):
-    return render_template("complaints/complaint.html", complaint=complaint, steps=services.steps(complaint),
-                           viewer="reporter", photo_endpoint="complaints.reporter_photo"), 200, NO_INDEX
+    return render_template("complaints/complaint.html", complaint=complaint,
+                           steps=services.steps(complaint, "reporter"), viewer="reporter", photo_endpoint="complaints.reporter_photo"), 200, NO_INDEX
 
 
 @bp.route("/complaints/<token>/photos/<int:photo_id>")
