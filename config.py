@@ -141,13 +141,13 @@ class Config:
     # Orders and payments.
     # Commission on sales of sellers outside any program, in basis points (500 = 5 %).
     DEFAULT_COMMISSION_BP = _int("DEFAULT_COMMISSION_BP", 500)
+    # Working days the union takes to review a seller's application (told on /sell).
+    SELLER_REVIEW_DAYS = _int("SELLER_REVIEW_DAYS", 5)
     # Bank transfer and card orders not paid within this many hours expire (stock comes back).
     PAYMENT_EXPIRY_HOURS = _int("PAYMENT_EXPIRY_HOURS", 24)
     # The union's account that receives bank transfers (shown as VietQR and as text).
     VIETQR_BANK_BIN = os.environ.get("VIETQR_BANK_BIN", "970436")  # NAPAS BIN (970436: Vietcombank)
     VIETQR_BANK_NAME = os.environ.get("VIETQR_BANK_NAME", "Vietcombank")
-    # Working days the union takes to review a seller's application (told on /sell).
-    SELLER_REVIEW_DAYS = _int("SELLER_REVIEW_DAYS", 5)
     VIETQR_ACCOUNT_NUMBER = os.environ.get("VIETQR_ACCOUNT_NUMBER", "0011004455667")
     VIETQR_ACCOUNT_NAME = os.environ.get("VIETQR_ACCOUNT_NAME", "HOI LIEN HIEP PHU NU VIET NAM")
     # The union's contact details, shown on /pages/contact and wherever a page's text writes
