@@ -24,7 +24,10 @@ def _knock(client, rule, token_page: str):
 
 def test_the_staff_console_has_its_pages(app):
     endpoints = {rule.endpoint.split(".")[0] for rule in _staff_rules(app)}
-    assert endpoints == {"staff", "sellers", "programs", "catalog", "orders", "payments"}
+    assert endpoints == {
+        "staff", "sellers", "programs", "catalog", "orders", "payments",
+        "accounts", "pages", "reviews", "complaints",
+    }
 
 
 def test_every_staff_page_sends_an_anonymous_visitor_to_sign_in(app):

@@ -24,7 +24,8 @@ class DemoSeller:
 
 
 def _application(**values) -> sellers.ApplicationData:
-    defaults = dict(phone="+842633822222", women_led=True, leader_role="chair")
+    # Every demo applicant has read the seller terms and accepted them, as a real one must.
+    defaults = dict(phone="+842633822222", women_led=True, leader_role="chair", accepts_terms=True)
     return sellers.ApplicationData(**{**defaults, **values})
 
 

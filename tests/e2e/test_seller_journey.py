@@ -53,6 +53,7 @@ def test_apply_then_staff_approve(live_server, browser, new_phone, make_user, tm
     page.get_by_label("Your story").fill("Hai mươi bốn chị em trồng cà phê trên đồi Cầu Đất.")
     page.get_by_label("Logo").set_input_files(str(_logo_file(tmp_path)))
     page.get_by_label("Business registration certificate").set_input_files(str(_certificate_file(tmp_path)))
+    page.get_by_label("I have read the seller terms").check()
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_text("Your application has been sent")).to_be_visible()
     phone.close()
