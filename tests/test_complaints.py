@@ -163,6 +163,9 @@ def test_a_signed_in_shopper_reports_without_an_email_and_finds_it_in_her_accoun
     assert [n.link for n in notices_of(shopper)] == [f"/account/complaints/{complaint.id}"]
     listing = client.get("/account/complaints").get_data(as_text=True)
     assert f"/account/complaints/{complaint.id}" in listing
+    # She finds the list from her account and from her orders.
+    for page in ("/account/profile", "/account/orders"):
+        assert 'href="/account/complaints"' in client.get(page).get_data(as_text=True), page
     assert "Có chất cấm." in client.get(f"/account/complaints/{complaint.id}").get_data(as_text=True)
     # Twice the same open report is refused; another shopper cannot read hers.
     with pytest.raises(DomainError):
