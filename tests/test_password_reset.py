@@ -111,7 +111,7 @@ def test_the_link_sets_a_new_password_ends_every_session_and_signs_this_browser_
     assert AuthActions(browser(app, "192.0.2.50")).login(password=PASSWORD).status_code == 200
     assert AuthActions(browser(app, "192.0.2.51")).login(password=NEW_PASSWORD).status_code == 302
     # She is told by email (and in her messages) that the password changed.
-    assert any(email.subject == "Your password has been changed" for email in emails_to("lan@example.vn"))
+    assert any(email.subject == "Mật khẩu của bạn đã được thay đổi" for email in emails_to("lan@example.vn"))
 
 
 def test_a_link_works_once(app, lan):

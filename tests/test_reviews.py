@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 import time_machine
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from market.accounts.models import Notification, User
@@ -30,6 +31,13 @@ LD_JSON = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Service messages in English, so tests can read them (pages follow their own headers)."""
+    with force_locale("en"):
+        yield
+
 
 @pytest.fixture
 def shopper(app):
@@ -237,7 +245,7 @@ def test_a_member_replies_once_and_the_author_is_told(goods, shopper, client_for
     assert db.session.get(Review, written.id).reply_body == "Cảm ơn chị!"
     assert db.session.scalar(select(Notification).where(Notification.user_id == shopper.id,
                                                         Notification.subject.contains("replied")))
-    with pytest.raises(DomainError, match="already replied"):
+    with force_locale("en"), pytest.raises(DomainError, match="already replied"):
         services.reply(goods.shop.owner, written.id, "Lần hai")
     desk = client.get("/sell/reviews", headers=EN).get_data(as_text=True)
     assert f"/sell/reviews/{written.id}/reply" not in desk
@@ -254,7 +262,7 @@ def test_only_the_sellers_members_reply(goods, shopper, client_for):
     rival = client_for("lan@example.vn")
     response = post_form(rival, f"/sell/reviews/{written.id}/reply", {"text": "x"}, form_url="/sell/reviews")
     assert response.status_code == 404
-    with pytest.raises(DomainError, match="Write your reply"):
+    with force_locale("en"), pytest.raises(DomainError, match="Write your reply"):
         services.reply(goods.shop.owner, written.id, "   ")
     db.session.expire_all()
     assert db.session.get(Review, written.id).reply_body is None
@@ -288,7 +296,7 @@ def test_staff_hide_with_a_reason_audited_and_the_author_told(goods, shopper, st
     assert told.subject == "Your review of Mật ong hoa nhãn was hidden"  # her language: English
     assert "Personal data in the text" in told.body
     assert any("was hidden" in email.subject for email in outbox(SHOPPER))
-    with pytest.raises(DomainError, match="already hidden"):
+    with force_locale("en"), pytest.raises(DomainError, match="already hidden"):
         services.hide(staff, written.id, "again")
     assert "Personal data" in client.get("/staff/reviews?show=hidden", headers=EN).get_data(as_text=True)
     assert "Số điện thoại" not in client.get("/staff/reviews?show=visible", headers=EN).get_data(as_text=True)

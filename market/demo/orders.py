@@ -1,15 +1,18 @@
 """A few demo orders, so the seller's order desk, the shopper's history and the staff's
-balances have something to show (`flask seed-demo`). Made through the services, as real
+balances have something to show (`flask seed-demo`), with a review of the delivered one and
+a visitor's report of a listing, so reviews and complaints show too. Made through the services, as real
 orders are; skipped when any order exists, so running it again adds nothing."""
 from sqlalchemy import exists, select
 
 from market.accounts.services import find_user_by_email
 from market.catalog.models import Product
+from market.complaints import services as complaints
 from market.extensions import db
 from market.orders import cart as carts
 from market.orders import services
 from market.orders.checkout import CheckoutDetails, place_order
 from market.orders.models import Order
+from market.reviews import services as reviews
 from market.sellers.models import Seller, SellerStatus
 from market.sellers.services import seller_of
 
@@ -57,6 +60,12 @@ def seed_demo_orders(shopper_email: str, seller_email: str, staff_email: str) ->
     services.fulfil(owner, part, "confirm")
     services.fulfil(owner, part, "ship", carrier="Viettel Post", tracking_number="VTP2026112701")
     services.fulfil(owner, part, "deliver", cash_collected=True)
+    review = reviews.submit_review(shopper, delivered, part.lines[0].id, 5,
+                                   "Cà phê thơm, rang vừa, gói kỹ. Giao hàng nhanh, sẽ mua tiếp.")
+    reviews.reply(owner, review.id, "Cảm ơn chị đã tin dùng cà phê của chị em Cầu Đất!")
+    # A visitor's report against another seller's listing, waiting for that seller's answer.
+    complaints.report_product(None, theirs[0].id, "misleading",
+                              "Ảnh sản phẩm khác với mô tả về khối lượng.", "khach.vanglai@example.vn", "vi")
     # A guest's bank transfer, paid (seen by staff) and confirmed: the union will owe the net.
     paid = _place(None, [(mine[2], 1)], "bank_transfer", full_name="Phạm Thị Lan", phone="0987 654 321",
                   email="lan.pham@example.vn")
