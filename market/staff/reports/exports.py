@@ -1,0 +1,214 @@
+"""A report as downloads: one CSV file per table, or one XLSX workbook.
+
+CSV is for machines and for opening in a spreadsheet: UTF-8 with a byte-order mark (so Excel
+reads Vietnamese right), headers in the staff member's language, values in one plain form
+whatever the language (counts and đồng as whole numbers, shares with one decimal and a dot,
+dates ISO). XLSX is for people: numbers stay numbers and dates real dates, formatted.
+
+Both are safe against formula injection: a seller's or a program's name is people's text,
+and a spreadsheet must never run "=HYPERLINK(...)" typed as a cooperative's name. In a CSV
+a text cell starting with = + - @ tab or CR gets a leading apostrophe (numbers we write
+ourselves are left alone: -5 is a number); in the XLSX every text cell is written as a
+string, never a formula.
+"""
+import csv
+import io
+import re
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+from market.staff.reports import workbook_charts
+from market.staff.reports.formats import display, number_or_none, writable
+from market.staff.reports.tables import Column, Kind, Report, Table
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SHEET_TITLE_MAX = 31
+SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+EXCEL_TEXT_MAX = 32767
+NUMBER_FORMATS = {
+    Kind.COUNT: "#,##0",
+    Kind.MONEY: "#,##0",
+    Kind.PERCENT: '0.0" %"',
+    Kind.NUMBER: "#,##0.0",
+    Kind.MONTH: "mm/yyyy",
+}
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+def csv_bytes(table: Table, locale: str) -> bytes:
+    """One table as a CSV file: BOM, a header row of the columns' labels in `locale`, then
+    one line per row in a machine-friendly form."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    with force_locale(locale):
+        writer.writerow([_neutralised(str(column.label)) for column in table.columns])
+    for row in table.rows:
+        writer.writerow([_csv_value(value, column.kind) for value, column in zip(row, table.columns)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def csv_files(report: Report, locale: str) -> dict[str, bytes]:
+    """Every table of the report as a CSV file, by file name ("<table key>.csv")."""
+    files = {}
+    for table in report.tables:
+        stem = re.sub(r"[^A-Za-z0-9_-]", "_", table.key) or "table"
+        name, number = f"{stem}.csv", 1
+        while name in files:
+            number += 1
+            name = f"{stem}_{number}.csv"
+        files[name] = csv_bytes(table, locale)
+    return files
+
+
+def _csv_value(value, kind: Kind) -> str:
+    if value is None:
+        return ""
+    if kind in (Kind.COUNT, Kind.MONEY, Kind.PERCENT, Kind.NUMBER):
+        number = number_or_none(value)
+        if number is None:  # not a number after all: written as the text it is
+            return _neutralised(str(value))
+        return str(round(number)) if kind in (Kind.COUNT, Kind.MONEY) else f"{number:.1f}"
+    if kind in (Kind.DATE, Kind.MONTH) and isinstance(value, date):
+        day = value.date() if isinstance(value, datetime) else value
+        return day.isoformat()[:7] if kind == Kind.MONTH else day.isoformat()
+    return _neutralised(str(value))
+
+
+def _neutralised(text: str) -> str:
+    """Text a spreadsheet will show, never run."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+def xlsx_bytes(report: Report, locale: str) -> bytes:
+    """The report as one workbook: a first sheet saying what it covers, then a sheet per
+    table (bold frozen header, typed cells, widths set, a native chart where the table has one)."""
+    workbook = Workbook()
+    with force_locale(locale):
+        cover = workbook.active
+        cover.title = _sheet_title(_("Report"), set())
+        used = {cover.title.casefold()}
+        sheets = []
+        for table in report.tables:
+            sheet = workbook.create_sheet(_sheet_title(str(table.title), used, fallback=table.key))
+            used.add(sheet.title.casefold())
+            _fill_table(sheet, table, locale)
+            workbook_charts.add(sheet, table)
+            sheets.append((sheet.title, table))
+        _fill_cover(cover, report, sheets, locale)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _fill_cover(sheet, report: Report, sheets: list, locale: str) -> None:
+    period, scope = report.period, report.scope
+    date_format = _date_format(locale)
+    rows = [
+        (_("Reporting period"), period.label or f"{display(period.start, Kind.DATE, locale)} – "
+                                                 f"{display(period.end, Kind.DATE, locale)}"),
+        (_("From"), period.start),
+        (_("To"), period.end),
+        (_("Province"), scope.province or _("All provinces")),
+        (_("Program"), scope.program_slug or _("All programs")),
+        (_("Generated at"), _vietnam_time(report.generated_at)),
+    ]
+    for number, (label, value) in enumerate(rows, start=1):
+        _text_cell(sheet.cell(row=number, column=1), label).font = Font(bold=True)
+        cell = sheet.cell(row=number, column=2)
+        if isinstance(value, datetime):
+            cell.value, cell.number_format = value, date_format + " hh:mm"
+        elif isinstance(value, date):
+            cell.value, cell.number_format = value, date_format
+        else:
+            _text_cell(cell, value)
+    first = len(rows) + 2
+    _text_cell(sheet.cell(row=first, column=1), _("Tables")).font = Font(bold=True)
+    for number, (title, table) in enumerate(sheets, start=first + 1):
+        cell = _text_cell(sheet.cell(row=number, column=1), str(table.title))
+        cell.hyperlink = Hyperlink(ref=cell.coordinate, location="'{}'!A1".format(title.replace("'", "''")))
+        cell.font = Font(underline="single", color="1F4E79")
+        _text_cell(sheet.cell(row=number, column=2), str(table.note or ""))
+    sheet.column_dimensions["A"].width = 40
+    sheet.column_dimensions["B"].width = 60
+
+
+def _fill_table(sheet, table: Table, locale: str) -> None:
+    widths = []
+    for index, column in enumerate(table.columns, start=1):
+        cell = _text_cell(sheet.cell(row=1, column=index), str(column.label))
+        cell.font = Font(bold=True)
+        widths.append(len(str(column.label)))
+    for row_number, row in enumerate(table.rows, start=2):
+        for index, (value, column) in enumerate(zip(row, table.columns), start=1):
+            _typed_cell(sheet.cell(row=row_number, column=index), value, column, locale)
+            widths[index - 1] = max(widths[index - 1], len(display(value, column.kind, locale)))
+    sheet.freeze_panes = "A2"
+    if table.columns:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{max(len(table.rows) + 1, 1)}"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
+
+
+def _typed_cell(cell, value, column: Column, locale: str) -> None:
+    kind = column.kind
+    if value is None:
+        return
+    if kind in (Kind.COUNT, Kind.MONEY, Kind.PERCENT, Kind.NUMBER):
+        number = number_or_none(value)
+        if number is None:
+            _text_cell(cell, str(value))
+            return
+        cell.value = round(number) if kind in (Kind.COUNT, Kind.MONEY) else number
+        cell.number_format = NUMBER_FORMATS[kind]
+    elif kind in (Kind.DATE, Kind.MONTH) and isinstance(value, date):
+        cell.value = value.date() if isinstance(value, datetime) else value
+        cell.number_format = NUMBER_FORMATS.get(kind) or _date_format(locale)
+    else:
+        _text_cell(cell, str(value))
+
+
+def _text_cell(cell, text: str):
+    """Text as a string cell, whatever it starts with (openpyxl would make "=..." a formula)."""
+    cell.value = writable(str(text))[:EXCEL_TEXT_MAX]
+    cell.data_type = "s"
+    if cell.value.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True  # Excel keeps it text even when the cell is edited
+    return cell
+
+
+def _date_format(locale: str) -> str:
+    return "yyyy-mm-dd" if locale.split("_")[0] == "en" else "dd/mm/yyyy"
+
+
+def _vietnam_time(moment: datetime | None) -> datetime | str:
+    """Excel has no time zones: the time as read in Vietnam (naive values are UTC)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(VIETNAM).replace(tzinfo=None, microsecond=0)
+
+
+def _sheet_title(title: str, used: set[str], fallback: str = "") -> str:
+    """A name Excel accepts: no []:*?/\\, not starting or ending with an apostrophe, at
+    most 31 characters, and unlike every other sheet's (Excel ignores case)."""
+    clean = " ".join(SHEET_FORBIDDEN.sub(" ", writable(title)).split()).strip("'").strip()
+    if not clean or clean.casefold() == "history":  # "History" is Excel's own
+        clean = " ".join(SHEET_FORBIDDEN.sub(" ", fallback).split()).strip("'").strip() or "Sheet"
+    name, number = clean[:SHEET_TITLE_MAX].rstrip("' "), 1
+    while not name or name.casefold() in used:
+        number += 1
+        suffix = f" ({number})"
+        name = clean[:SHEET_TITLE_MAX - len(suffix)].rstrip("' ") + suffix
+    return name
