@@ -15,12 +15,24 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 
 from market.staff.reports import charts, exports
+from tests.conftest import make_app
 from market.staff.reports.tables import Chart, Column, Kind, Period, Report, Scope, Table
 
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def app(database_url, instance_path):
+    """These outputs read no database, only translations: one app context for the module
+    (in place of conftest's per-test app, which migrates and empties tables)."""
+    application = make_app(database_url, instance_path)
+    with application.app_context():
+        yield application
+
 HOSTILE = '<script>alert("x")</script> & \'Hợp tác xã\''
 FORMULA = '=HYPERLINK("http://evil.example","bấm")'
-FORMULA_LIKE = [FORMULA, "+84 912 345 678", "-1 trick", "@SUM(A1)", "\tTab first", "\rCR first"]
+FORMULA_LIKE = [FORMULA, "+84 912 345 678", "-1 trick", "@SUM(A1)", "\tTab first", "\rCR first", "＝SUM(A1)",
+                " =1+1"]
 EVERY_KIND = (
     Column("province", _l("Province"), Kind.TEXT),
     Column("orders", _l("Orders"), Kind.COUNT),
@@ -152,8 +164,8 @@ def test_many_categories_are_drawn_as_horizontal_bars(app):
 
 def test_none_values_draw_no_bar_but_say_so(app):
     root = parsed(charts.svg(every_kind_table(), "en"))
-    # 10 provinces, two series, two values missing (an order count, a share)
-    assert len(bars(root)) == 20 - 2
+    # 12 provinces, two series, two values missing (an order count, a share)
+    assert len(bars(root)) == 24 - 2
     assert sum("no figure" in tip for tip in tips(root)) == 2
 
 
@@ -240,6 +252,19 @@ def test_csv_values_in_a_machine_friendly_form(app):
     assert rows[2] == [HOSTILE, "0", "-5000", "", "", "", ""]  # a negative number stays a number
     assert rows[3][2] == "1000000000000000" and rows[3][3] == "100.0" and rows[3][4] == "0.0"
     assert rows[4][0] == "Ctrl\x01char" and rows[4][1:3] == ["", ""]
+
+
+def test_csv_odd_numbers(app):
+    table = Table("odd", "Odd", (Column("name", "Name"), Column("share", "Share", Kind.PERCENT),
+                                 Column("money", "Money", Kind.MONEY)),
+                  [("NaN", float("nan"), "=1+1"), ("Negative", -12.34, -7), ("Huge", 1e20, 10**18)])
+    rows = read_csv(exports.csv_bytes(table, "en"))
+    assert rows[1:] == [["NaN", "", "'=1+1"], ["Negative", "-12.3", "-7"], ["Huge", "1e+20", "1000000000000000000"]]
+    report = fixture_report()
+    report.tables = [table]
+    sheet = open_xlsx(exports.xlsx_bytes(report, "en"))["Odd"]
+    assert sheet["B2"].value is None and sheet["C2"].value == "=1+1" and sheet["C2"].data_type == "s"
+    assert sheet["B3"].value == -12.34 and sheet["C3"].value == -7 and sheet["C4"].value == 10**18
 
 
 def test_csv_neutralises_formulas_in_text(app):

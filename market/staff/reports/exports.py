@@ -7,11 +7,10 @@ dates ISO). XLSX is for people: numbers stay numbers and dates real dates, forma
 
 Both are safe against formula injection: a seller's or a program's name is people's text,
 and a spreadsheet must never run "=HYPERLINK(...)" typed as a cooperative's name. In a CSV
-a text cell starting with = + - @ tab or CR gets a leading apostrophe (numbers we write
-ourselves are left alone: -5 is a number); in the XLSX every text cell is written as a
-string, never a formula.
+a text cell starting with = + - @ tab or CR (`core.csv_export.safe_cell`) gets a leading
+apostrophe (numbers we write ourselves are left alone: -5 is a number); in the XLSX every
+text cell is written as a string, never a formula, and marked as typed text.
 """
-import csv
 import io
 import re
 from datetime import date, datetime, timezone
@@ -24,12 +23,12 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from market.core import csv_export
 from market.staff.reports import workbook_charts
 from market.staff.reports.formats import display, number_or_none, writable
 from market.staff.reports.tables import Column, Kind, Report, Table
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_TITLE_MAX = 31
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 EXCEL_TEXT_MAX = 32767
@@ -46,14 +45,12 @@ NUMBER_FORMATS = {
 
 def csv_bytes(table: Table, locale: str) -> bytes:
     """One table as a CSV file: BOM, a header row of the columns' labels in `locale`, then
-    one line per row in a machine-friendly form."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    one line per row in a machine-friendly form (written by `core.csv_export`, the one rule
+    for every download: text that could run as a formula gets its apostrophe)."""
     with force_locale(locale):
-        writer.writerow([_neutralised(str(column.label)) for column in table.columns])
-    for row in table.rows:
-        writer.writerow([_csv_value(value, column.kind) for value, column in zip(row, table.columns)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        header = [str(column.label) for column in table.columns]
+    rows = ([_csv_value(value, column.kind) for value, column in zip(row, table.columns)] for row in table.rows)
+    return csv_export.csv_bytes(header, rows)
 
 
 def csv_files(report: Report, locale: str) -> dict[str, bytes]:
@@ -69,23 +66,20 @@ def csv_files(report: Report, locale: str) -> dict[str, bytes]:
     return files
 
 
-def _csv_value(value, kind: Kind) -> str:
+def _csv_value(value, kind: Kind):
+    """Numbers as numbers (whole for counts and đồng, one decimal for shares and averages),
+    days ISO (`2026-07-24`, a month `2026-07`), anything else as text."""
     if value is None:
-        return ""
+        return None
     if kind in (Kind.COUNT, Kind.MONEY, Kind.PERCENT, Kind.NUMBER):
         number = number_or_none(value)
-        if number is None:  # not a number after all: written as the text it is
-            return _neutralised(str(value))
-        return str(round(number)) if kind in (Kind.COUNT, Kind.MONEY) else f"{number:.1f}"
+        if number is None:  # NaN stays empty; text in a number column is written as text
+            return None if isinstance(value, int | float) else str(value)
+        return round(number) if kind in (Kind.COUNT, Kind.MONEY) else round(number, 1)
     if kind in (Kind.DATE, Kind.MONTH) and isinstance(value, date):
         day = value.date() if isinstance(value, datetime) else value
         return day.isoformat()[:7] if kind == Kind.MONTH else day.isoformat()
-    return _neutralised(str(value))
-
-
-def _neutralised(text: str) -> str:
-    """Text a spreadsheet will show, never run."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return str(value)
 
 
 # --- XLSX -----------------------------------------------------------------------------------
@@ -166,8 +160,9 @@ def _typed_cell(cell, value, column: Column, locale: str) -> None:
         return
     if kind in (Kind.COUNT, Kind.MONEY, Kind.PERCENT, Kind.NUMBER):
         number = number_or_none(value)
-        if number is None:
-            _text_cell(cell, str(value))
+        if number is None:  # NaN stays empty; text in a number column is written as text
+            if not isinstance(value, int | float):
+                _text_cell(cell, str(value))
             return
         cell.value = round(number) if kind in (Kind.COUNT, Kind.MONEY) else number
         cell.number_format = NUMBER_FORMATS[kind]
@@ -182,7 +177,7 @@ def _text_cell(cell, text: str):
     """Text as a string cell, whatever it starts with (openpyxl would make "=..." a formula)."""
     cell.value = writable(str(text))[:EXCEL_TEXT_MAX]
     cell.data_type = "s"
-    if cell.value.startswith(FORMULA_STARTS):
+    if csv_export.safe_cell(cell.value) != cell.value:  # what the CSV would neutralise
         cell.quotePrefix = True  # Excel keeps it text even when the cell is edited
     return cell
 
