@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "document_removed": _l("Document removed"),
     "profile_updated": _l("Profile updated"),
     "figures_reported": _l("Figures reported"),
+    "figures_reminded": _l("Reminded to send figures"),
     "program_created": _l("Program created"),
     "program_updated": _l("Program updated"),
     "products_imported": _l("Products imported"),
