@@ -2,14 +2,14 @@
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from market.accounts.models import User
 from market.accounts.services import notify
@@ -342,24 +342,13 @@ def program_figures(program: Program, staff: User | None = None) -> ProgramFigur
     if staff is not None:
         query = query.where(Enrolment.in_staff_scope(staff))
     enrolments = list(db.session.scalars(query))
-    latest = _latest_figures([e.seller_id for e in enrolments])
-
-    def now(enrolment: Enrolment, name: str, at_enrolment: int) -> int:
-        figures = latest.get(enrolment.seller_id)
-        return getattr(figures, name) if figures is not None else at_enrolment
-
-    women_now = sum(now(e, "women_members", e.women_members_at_enrolment) for e in enrolments)
-    jobs_now = sum(now(e, "jobs_for_women", e.jobs_for_women_at_enrolment) for e in enrolments)
+    values = Counter()
+    if staff is None or staff.is_staff:
+        for counted in metric_values([program.id], staff.staff_province_code if staff else None).values():
+            values.update(counted)
+    women_now, jobs_now = values[Metric.WOMEN_MEMBERS], values[Metric.JOBS_FOR_WOMEN]
     forms = Counter(e.seller.legal_form for e in enrolments)
     provinces = Counter(e.seller.province_code for e in enrolments)
-    values = {
-        Metric.SELLERS_ENROLLED: len(enrolments),
-        Metric.COOPERATIVES: forms[LegalForm.COOPERATIVE],
-        Metric.COOPERATIVE_GROUPS: forms[LegalForm.COOPERATIVE_GROUP],
-        Metric.START_UPS: forms[LegalForm.ENTERPRISE],
-        Metric.WOMEN_MEMBERS: women_now,
-        Metric.JOBS_FOR_WOMEN: jobs_now,
-    }
     return ProgramFigures(
         sellers_enrolled=len(enrolments),
         by_province=sorted(((get_by_code(code).name, count) for code, count in provinces.items()), key=lambda row: -row[1]),
@@ -399,17 +388,51 @@ def program_sales(program: Program, seller_ids: list[int] | None = None) -> tupl
     return _sales_counter(seller_ids, started)
 
 
-def _latest_figures(seller_ids: list[int]) -> dict[int, SellerFigures]:
-    """Each seller's most recent figures report, in one query."""
-    if not seller_ids:
+# What each metric counts among a program's approved enrolments.
+_FORM_METRICS = {
+    Metric.COOPERATIVES: LegalForm.COOPERATIVE,
+    Metric.COOPERATIVE_GROUPS: LegalForm.COOPERATIVE_GROUP,
+    Metric.START_UPS: LegalForm.ENTERPRISE,
+}
+
+
+def metric_values(
+    program_ids: list[int], province_code: str | None = None, until: date | None = None
+) -> dict[tuple[int, str], dict[str, int]]:
+    """The value of every metric per (program id, province code), counted in the database
+    (one query, for reports as for a program's page). The rule: approved enrolments count;
+    women members and jobs for women come from each seller's latest figures, else from those
+    given at enrolment. `province_code` keeps one province's sellers; `until` (a day in
+    Vietnam) counts what was known by its end: enrolments decided by then, figures of the
+    quarters started by then."""
+    if not program_ids:
         return {}
-    newest = (
-        select(SellerFigures.seller_id, func.max(SellerFigures.period_start).label("period"))
-        .where(SellerFigures.seller_id.in_(seller_ids))
-        .group_by(SellerFigures.seller_id)
-        .subquery()
+    newest = select(SellerFigures.seller_id, func.max(SellerFigures.period_start).label("period"))
+    conditions = [Enrolment.program_id.in_(program_ids), Enrolment.status == "approved"]
+    if province_code is not None:
+        conditions.append(Seller.province_code == province_code)
+    if until is not None:
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        conditions.append(Enrolment.decided_at < datetime.combine(until + timedelta(days=1), time.min, zone))
+        newest = newest.where(SellerFigures.period_start <= until)
+    newest = newest.group_by(SellerFigures.seller_id).subquery()
+    latest = aliased(SellerFigures)
+    counts = [func.count().label(Metric.SELLERS_ENROLLED)] + [
+        func.sum(case((Seller.legal_form == form, 1), else_=0)).label(metric) for metric, form in _FORM_METRICS.items()
+    ]
+    sums = [
+        func.sum(func.coalesce(latest.women_members, Enrolment.women_members_at_enrolment)).label(Metric.WOMEN_MEMBERS),
+        func.sum(func.coalesce(latest.jobs_for_women, Enrolment.jobs_for_women_at_enrolment)).label(Metric.JOBS_FOR_WOMEN),
+    ]
+    query = (
+        select(Enrolment.program_id, Seller.province_code, *counts, *sums)
+        .join(Seller, Seller.id == Enrolment.seller_id)
+        .outerjoin(newest, newest.c.seller_id == Enrolment.seller_id)
+        .outerjoin(latest, (latest.seller_id == newest.c.seller_id) & (latest.period_start == newest.c.period))
+        .where(*conditions)
+        .group_by(Enrolment.program_id, Seller.province_code)
     )
-    query = select(SellerFigures).join(
-        newest, (SellerFigures.seller_id == newest.c.seller_id) & (SellerFigures.period_start == newest.c.period)
-    )
-    return {figures.seller_id: figures for figures in db.session.scalars(query)}
+    return {
+        (row.program_id, row.province_code): {metric: int(row._mapping[metric] or 0) for metric in Metric}
+        for row in db.session.execute(query)
+    }
