@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "payment_expire": _l("Payment expired"),
     "receipt_uploaded": _l("Transfer receipt sent"),
     "refund_due": _l("A cancelled part was already paid: refund due"),
+    "anomaly_resolved": _l("Payment anomaly resolved"),
     # Accounts: central staff's actions, a reset by email, the holder deleting the account.
     "deactivate": _l("Account deactivated"),
     "reactivate": _l("Account reactivated"),

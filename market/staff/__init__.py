@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
+
+from market.staff import audit_views  # noqa: E402,F401  (/staff/audit: routes on this blueprint)
