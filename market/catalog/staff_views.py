@@ -6,29 +6,83 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.catalog import bp, services
+from market.catalog import bp, services, staff_queries
 from market.catalog.forms import CategoryForm, ReasonForm
-from market.catalog.models import Category, Product, ProductStatus
+from market.catalog.models import Category, OcopStatus, Product, ProductStatus
+from market.catalog.staff_queries import ProductFilters
 from market.core import uploads
 from market.core.audit import history
 from market.core.domain import DomainError, get_in_scope_or_404
+from market.core.folding import search_text
 from market.core.forms import show_errors
+from market.core.i18n import select_locale as current_locale
 from market.core.numbers import parse_int
+from market.core.paging import page_number
 from market.core.security import roles_required
 from market.extensions import db
+from market.geo.provinces import all_provinces
+from market.geo.provinces import choices as province_choices
+from market.sellers.models import Seller
+
+MAX_ID = 2_147_483_647  # ids are 32-bit INTEGER columns
+PROVINCE_CODES = frozenset(province.code for province in all_provinces())
+
+
+def _choice(args, key: str, known, message, errors: dict) -> str:
+    """The value of a select box when it is one of `known`; else "" and a message."""
+    value = search_text(args.get(key), 40)
+    if value and value not in known:
+        errors[key] = str(message)
+        return ""
+    return value
+
+
+def _row_id(args, key: str, model, message, errors: dict) -> int | None:
+    """An id from the query string naming an existing `model` row; else None and a message."""
+    if not args.get(key):
+        return None
+    found = parse_int(args.get(key), minimum=1, maximum=MAX_ID)
+    if found is None or db.session.get(model, found) is None:
+        errors[key] = str(message)
+        return None
+    return found
+
+
+def _product_filters(args) -> tuple[ProductFilters, dict[str, str]]:
+    """The list's filters from the query string, and a message for each wrong value."""
+    errors: dict[str, str] = {}
+    filters = ProductFilters(
+        status=_choice(args, "status", set(ProductStatus), _("Choose a status from the list."), errors),
+        ocop=_choice(args, "ocop", set(OcopStatus), _("Choose an OCOP check from the list."), errors),
+        province=_choice(args, "province", PROVINCE_CODES, _("Choose a province from the list."), errors),
+        category_id=_row_id(args, "category", Category, _("Choose a category from the list."), errors),
+        seller_id=_row_id(args, "seller_id", Seller, _("This seller is not in your list."), errors),
+        seller=search_text(args.get("seller"), 100),
+        name=search_text(args.get("q"), 100),
+    )
+    return filters, errors
+
+
+def _kept(args) -> dict[str, str]:
+    """The filters as sent, for paging links (empty ones left out)."""
+    return {key: value for key in ("q", "status", "category", "seller", "seller_id", "province", "ocop")
+            if (value := search_text(args.get(key), 100))}
 
 
 @bp.route("/staff/products")
 @roles_required("staff")
 def staff_products():
-    status = request.args.get("status") or None
-    if status is not None and status not in set(ProductStatus):
-        abort(404)
-    query_text = (request.args.get("q") or "").replace("\x00", " ")[:100]  # PostgreSQL refuses NUL
+    filters, errors = _product_filters(request.args)
+    page = None if errors else staff_queries.staff_product_page(current_user, filters, page_number())
+    seller_name = staff_queries.seller_name(current_user, filters.seller_id) if filters.seller_id else None
+    if filters.seller_id and seller_name is None:  # another province's seller: not named to them
+        errors["seller_id"] = _("This seller is not in your list.")
+        page = None
     return render_template(
-        "catalog/staff/products.html", products=services.staff_products(current_user, query_text, status),
-        query_text=query_text, status=status,
-    )
+        "catalog/staff/products.html", page=page, filters=filters, errors=errors, kept=_kept(request.args),
+        seller_name=seller_name, tree=services.category_tree(), statuses=list(ProductStatus),
+        ocop_statuses=list(OcopStatus), provinces=province_choices(current_locale()),
+    ), 400 if errors else 200
 
 
 @bp.route("/staff/products/<int:product_id>", methods=["GET", "POST"])

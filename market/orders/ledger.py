@@ -5,15 +5,15 @@ transfer the platform holds the money and owes the seller the net. Entries are w
 when a seller's part is delivered (one of each kind per seller order, enforced by a unique
 constraint), taken back on refund, and settled by staff when money changes hands.
 """
-import csv
-import io
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
 from market.accounts.models import User
 from market.core.audit import record_audit
+from market.core.csv_export import csv_bytes
+from market.core.days import DayRange
 from market.core.domain import DomainError
 from market.extensions import db
 from market.orders.models import LedgerEntry, LedgerKind, SellerOrder, SellerOrderStatus
@@ -85,9 +85,12 @@ class SellerMoney:
     balance_vnd: int  # > 0: the platform owes the seller; < 0: the seller owes the platform
 
 
-def _money_query(seller_ids=None):
-    delivered = SellerOrder.status == SellerOrderStatus.DELIVERED
-    live = SellerOrder.status.not_in((SellerOrderStatus.CANCELLED, SellerOrderStatus.AWAITING_PAYMENT))
+def _money_query(seller_ids=None, days: DayRange = DayRange()):
+    """One row per seller. Over a range of days: orders placed in it, sales delivered in it,
+    and the balance as it stood at the range's end (every entry written before then)."""
+    delivered = and_(SellerOrder.status == SellerOrderStatus.DELIVERED, *days.conditions(SellerOrder.delivered_at))
+    live = and_(SellerOrder.status.not_in((SellerOrderStatus.CANCELLED, SellerOrderStatus.AWAITING_PAYMENT)),
+                *days.conditions(SellerOrder.created_at))
     orders = (
         select(
             SellerOrder.seller_id.label("seller_id"),
@@ -97,8 +100,10 @@ def _money_query(seller_ids=None):
             func.sum(case((delivered, SellerOrder.net_vnd), else_=0)).label("net"),
         ).group_by(SellerOrder.seller_id).subquery()
     )
+    _start, end = days.bounds()
     balances = (
         select(LedgerEntry.seller_id.label("seller_id"), func.sum(LedgerEntry.amount_vnd).label("balance"))
+        .where(*([LedgerEntry.created_at < end] if end else []))
         .group_by(LedgerEntry.seller_id).subquery()
     )
     query = (
@@ -127,9 +132,10 @@ def seller_money(seller_id: int) -> SellerMoney:
     return _row(row)
 
 
-def all_balances(seller_ids=None) -> list[SellerMoney]:
-    """Every seller with orders or ledger entries (optionally a subset), by name."""
-    return [_row(row) for row in db.session.execute(_money_query(seller_ids))]
+def all_balances(seller_ids=None, days: DayRange = DayRange()) -> list[SellerMoney]:
+    """Every seller with orders or ledger entries (optionally a subset), by name; over `days`
+    (Vietnam's calendar) when given: see `_money_query`."""
+    return [_row(row) for row in db.session.execute(_money_query(seller_ids, days))]
 
 
 def statement(seller_id: int, limit: int = 500) -> list[LedgerEntry]:
@@ -144,15 +150,13 @@ def statement(seller_id: int, limit: int = 500) -> list[LedgerEntry]:
     return list(reversed(entries))[:limit]
 
 
-def balances_csv(rows: list[SellerMoney]) -> str:
-    """The balances as CSV (UTF-8 with a BOM, so spreadsheet programs read Vietnamese right)."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(["seller_id", "seller", "orders", "sales_vnd", "commission_vnd", "net_vnd", "balance_vnd"])
-    for row in rows:
-        # A leading = + - @ would make a spreadsheet run the name as a formula.
-        name = "'" + row.seller_name if row.seller_name[:1] in "=+-@" else row.seller_name
-        writer.writerow([row.seller_id, name, row.orders, row.sales_vnd, row.commission_vnd, row.net_vnd,
-                         row.balance_vnd])
-    return buffer.getvalue()
+BALANCES_CSV_HEADER = ["seller_id", "seller", "orders", "sales_vnd", "commission_vnd", "net_vnd", "balance_vnd"]
+
+
+def balances_csv(rows: list[SellerMoney]) -> bytes:
+    """The balances as CSV (UTF-8 with a BOM; a name cannot run as a formula). The headers are
+    fixed keys, not translated: finance staff's spreadsheets read the columns by them."""
+    return csv_bytes(BALANCES_CSV_HEADER, (
+        [row.seller_id, row.seller_name, row.orders, row.sales_vnd, row.commission_vnd, row.net_vnd, row.balance_vnd]
+        for row in rows
+    ))

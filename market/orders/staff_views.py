@@ -5,8 +5,9 @@ seller's balance with the union (list, CSV, statement, settlements).
 Every view is for union staff only (`roles_required("staff")`); single objects are fetched
 through `get_in_scope_or_404`, so provincial staff reach only their province's sellers.
 """
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,13 +15,19 @@ from sqlalchemy import select
 from market.accounts.models import User
 from market.core import uploads
 from market.core.clock import utcnow
+from market.core.csv_export import csv_chunks, csv_download
+from market.core.days import DayRange, read_day_range
 from market.core.domain import DomainError, get_in_scope_or_404
 from market.core.forms import show_errors
+from market.core.i18n import select_locale
 from market.core.paging import page_number
 from market.core.security import roles_required
 from market.extensions import db
+from market.geo.provinces import get_by_code
 from market.orders import bp, ledger, services
 from market.orders.models import (
+    ORDER_STATUS_LABELS,
+    PAYMENT_METHOD_LABELS,
     PaymentMethod,
     PaymentStatus,
     SellerOrder,
@@ -32,9 +39,9 @@ from market.sellers.models import Seller
 
 # --- the list -----------------------------------------------------------------------------------
 
-@bp.route("/staff/orders")
-@roles_required("staff")
-def staff_orders():
+def _list_filters():
+    """The list's filters from the query string: (status, payment, number, days, day errors).
+    An unknown status or payment is a 404 (no page lists it); wrong days are messages."""
     status = request.args.get("status") or None
     payment = request.args.get("payment") or None
     if status is not None and status not in set(SellerOrderStatus):
@@ -42,15 +49,74 @@ def staff_orders():
     if payment is not None and payment not in set(PaymentStatus):
         abort(404)
     number = (request.args.get("number") or "").replace("\x00", "").strip()[:20]  # PostgreSQL refuses NUL
+    days, errors = read_day_range(request.args)
+    return status, payment, number, days, errors
+
+
+def _list_page(status, payment, number, days, errors):
+    page = None if errors else services.staff_orders(current_user, status, payment, number, page_number(), days)
     return render_template(
         "orders/staff/list.html",
-        page=services.staff_orders(current_user, status, payment, number, page_number()),
+        page=page,
         status=status,
         payment=payment,
         number=number,
+        days=days,
+        errors=errors,
+        typed={key: (request.args.get(key) or "")[:10] for key in ("from", "to")},
+        max_rows=services.STAFF_CSV_ROWS,
         statuses=list(SellerOrderStatus),
         payment_statuses=list(PaymentStatus),
-    )
+    ), 400 if errors else 200
+
+
+@bp.route("/staff/orders")
+@roles_required("staff")
+def staff_orders():
+    return _list_page(*_list_filters())
+
+
+ORDERS_CSV_HEADER = (
+    _l("Order number"), _l("Placed (Vietnam time)"), _l("Seller"), _l("Seller's province"), _l("Shopper"),
+    _l("Delivery province"), _l("Payment method"), _l("Payment"), _l("Status"), _l("Items (đồng)"),
+    _l("Shipping (đồng)"), _l("Total (đồng)"), _l("Commission (đồng)"), _l("Net to the seller (đồng)"),
+    _l("Delivered (Vietnam time)"),
+)
+
+
+def _order_csv_row(part: SellerOrder) -> list:
+    order = part.order
+    return [
+        order.number, _vietnam_time(part.created_at), part.seller.name, _province_name(part.seller.province_code),
+        order.full_name, _province_name(order.province_code), str(PAYMENT_METHOD_LABELS.get(order.payment_method, "")),
+        str(ORDER_STATUS_LABELS.get(order.payment_status, "")), str(ORDER_STATUS_LABELS.get(part.status, "")),
+        part.items_subtotal_vnd, part.shipping_vnd, part.subtotal_vnd, part.commission_vnd, part.net_vnd,
+        _vietnam_time(part.delivered_at),
+    ]
+
+
+def _province_name(code: str | None) -> str:
+    province = get_by_code(code or "")
+    if province is None:
+        return ""
+    return province.name_en if select_locale() == "en" else province.name
+
+
+def _vietnam_time(moment) -> str:
+    return to_user_timezone(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+@bp.route("/staff/orders.csv")
+@roles_required("staff")
+def staff_orders_csv():
+    """The list's seller orders, every page (up to STAFF_CSV_ROWS), as CSV, streamed."""
+    status, payment, number, days, errors = _list_filters()
+    if errors:
+        return _list_page(status, payment, number, days, errors)
+    batches = services.staff_order_batches(current_user, status, payment, number, days)
+    rows = (_order_csv_row(part) for batch in batches for part in batch)
+    filename = f"orders-{_today()}{'-' + days.label() if days else ''}.csv"
+    return csv_download(stream_with_context(csv_chunks([str(label) for label in ORDERS_CSV_HEADER], rows)), filename)
 
 
 # --- one seller order -----------------------------------------------------------------------------
@@ -142,29 +208,42 @@ def _sellers_in_scope(staff: User):
     return select(Seller.id).where(Seller.in_staff_scope(staff))
 
 
-def _balances(staff: User) -> list[ledger.SellerMoney]:
-    return ledger.all_balances(_sellers_in_scope(staff))
+def _balances(staff: User, days: DayRange = DayRange()) -> list[ledger.SellerMoney]:
+    return ledger.all_balances(_sellers_in_scope(staff), days)
+
+
+def _today() -> str:
+    return to_user_timezone(utcnow()).date().isoformat()
+
+
+def _balances_page(days: DayRange, errors: dict):
+    rows = [] if errors else _balances(current_user, days)
+    totals = {
+        name: sum(getattr(row, name) for row in rows)
+        for name in ("orders", "sales_vnd", "commission_vnd", "net_vnd", "balance_vnd")
+    }
+    typed = {key: (request.args.get(key) or "")[:10] for key in ("from", "to")}
+    return render_template(
+        "orders/staff/balances.html", rows=rows, totals=totals, days=days, errors=errors, typed=typed,
+    ), 400 if errors else 200
 
 
 @bp.route("/staff/balances")
 @roles_required("staff")
 def staff_balances():
-    rows = _balances(current_user)
-    totals = {
-        name: sum(getattr(row, name) for row in rows)
-        for name in ("orders", "sales_vnd", "commission_vnd", "net_vnd", "balance_vnd")
-    }
-    return render_template("orders/staff/balances.html", rows=rows, totals=totals)
+    return _balances_page(*read_day_range(request.args))
 
 
 @bp.route("/staff/balances.csv")
 @roles_required("staff")
 def staff_balances_csv():
-    today = to_user_timezone(utcnow()).date().isoformat()
-    response = Response(ledger.balances_csv(_balances(current_user)), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="balances-{today}.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    """The balances (over a range of Vietnam days when `from`/`to` are given) as CSV; wrong
+    days get the balances page with the message, not a file."""
+    days, errors = read_day_range(request.args)
+    if errors:
+        return _balances_page(days, errors)
+    filename = f"balances-{_today()}{'-' + days.label() if days else ''}.csv"
+    return csv_download(ledger.balances_csv(_balances(current_user, days)), filename)
 
 
 @bp.route("/staff/balances/<int:seller_id>", methods=["GET", "POST"])
