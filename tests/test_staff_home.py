@@ -442,3 +442,29 @@ def test_the_page_costs_the_same_queries_whatever_the_data(busy_world, central, 
     many, page = read_home_counting_queries(client_for)
     assert "HTX quý 5" in page and "The first expires in 4 hours" in page
     assert len(many) == len(few) < 40
+
+
+def test_provincial_page_lists_only_its_province_without_a_province_column(quarter_world, lamdong, client_for):
+    with at(NOW):
+        page = client_for("ld@example.vn").get("/staff/", headers=EN).get_data(as_text=True)
+    owed = page.split('id="figures"', 1)[1]
+    assert "HTX Chưa báo cáo" in owed and "HTX Hà Nội chưa báo cáo" not in owed
+    assert "1 seller owes figures." in owed and "Remind 1 seller" in owed
+    assert ">Province<" not in owed
+
+
+@pytest.mark.parametrize("page", ["²", "-3", "99999999999", "abc", ""])
+def test_a_strange_page_number_still_shows_the_home(quarter_world, client_for, page):
+    with at(NOW):
+        response = client_for("central@example.vn").get(f"/staff/?page={page}", headers=EN)
+    assert response.status_code == 200
+    assert "HTX Chưa báo cáo" in response.get_data(as_text=True)
+
+
+def test_the_reminder_is_in_the_sellers_history(quarter_world, central, client_for):
+    silent = quarter_world["silent"]
+    with at(NOW):
+        client = client_for("central@example.vn")
+        remind(client, seller_id=str(silent.id))
+        page = client.get(f"/staff/sellers/{silent.id}", headers=EN).get_data(as_text=True)
+    assert "Reminded to send figures" in page and "2026-Q1" in page

@@ -334,7 +334,7 @@ class Missing:
     whether it was reminded today."""
 
     seller: Seller
-    last_sent: date | None
+    last_sent: "Quarter | None"
     reminded: bool
 
 
@@ -373,7 +373,8 @@ def missing_page(staff: User, now: datetime, page: int = 1) -> MissingPage:
         missing_figures(staff, today).add_columns(last_sent, reminded_row)
         .order_by(Seller.name, Seller.id).limit(result.per_page).offset((result.page - 1) * result.per_page)
     ).all()
-    result.items = [Missing(seller, sent, bool(was_reminded)) for seller, sent, was_reminded in rows]
+    result.items = [Missing(seller, Quarter(sent) if sent else None, bool(was_reminded))
+                    for seller, sent, was_reminded in rows]
     return result
 
 

@@ -69,8 +69,9 @@ def remind_figures():
         done = reminders.remind_missing_figures(current_user, utcnow(), seller_id)
     except DomainError as error:
         flash(str(error.message), "error")
-    else:
-        _tell_what_was_done(done)
+        return redirect(url_for("staff.index"))  # the message is at the top
+    _tell_what_was_done(done)
+    # Back to the list, where each row now says "Reminded today".
     return redirect(url_for("staff.index", _anchor="figures"))
 
 
