@@ -54,12 +54,14 @@ def _check_production_settings(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from market.catalog.for_sellers import register_seller_lookups as hand_down_product_counts
     from market.core.i18n import select_locale, select_timezone
     from market.core.mail import init_mail
     from market.core.page_cache import forget_pages_after_writes
     from market.orders.figures import register_program_sales
     from market.orders.invariants import guard_order_totals
     from market.payments.providers import register_providers
+    from market.programs.for_sellers import register_seller_lookups as hand_down_program_filter
     from market.search.engines import init_search_engines
     from market.search.sync import init_search_sync
     from market.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -76,6 +78,8 @@ def register_extensions(app: Flask) -> None:
     guard_order_totals()
     register_providers()  # payments offer their methods through orders' registry
     register_program_sales()  # program figures count orders and sales (orders sits above programs)
+    hand_down_program_filter()  # the staff's seller list filters by program (programs sit above sellers)
+    hand_down_product_counts()  # a decision on a seller says how many products it moves (catalog too)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"

@@ -105,7 +105,7 @@ def test_staff_decision_page_requires_a_reason_to_reject(client, auth, make_user
     assert "Give a reason" in response.get_data(as_text=True)
     db.session.refresh(seller)
     assert seller.status == "pending"
-    response = post_form(client, url, {"action": "reject", "reason": "Không phải HTX do phụ nữ quản lý"})
+    response = post_form(client, url, {"action": "reject", "reason": "Không phải HTX do phụ nữ quản lý", "confirm": "yes"})
     assert response.status_code == 302
     db.session.refresh(seller)
     assert seller.status == "rejected"

@@ -1,53 +1,88 @@
-"""The staff's side of sellers (/staff/sellers/...): the review queue and the sellers by
-status, one seller's file with the decision form, and the seller's documents. Every view is
-for union staff only; a seller is fetched through `get_in_scope_or_404`, so provincial staff
-reach only their province's sellers."""
+"""The staff's side of sellers (/staff/sellers/...): the review queue and the list of sellers
+(search, filters, sort, pages, CSV), one seller's file with the decision form and the second
+step of a decision hard to undo, and the seller's documents. Every view is for union staff
+only; the list is held to the staff member's scope, and a seller is fetched through
+`get_in_scope_or_404`, so provincial staff reach only their province's sellers."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 from flask_login import current_user
 
 from market.core import uploads
 from market.core.audit import history
 from market.core.clock import utcnow
+from market.core.csv_export import csv_download
 from market.core.domain import DomainError, get_in_scope_or_404
 from market.core.forms import show_errors
+from market.core.paging import page_number
 from market.core.security import roles_required
-from market.sellers import bp, services
-from market.sellers.models import Seller, SellerDocument, SellerStatus
-from market.sellers.staff_forms import DECISION_LABELS, DecisionForm, allowed_decisions
+from market.sellers import bp, services, staff_queries
+from market.sellers.models import Seller, SellerDocument
+from market.sellers.staff_forms import (
+    DECISION_LABELS,
+    DecisionForm,
+    SellerListForm,
+    allowed_decisions,
+    confirmation_step,
+    confirmation_texts,
+)
 
 
 @bp.route("/staff/sellers")
 @roles_required("staff")
 def staff_sellers():
-    status = request.args.get("status") or None
-    if status is not None and status not in set(SellerStatus):
-        abort(404)
+    form = SellerListForm(request.args)
+    valid = form.validate()
+    filters = form.filters() if valid else None
+    page = staff_queries.staff_seller_list(current_user, filters, page_number()) if valid else None
     return render_template(
         "sellers/staff/sellers.html",
-        queue=services.review_queue(current_user),
-        sellers=services.sellers_in_scope(current_user, status) if status else [],
-        status=status,
-        statuses=[s for s in SellerStatus if s != SellerStatus.DRAFT],
+        form=form,
+        filters=filters,
+        page=page,
+        # The queue opens the unfiltered list: it is the work waiting.
+        queue=services.review_queue(current_user) if valid and not filters.narrowed and page.page == 1 else None,
+        sorts=staff_queries.SORT_KEYS,
         now=utcnow(),
-    )
+    ), 200 if valid else 400
+
+
+@bp.route("/staff/sellers.csv")
+@roles_required("staff")
+def staff_sellers_csv():
+    form = SellerListForm(request.args)
+    if not form.validate():
+        abort(400)
+    content = staff_queries.staff_sellers_csv(current_user, form.filters())
+    return csv_download(content, f"sellers-{to_user_timezone(utcnow()).date().isoformat()}.csv")
 
 
 @bp.route("/staff/sellers/<int:seller_id>", methods=["GET", "POST"])
 @roles_required("staff")
 def staff_seller(seller_id: int):
     get_in_scope_or_404(Seller, seller_id, current_user)
-    seller = services.load_for_review(seller_id)
     form = DecisionForm()
     if form.validate_on_submit():
         action = request.form.get("action", "")
-        try:
-            services.decide(current_user, seller_id, action, form.reason.data)
-        except DomainError as error:
-            show_errors(form, error)
-        else:
-            flash(_("Decision recorded: %(action)s.", action=DECISION_LABELS.get(action, action)), "success")
-            return redirect(url_for("sellers.staff_seller", seller_id=seller_id))
+        step = confirmation_step(action, request.form)
+        if step == "confirm":
+            try:
+                preview = staff_queries.decision_preview(current_user, seller_id, action, form.reason.data)
+            except DomainError as error:
+                show_errors(form, error)
+            else:
+                return render_template("sellers/staff/confirm.html", preview=preview, form=form,
+                                       texts=confirmation_texts(preview))
+        elif step == "act":
+            try:
+                services.decide(current_user, seller_id, action, form.reason.data)
+            except DomainError as error:
+                show_errors(form, error)
+            else:
+                flash(_("Decision recorded: %(action)s.", action=DECISION_LABELS.get(action, action)), "success")
+                return redirect(url_for("sellers.staff_seller", seller_id=seller_id))
+        # "cancel": back to the seller's file, the reason kept in its box.
+    seller = services.load_for_review(seller_id)
     return render_template(
         "sellers/staff/seller.html",
         seller=seller,

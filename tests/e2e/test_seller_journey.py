@@ -65,6 +65,8 @@ def test_apply_then_staff_approve(live_server, browser, new_phone, make_user, tm
     page.get_by_role("link", name="HTX Cà phê Cầu Đất").first.click()
     expect(page.get_by_text("Phường Xuân Trường - Đà Lạt")).to_be_visible()
     page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("heading", name="Approve HTX Cà phê Cầu Đất?")).to_be_visible()
+    page.get_by_role("button", name="Yes, approve").click()
     expect(page.get_by_text("Decision recorded")).to_be_visible()
     page.goto(live_server + "/sellers/htx-ca-phe-cau-dat")
     expect(page.get_by_role("heading", name="HTX Cà phê Cầu Đất")).to_be_visible()
