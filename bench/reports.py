@@ -31,6 +31,9 @@ In one run it:
      prints the median and the ratio to the baseline's median, and the goal (under 2 s);
   5. profiles one more call of each: SQL statements, time in SQL, and the slowest statements
      (`--explain N` prints EXPLAIN (ANALYZE, BUFFERS) of the N slowest, with their parameters);
+     and one more for CPU time: this process's, and the PostgreSQL backend's (from /proc, with
+     parallel workers off so that it is all the server's work): unlike wall-clock time it
+     hardly moves when other work shares the machine's cores;
   6. drops the database (unless `--keep`), also on an error, Ctrl-C or SIGTERM.
 
 Figures, never assertions: no test runs this.
@@ -70,6 +73,8 @@ class Case:
     statements: int = 0
     sql_ms: float = 0.0
     slowest: list[tuple[float, str, object]] = field(default_factory=list)
+    client_cpu_ms: float | None = None  # this process (Python: the ORM, openpyxl...)
+    server_cpu_ms: float | None = None  # the PostgreSQL backend, without parallel workers
     error: str | None = None
     goal: bool = True  # measured against the 2 s goal
 
@@ -358,6 +363,40 @@ def profile(app, case: Case) -> None:
     case.slowest = sorted(seen, key=lambda item: -item[0])[:5]
 
 
+def backend_cpu_ms(pid: int) -> float | None:
+    """CPU time of a PostgreSQL backend on this machine (from /proc), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def cpu(app, case: Case) -> None:
+    """One more call for CPU time, which hardly moves with the machine's other load: this
+    process's, and the server backend's with parallel workers off (so that all the server's
+    work for the call is in that one process)."""
+    from flask_babel import force_locale
+    from sqlalchemy import text
+
+    from market.extensions import db
+
+    with app.app_context(), force_locale("vi"):
+        try:
+            db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+            pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+            server, client = backend_cpu_ms(pid), time.process_time()
+            case.run()
+            case.client_cpu_ms = (time.process_time() - client) * 1000
+            after = backend_cpu_ms(pid)
+            case.server_cpu_ms = after - server if server is not None and after is not None else None
+        except Exception:  # noqa: BLE001  (already reported by measure)
+            pass
+        finally:
+            db.session.rollback()
+            db.session.remove()
+
+
 def explain(app, statement: str, parameters) -> str:
     from market.extensions import db
 
@@ -384,7 +423,7 @@ def one_line(statement: str, width: int = 160) -> str:
 
 def print_table(baseline: Case, found: list[Case]) -> None:
     header = (f"{'case':<58} {'first ms':>9} {'median ms':>9} {'min ms':>8} {'max ms':>8} {'x baseline':>10}"
-              f" {'SQL':>4} {'SQL ms':>7} {'goal < 2 s':>10}")
+              f" {'SQL':>4} {'SQL ms':>7} {'cpu ms py/pg':>13} {'goal < 2 s':>10}")
     print()
     print(header)
     print("-" * len(header))
@@ -397,7 +436,13 @@ def print_table(baseline: Case, found: list[Case]) -> None:
         goal = ("PASS" if case.median < GOAL_MS else "SLOW") if case.goal and case.median is not None else ""
         print(f"{case.label:<58} {fmt(case.first_ms):>9} {fmt(case.median):>9} {fmt(min(case.runs_ms or [0])):>8}"
               f" {fmt(max(case.runs_ms or [0])):>8} {ratio:>10} {case.statements or '':>4}"
-              f" {fmt(case.sql_ms) if case.statements else '':>7} {goal:>10}")
+              f" {fmt(case.sql_ms) if case.statements else '':>7} {cpu_pair(case):>13} {goal:>10}")
+
+
+def cpu_pair(case: Case) -> str:
+    if case.client_cpu_ms is None:
+        return ""
+    return f"{case.client_cpu_ms:,.0f} / {fmt(case.server_cpu_ms, 0)}"
 
 
 def print_slowest(app, found: list[Case], explain_count: int) -> None:
@@ -506,13 +551,16 @@ def main(argv=None) -> int:
             measure(app, case, args.repeat if case is not baseline else max(args.repeat, 20))
             if case is not baseline:
                 profile(app, case)
+                cpu(app, case)
             print(f"  {case.label}: {fmt(case.median)} ms" + (f" ({case.error})" if case.error else ""), flush=True)
         print_table(baseline, found)
         print_slowest(app, found, args.explain)
         print(f"\nload average {load_line()} at the end; whole run {time.perf_counter() - started:.0f} s")
         print("first: the untimed first call (cold caches); median/min/max over the timed calls, each in its own"
               " app context with a fresh session; x baseline: median / the baseline's median; SQL: statements of"
-              " one profiled call, SQL ms: their time (driver + server); goal: median under 2 s.")
+              " one profiled call, SQL ms: their time (driver + server); cpu ms py/pg: CPU time of one more call,"
+              " this Python process / the PostgreSQL backend with parallel workers off (both hardly move with"
+              " other load); goal: median under 2 s.")
         slow = [case for case in found if case.goal and (case.error or (case.median or 0) >= GOAL_MS)]
         return 0 if ok and not slow else 1
     finally:
