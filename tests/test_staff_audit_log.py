@@ -185,12 +185,12 @@ def test_an_order_number_finds_the_orders_whole_story(goods, staff, central):
 
 @pytest.mark.parametrize("query, field_message", [
     ({"id": "12"}, "Choose what kind of object this number belongs to."),
-    ({"object": "seller", "id": "99999999999999999999"}, "number), or an order number such as"),
-    ({"object": "seller", "id": "2147483648"}, "number), or an order number such as"),
-    ({"object": "seller", "id": "²"}, "number), or an order number such as"),
-    ({"object": "seller", "id": "-1"}, "number), or an order number such as"),
-    ({"object": "seller", "id": "../1"}, "number), or an order number such as"),
-    ({"object": "seller", "id": "CPN-2026-000001"}, "number), or an order number such as"),
+    ({"object": "seller", "id": "99999999999999999999"}, "Enter a number, or an order number such as"),
+    ({"object": "seller", "id": "2147483648"}, "Enter a number, or an order number such as"),
+    ({"object": "seller", "id": "²"}, "Enter a number, or an order number such as"),
+    ({"object": "seller", "id": "-1"}, "Enter a number, or an order number such as"),
+    ({"object": "seller", "id": "../1"}, "Enter a number, or an order number such as"),
+    ({"object": "seller", "id": "CPN-2026-000001"}, "Enter a number, or an order number such as"),
     ({"object": "spaceship"}, "Choose a kind of object from the list."),
     ({"object": "x" * 5000}, "Choose a kind of object from the list."),
 ])
@@ -325,3 +325,8 @@ def test_the_csv_is_capped_and_the_page_says_so(shop, staff, central, monkeypatc
 def test_an_empty_csv_still_has_its_headers(app, staff, central):
     rows = csv_rows(central.get("/staff/audit.csv?action=ocop_refused", headers=EN))
     assert len(rows) == 1 and rows[0][0] == "When (Vietnam time)"
+
+
+def test_the_staff_nav_offers_the_log_to_central_staff_only(app, staff, central, desk):
+    assert 'href="/staff/audit"' in text(central.get("/staff/orders", headers=EN))
+    assert 'href="/staff/audit"' not in text(desk.get("/staff/orders", headers=EN))

@@ -31,7 +31,7 @@ def _read_object(args, kind: str, errors: dict) -> tuple[int | None, str]:
         return None, text.upper()
     object_id = parse_int(text, minimum=1, maximum=audit_log.MAX_OBJECT_ID)
     if object_id is None:
-        errors["id"] = _("Enter the object's number (a whole number), or an order number such as CPN-2026-000123.")
+        errors["id"] = _("Enter a number, or an order number such as CPN-2026-000123.")
     elif not kind:
         errors["id"] = _("Choose what kind of object this number belongs to.")
     return object_id, ""
