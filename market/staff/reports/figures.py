@@ -14,7 +14,7 @@ from market.accounts.models import User
 from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.geo.provinces import get_by_code
-from market.staff.reports.figures_commerce import commerce_tables, trends_table
+from market.staff.reports.figures_commerce import commerce_tables
 from market.staff.reports.figures_common import program_with_slug, province_named, reach_of
 from market.staff.reports.figures_programs import program_tables
 from market.staff.reports.figures_sellers import figures_tables, seller_tables
@@ -48,7 +48,6 @@ def build_report(period: Period, scope: Scope) -> Report:
         *seller_tables(period, reach),
         *program_tables(period, reach),
         *commerce_tables(period, reach),
-        trends_table(period, reach),
         *figures_tables(period, reach),
     ]
     return Report(period, scope, tables, utcnow())
