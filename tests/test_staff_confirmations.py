@@ -243,3 +243,7 @@ def test_the_confirmation_works_without_javascript(sellers_to_decide, central):
     form = confirm_form(page)
     assert set(form["hidden"]) == {"csrf_token", "action", "reason"}
     assert form["buttons"] == {"confirm": "yes", "cancel": "1"}
+    # Cancel lands on the decision form (its reason kept), not at the top of the seller's file.
+    seller_id = sellers_to_decide["approved"].id
+    assert f'formaction="/staff/sellers/{seller_id}#decision"' in page
+    assert 'id="decision"' in central.get(f"/staff/sellers/{seller_id}").get_data(as_text=True)
