@@ -86,6 +86,8 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
     __table_args__ = (
         Index("ix_audit_entries_subject", "subject_type", "subject_id"),
+        # The audit log browser's person filter, newest first (migration 0013).
+        Index("ix_audit_entries_actor", "actor_id", "id"),
         # For the report (migration 0012): sellers' history, and the rows that cancelled seller
         # orders, read from the index alone; partial, so small in a trail of order moves.
         Index("ix_audit_entries_seller_history", "subject_id", "created_at", "id",

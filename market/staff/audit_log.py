@@ -9,18 +9,18 @@ of a download), never one query per row.
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_user_timezone
-from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Row, Select, and_, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from market.accounts.models import User
 from market.catalog.models import Category, Product
 from market.complaints.models import Complaint
 from market.core.audit import ACTION_LABELS, AuditEntry
-from market.core.days import DayRange
+from market.core.days import DayRange, vietnam
 from market.core.domain import DomainError
 from market.core.folding import contains_folded, contains_lower
 from market.core.paging import Page, paginate
@@ -120,20 +120,32 @@ def audit_page(staff: User, filters: AuditFilters, page: int) -> Page:
     return paginate(_query(filters).options(joinedload(AuditEntry.actor)), page, PAGE_SIZE)
 
 
-def audit_rows(staff: User, filters: AuditFilters) -> Iterator[list[AuditEntry]]:
-    """The matching rows, newest first, at most MAX_CSV_ROWS, in batches of a thousand."""
+def audit_rows(staff: User, filters: AuditFilters) -> Iterator[list[Row]]:
+    """The matching rows, newest first, at most MAX_CSV_ROWS, a thousand at a time, as plain
+    rows (the entry's columns and its actor's name, email and deletion) rather than objects:
+    a download of 50,000 rows reads them in a few seconds, not a quarter of a minute."""
     _require_central(staff)
-    ids = list(db.session.scalars(_query(filters).with_only_columns(AuditEntry.id).limit(MAX_CSV_ROWS)))
-    return _batches(ids)
+    actor = aliased(User)  # apart from the person filter's own subquery on users
+    query = _query(filters).with_only_columns(
+        AuditEntry.id, AuditEntry.created_at, AuditEntry.action, AuditEntry.subject_type, AuditEntry.subject_id,
+        AuditEntry.from_status, AuditEntry.to_status, AuditEntry.reason, AuditEntry.detail, AuditEntry.actor_id,
+        actor.full_name, actor.email, actor.deleted_at,
+    ).join_from(AuditEntry, actor, actor.id == AuditEntry.actor_id, isouter=True)
+    return _keyset_batches(query, MAX_CSV_ROWS)
 
 
-def _batches(ids: list[int]) -> Iterator[list[AuditEntry]]:
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
-        found = {entry.id: entry for entry in db.session.scalars(
-            select(AuditEntry).where(AuditEntry.id.in_(chunk)).options(joinedload(AuditEntry.actor))
-        )}
-        yield [found[entry_id] for entry_id in chunk if entry_id in found]
+def _keyset_batches(query: Select, limit: int) -> Iterator[list[Row]]:
+    """`query` (newest first by id) a batch at a time, each batch after the last id seen: every
+    batch is a short index range, however deep into the log it is."""
+    last_id = None
+    while limit > 0:
+        batch_query = query if last_id is None else query.where(AuditEntry.id < last_id)
+        rows = db.session.execute(batch_query.limit(min(_CHUNK, limit))).all()
+        if not rows:
+            return
+        yield rows
+        limit -= len(rows)
+        last_id = rows[-1].id
 
 
 # --- what each row's object is called --------------------------------------------------------
@@ -194,7 +206,7 @@ _NAMERS = {
 }
 
 
-def subjects(entries: list[AuditEntry]) -> dict[tuple[str, int], Subject]:
+def subjects(entries: list) -> dict[tuple[str, int], Subject]:
     """(subject_type, subject_id) -> Subject for every row of `entries`: one query per kind.
 
     An object that no longer exists (a deleted product) or of a kind the log does not know
@@ -218,23 +230,31 @@ def csv_header() -> list[str]:
             _("Object id"), _("Object name"), _("From status"), _("To status"), _("Reason"), _("Details")]
 
 
-def csv_lines(batches: Iterator[list[AuditEntry]]) -> Iterator[list]:
+def csv_lines(batches: Iterator[list[Row]]) -> Iterator[list]:
     """The download's rows (times in Vietnam, labels in the reader's language)."""
+    # Each label translated once, not once a row.
+    actions = {key: str(label) for key, label in ACTION_LABELS.items()}
+    kinds = {key: str(label) for key, label in SUBJECT_LABELS.items()}
+    system, deleted, zone = _("system"), _("Deleted account"), vietnam()
     for batch in batches:
         named = subjects(batch)
-        for entry in batch:
-            actor = entry.actor
+        for row in batch:
+            if row.actor_id is None:
+                who, email = system, ""
+            elif row.deleted_at is not None:
+                who, email = f"{deleted} #{row.actor_id}", ""
+            else:
+                who, email = row.full_name, row.email
             yield [
-                to_user_timezone(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-                actor.full_name if actor else _("system"),
-                actor.email if actor else "",
-                str(ACTION_LABELS.get(entry.action, entry.action)),
-                entry.action,
-                str(SUBJECT_LABELS.get(entry.subject_type, entry.subject_type)),
-                entry.subject_id,
-                named[(entry.subject_type, entry.subject_id)].name,
-                entry.from_status or "",
-                entry.to_status or "",
-                entry.reason or "",
-                entry.detail or "",
+                _in_zone(row.created_at, zone), who, email, actions.get(row.action, row.action), row.action,
+                kinds.get(row.subject_type, row.subject_type), row.subject_id,
+                named[(row.subject_type, row.subject_id)].name, row.from_status or "", row.to_status or "",
+                row.reason or "", row.detail or "",
             ]
+
+
+def _in_zone(moment: datetime, zone) -> str:
+    """`moment` as Vietnam's wall clock (SQLite gives naive UTC values back)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
