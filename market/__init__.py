@@ -181,6 +181,7 @@ def register_commands(app: Flask) -> None:
     from market.orders.commands import orders_cli
     from market.reviews.commands import reviews_cli
     from market.search.commands import search_cli
+    from market.staff.commands import report_command
     from market.staff.digest import staff_cli
 
     app.cli.add_command(catalog_cli)
@@ -191,3 +192,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(orders_cli)
     app.cli.add_command(reviews_cli)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(report_command)
