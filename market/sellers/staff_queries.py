@@ -1,13 +1,11 @@
 """Staff reads on sellers: the list at /staff/sellers (search, filters, sort, pages and its
 CSV) and what a decision would do, shown before it is confirmed.
 
-Search and sort run in Python over the sellers that pass the SQL filters. Names are compared
-folded (`market.text.fold`: "mat ong", "Mật ong" and "MẬT ONG" alike, đ as d), which neither
-SQLite nor PostgreSQL does by itself, and a sort by name or province must follow the folded
-spelling too (SQL would put "Đà Lạt" after "Yên Bái"). Sellers count in the thousands (the
-union's 2030 target is 1,500 cooperatives), so one query reads the few columns the list
-shows of every seller that passes the filters, and a page is a slice of it: one query a page,
-whatever the page size, and the CSV is the same rows, all pages.
+Everything runs in the database, a page at a time. Names are compared and sorted folded
+(`market.core.folding`, as the other staff lists: "mat ong", "Mật ong" and "MẬT ONG" alike, đ as
+d, so "Đà Lạt" sorts with the Ds, not after "Yên Bái"); provinces sort by their folded names and
+statuses as the work flows. A page is one query (its rows carry the count of all); the CSV is
+the same query without the page.
 
 Programs and catalog sit above sellers: the program filter and the count of products on sale
 are handed down when the app is built (`market.programs.for_sellers`,
@@ -16,19 +14,20 @@ are handed down when the app is built (`market.programs.for_sellers`,
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
-from flask_babel import get_locale, to_user_timezone
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 
 from market.core.csv_export import csv_bytes
 from market.core.domain import DomainError
+from market.core.folding import contains_folded, folded
 from market.core.paging import Page
 from market.core.phones import display_phone, parse_vn_phone
 from market.core.states import ACTIONS_NEEDING_REASON, REVIEW_TRANSITIONS, ReasonRequired, status_label
 from market.extensions import db
-from market.geo.provinces import get_by_code
+from market.geo.provinces import all_provinces
 from market.sellers.models import LEGAL_FORM_LABELS, Seller, SellerMember, SellerStatus
 from market.text import fold
 
@@ -123,53 +122,69 @@ class SellerFilters:
         return bool(self.text or self.status or self.province_code or self.legal_form or self.program)
 
 
-@dataclass(frozen=True)
-class _Search:
-    """What a typed search can be: words of a name, a registration number, a phone number."""
-
-    words: tuple[str, ...]
-    registration: str  # letters and digits only, upper case; "" when it cannot be a number
-    phone: str | None  # E.164 when the text is a whole Vietnamese number
-    phone_digits: str  # national digits ("0263382...") when the text looks like part of a number
-
-    @classmethod
-    def of(cls, text: str) -> "_Search":
-        registration = re.sub(r"[^0-9A-Z]", "", text.upper())
-        # Registration numbers are digits with at most a few letters: "HTX" alone is a name.
-        registration = registration if len(registration) >= 3 and re.search(r"[0-9]", registration) else ""
-        digits = ""
-        if re.fullmatch(r"[0-9 +().\-]+", text):
-            digits = re.sub(r"[^0-9]", "", text)
-            if text.lstrip().startswith("+84") or (digits.startswith("84") and len(digits) >= 11):
-                digits = "0" + digits[2:]
-        return cls(
-            words=tuple(fold(text).split()),
-            registration=registration,
-            phone=parse_vn_phone(text, mobile_only=False),
-            phone_digits=digits if len(digits) >= 4 else "",
-        )
-
-    def matches(self, row) -> bool:
-        name = fold(row.name or "")
-        if self.words and all(word in name for word in self.words):
-            return True
-        number = re.sub(r"[^0-9A-Z]", "", (row.registration_number or "").upper())
-        if self.registration and self.registration in number:
-            return True
-        if self.phone is not None:
-            return row.phone == self.phone
-        return bool(self.phone_digits) and self.phone_digits in _national_digits(row.phone)
+def _compact(column):
+    """SQL: a registration number without the spaces, dashes, dots and slashes people type."""
+    for mark in (" ", "-", ".", "/"):
+        column = func.replace(column, mark, "")
+    return func.upper(column)
 
 
-def _national_digits(e164: str | None) -> str:
-    """`+842633822222` as the digits Vietnamese people dial: `02633822222`."""
-    if not e164:
+def _phone_digits(text: str) -> str:
+    """The digits of a phone number (or part of one) as stored after +84: "0263 382" and
+    "+84 263 382" give "263382"; "" when the text is not digits and phone marks."""
+    if not re.fullmatch(r"[0-9 +().\-]+", text):
         return ""
-    return "0" + e164[3:] if e164.startswith("+84") else re.sub(r"[^0-9]", "", e164)
+    digits = re.sub(r"[^0-9]", "", text)
+    if text.lstrip().startswith("+84") or (digits.startswith("84") and len(digits) >= 11):
+        digits = digits[2:]
+    digits = digits.removeprefix("0")
+    return digits if len(digits) >= 4 else ""
 
 
-def _filtered(staff, filters: SellerFilters, columns) -> list:
-    """The rows (of `columns`) of the sellers in the staff member's scope passing the filters."""
+def _matching(text: str) -> ColumnElement[bool]:
+    """SQL: the seller's name holds every word of `text` (folded), or its registration number
+    holds `text`, or its phone is `text` in any usual form (or holds it, for part of a number)."""
+    conditions = []
+    phone = parse_vn_phone(text, mobile_only=False)
+    words = fold(text).split()
+    if words and phone is None:  # a whole phone number is no part of a name
+        conditions.append(and_(*(contains_folded(Seller.name, word) for word in words)))
+    registration = re.sub(r"[^0-9A-Z]", "", text.upper())
+    # Registration numbers are digits with at most a few letters: "HTX" alone is a name.
+    if len(registration) >= 3 and re.search(r"[0-9]", registration):
+        conditions.append(_compact(Seller.registration_number).contains(registration, autoescape=True))
+    if phone is not None:
+        conditions.append(Seller.phone == phone)
+    elif digits := _phone_digits(text):
+        conditions.append(Seller.phone.contains(digits, autoescape=True))
+    return or_(*conditions) if conditions else false()
+
+
+# Provinces by their folded Vietnamese name ("Đà Nẵng" with the Ds), statuses as the work flows.
+_PROVINCE_RANK = {province.code: rank for rank, province in enumerate(all_provinces())}
+_STATUS_RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
+SORT_COLUMNS = {
+    "name": folded(Seller.name),
+    "province": case(_PROVINCE_RANK, value=Seller.province_code, else_=len(_PROVINCE_RANK)),
+    "status": case(_STATUS_RANK, value=Seller.status, else_=len(_STATUS_RANK)),
+    "applied": Seller.submitted_at,
+    "decided": Seller.decided_at,
+}
+
+
+def _ordering(sort: str) -> tuple:
+    """ORDER BY of a sort key: the key (reversed by a leading "-"; rows without a date last
+    either way), then, always ascending, the folded name among a province's or a status's
+    sellers, and the id. (Dates seldom tie: no name is folded to sort by date.)"""
+    sort = parse_sort(sort)
+    key = sort.removeprefix("-")
+    column = SORT_COLUMNS[key]
+    ties = (folded(Seller.name), Seller.id) if key in ("province", "status") else (Seller.id,)
+    return (column.desc() if sort.startswith("-") else column.asc()).nulls_last(), *ties
+
+
+def _listed(staff, filters: SellerFilters, columns) -> Select:
+    """The sellers (`columns`) in the staff member's scope that pass the filters, in order."""
     query = select(*columns).where(Seller.in_staff_scope(staff))
     if filters.status:
         query = query.where(Seller.status == filters.status)
@@ -181,69 +196,53 @@ def _filtered(staff, filters: SellerFilters, columns) -> list:
         # Without programs' lookup no program is known, so no seller is in one.
         in_program = _handed_down.in_program
         query = query.where(in_program(filters.program) if in_program else false())
-    rows = db.session.execute(query).all()
     if filters.text:
-        search = _Search.of(filters.text)
-        rows = [row for row in rows if search.matches(row)]
-    return _sorted(rows, filters.sort)
-
-
-def _province_key(code: str) -> str:
-    province = get_by_code(code or "")
-    return fold(province.name) if province else code or ""
-
-
-SORT_VALUES: dict[str, Callable] = {
-    "name": lambda row: fold(row.name or ""),
-    "province": lambda row: _province_key(row.province_code),
-    "status": lambda row: STATUS_ORDER.index(row.status) if row.status in STATUS_ORDER else len(STATUS_ORDER),
-    "applied": lambda row: row.submitted_at,
-    "decided": lambda row: row.decided_at,
-}
-
-
-def _sorted(rows: list, sort: str) -> list:
-    """`rows` by the sort key, ties by folded name then id (always ascending); rows without a
-    date come last whichever way dates are sorted."""
-    sort = parse_sort(sort)
-    value = SORT_VALUES[sort.removeprefix("-")]
-    rows = sorted(rows, key=lambda row: (fold(row.name or ""), row.id))
-    known = [row for row in rows if value(row) is not None]
-    unknown = [row for row in rows if value(row) is None]
-    # sorted() is stable, reversed too: equal values keep the name order.
-    return sorted(known, key=value, reverse=sort.startswith("-")) + unknown
+        query = query.where(_matching(filters.text))
+    return query.order_by(*_ordering(filters.sort))
 
 
 def staff_seller_list(staff, filters: SellerFilters, page: int) -> Page:
     """One page of the sellers `staff` may see that pass `filters`, in the order asked for.
 
     Provincial staff get their province's sellers only, whatever the filters say. The items
-    are rows with the list's columns (`LIST_COLUMNS`); a page past the end is the last page.
+    are rows with the list's columns (`LIST_COLUMNS`). One query: the page's rows carry the
+    count of all (a window count); a page past the end costs a count and the last page.
     """
-    rows = _filtered(staff, filters, LIST_COLUMNS)
-    pages = max(1, -(-len(rows) // PER_PAGE))
-    page = max(1, min(page, pages))
-    return Page(rows[(page - 1) * PER_PAGE: page * PER_PAGE], len(rows), page, PER_PAGE)
+    query = _listed(staff, filters, LIST_COLUMNS + (func.count().over().label("total"),))
+    rows = db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    if rows:
+        return Page(rows, rows[0].total, page, PER_PAGE)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    last = max(1, -(-total // PER_PAGE))
+    if total == 0 or page <= last:
+        return Page([], total, 1, PER_PAGE)
+    return Page(db.session.execute(query.limit(PER_PAGE).offset((last - 1) * PER_PAGE)).all(), total, last, PER_PAGE)
 
 
-def _day(moment: datetime | None) -> str:
-    """The day of `moment` in Vietnam (ISO, so spreadsheets read it as a date)."""
-    return to_user_timezone(moment).date().isoformat() if moment else ""
+def _day(moment: datetime | None, zone) -> str:
+    """The day of `moment` in `zone` (Vietnam's), ISO so spreadsheets read it as a date;
+    SQLite's naive datetimes are UTC."""
+    if moment is None:
+        return ""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(zone).date().isoformat()
 
 
-def _province_name(code: str, english: bool) -> str:
-    province = get_by_code(code or "")
-    if province is None:
-        return code or ""
-    return province.name_en if english else province.name
+def _province_names() -> dict[str, str]:
+    """Province code -> its name in the current language."""
+    english = get_locale() is not None and get_locale().language == "en"
+    return {province.code: province.name_en if english else province.name for province in all_provinces()}
 
 
 def staff_sellers_csv(staff, filters: SellerFilters) -> bytes:
     """Every seller of the filtered list (all pages, the list's order) as CSV, headers and
     labels in the current language (UTF-8 with a BOM, formula-safe: `market.core.csv_export`)."""
-    rows = _filtered(staff, filters, CSV_COLUMNS)
-    english = get_locale() is not None and get_locale().language == "en"
+    rows = db.session.execute(_listed(staff, filters, CSV_COLUMNS))
     programs = _handed_down.program_names() if _handed_down.program_names else {}
+    # Labels looked up once, not per row (thousands of rows).
+    zone, provinces = get_timezone(), _province_names()
+    legal_forms = {key: str(label) for key, label in LEGAL_FORM_LABELS.items()}
+    statuses = {status: status_label(status) for status in STATUS_ORDER}
+    yes, no = _("yes"), _("no")
     header = [
         _("Seller"), _("Business registration number"), _("Legal form"), _("Status"), _("Province"),
         _("Commune or ward"), _("Street address"), _("Phone"), _("Women-led"), _("Leader"), _("Members"),
@@ -252,11 +251,11 @@ def staff_sellers_csv(staff, filters: SellerFilters) -> bytes:
     ]
     lines = (
         [
-            row.name, row.registration_number, str(LEGAL_FORM_LABELS.get(row.legal_form, row.legal_form)),
-            status_label(row.status), _province_name(row.province_code, english), row.commune_name,
-            row.street_address, display_phone(row.phone), _("yes") if row.women_led else _("no"), row.leader_name,
-            row.members_count, row.women_members_count, row.workers_count, row.women_workers_count,
-            "; ".join(programs.get(row.id, [])), _day(row.submitted_at), _day(row.decided_at), row.id,
+            row.name, row.registration_number, legal_forms.get(row.legal_form, row.legal_form),
+            statuses.get(row.status, row.status), provinces.get(row.province_code, row.province_code),
+            row.commune_name, row.street_address, display_phone(row.phone), yes if row.women_led else no,
+            row.leader_name, row.members_count, row.women_members_count, row.workers_count, row.women_workers_count,
+            "; ".join(programs.get(row.id, [])), _day(row.submitted_at, zone), _day(row.decided_at, zone), row.id,
         ]
         for row in rows
     )
