@@ -330,3 +330,16 @@ def test_an_empty_csv_still_has_its_headers(app, staff, central):
 def test_the_staff_nav_offers_the_log_to_central_staff_only(app, staff, central, desk):
     assert 'href="/staff/audit"' in text(central.get("/staff/orders", headers=EN))
     assert 'href="/staff/audit"' not in text(desk.get("/staff/orders", headers=EN))
+
+
+def test_a_deleted_account_is_named_as_such_on_the_page_and_in_the_csv(app, shop, central):
+    from market.accounts.deletion import delete_account
+    from tests.builders import PASSWORD
+
+    shopper = make_user("gone@example.vn", full_name="Phạm Thị Gone")
+    delete_account(shopper, PASSWORD)
+    page = text(central.get("/staff/audit?action=account_deleted", headers=EN))
+    assert f"Deleted account #{shopper.id}" in page and "Phạm Thị Gone" not in page
+    assert f'href="/staff/users/{shopper.id}">Deleted account #{shopper.id}</a>' in page  # the object too
+    rows = csv_rows(central.get("/staff/audit.csv?action=account_deleted", headers=EN))
+    assert rows[1][1:3] == [f"Deleted account #{shopper.id}", ""]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Row, case, func, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from market.accounts.models import User
@@ -32,6 +32,7 @@ from market.orders.models import (
     SellerOrderStatus,
 )
 from market.orders.states import PAYMENT_TRANSITIONS, SELLER_ORDER_TRANSITIONS
+from market.sellers.models import Seller
 
 STAFF_PAGE_SIZE = 50
 STAFF_CSV_ROWS = 100_000  # a download holds at most this many seller orders (the page says so)
@@ -128,18 +129,24 @@ def staff_orders(staff: User, status: str | None, payment: str | None, number: s
 
 
 def staff_order_batches(staff: User, status: str | None, payment: str | None, number: str,
-                        days: DayRange = DayRange()) -> Iterator[list[SellerOrder]]:
+                        days: DayRange = DayRange()) -> Iterator[list[Row]]:
     """Every seller order of the staff list's filters (all pages, at most STAFF_CSV_ROWS), newest
-    first, with order and seller, a thousand at a time: for the CSV, read while it is sent."""
-    query = _staff_orders_query(staff, status, payment, number, days)
-    ids = list(db.session.scalars(query.with_only_columns(SellerOrder.id).limit(STAFF_CSV_ROWS)))
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start:start + 1000]
-        found = {part.id: part for part in db.session.scalars(
-            select(SellerOrder).where(SellerOrder.id.in_(chunk))
-            .options(joinedload(SellerOrder.order), joinedload(SellerOrder.seller))
-        )}
-        yield [found[part_id] for part_id in chunk if part_id in found]
+    first, a thousand at a time, each batch after the last id seen: for the CSV, read while it
+    is sent. Plain rows of what the CSV shows (ORM objects cost ten times more to load)."""
+    query = _staff_orders_query(staff, status, payment, number, days).join(SellerOrder.seller).with_only_columns(
+        SellerOrder.id, Order.number, SellerOrder.created_at, Seller.name.label("seller_name"),
+        Seller.province_code.label("seller_province"), Order.full_name, Order.province_code, Order.payment_method,
+        Order.payment_status, SellerOrder.status, SellerOrder.items_subtotal_vnd, SellerOrder.shipping_vnd,
+        SellerOrder.subtotal_vnd, SellerOrder.commission_vnd, SellerOrder.net_vnd, SellerOrder.delivered_at,
+    )
+    left, last_id = STAFF_CSV_ROWS, None
+    while left > 0:
+        batch = query if last_id is None else query.where(SellerOrder.id < last_id)
+        rows = db.session.execute(batch.limit(min(1000, left))).all()
+        if not rows:
+            return
+        yield rows
+        left, last_id = left - len(rows), rows[-1].id
 
 
 def timeline(seller_order: SellerOrder) -> list:

@@ -27,7 +27,6 @@ from market.core.paging import Page, paginate
 from market.extensions import db
 from market.orders.models import Order, SellerOrder
 from market.pages.models import PageVersion
-from market.payments.models import PaymentAnomaly
 from market.programs.models import Enrolment, Program
 from market.sellers.models import Seller
 
@@ -155,6 +154,10 @@ def _names(model, ids, name_of, endpoint=None, key="id") -> dict[int, Subject]:
     return {row.id: Subject(name_of(row), endpoint, {key: row.id} if endpoint else {}) for row in rows}
 
 
+def _person(user: User) -> str:
+    return f"{_('Deleted account')} #{user.id}" if user.deleted_at else f"{user.full_name} <{user.email}>"
+
+
 def _orders(ids) -> dict[int, Subject]:
     rows = db.session.execute(select(Order.id, Order.number).where(Order.id.in_(ids)))
     return {row.id: Subject(row.number, "orders.staff_orders", {"number": row.number}) for row in rows}
@@ -196,7 +199,7 @@ _NAMERS = {
     "seller_order": _seller_orders,
     "complaint": lambda ids: _names(Complaint, ids, lambda c: f"#{c.id}", "complaints.staff_complaint",
                                     "complaint_id"),
-    "user": lambda ids: _names(User, ids, lambda u: f"{u.full_name} <{u.email}>", "accounts.staff_user", "user_id"),
+    "user": lambda ids: _names(User, ids, _person, "accounts.staff_user", "user_id"),
     "enrolment": _enrolments,
     "program": lambda ids: _names(Program, ids, lambda p: p.name, "programs.staff_program", "program_id"),
     "category": lambda ids: _names(Category, ids, lambda c: c.name, "catalog.staff_categories", "category_id"),
