@@ -8,8 +8,8 @@ mostly orders' moves: a seller's rows are scattered over all its pages (a bitmap
 the cancellations by scanning the whole table. Two partial covering indexes, small because
 partial (about 1.3 MB and 0.5 MB at 1.25 million audit rows), let these queries read the
 index alone. bench/reports.py, 200,000 orders: the ten seller-history statements of one report
-from 20-150 ms each to 3-15 ms, the cancellations from about 550 to 280 ms; the report's
-server CPU time down about 30 % (see bench/README.md).
+from 20-240 ms each to 3-27 ms, the cancellations from 550-690 ms to 150-430 ms (a busy
+machine); the report's server CPU time down about 30 % (see bench/README.md).
 
 Both are written only when a seller's row or a cancellation is audited. CREATE INDEX (not
 CONCURRENTLY) holds writes to audit_entries for the build: a few seconds on a large trail.
