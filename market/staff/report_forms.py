@@ -29,8 +29,8 @@ from market.staff.reports.tables import Period, Scope
 
 RANGE = "range"
 PERIOD_CHOICES = [
-    ("midyear", _l("Mid-year report (1 December – 31 May)")),
-    ("yearend", _l("Year-end report (1 December – 30 November)")),
+    ("midyear", _l("Mid-year report (Dec – May)")),
+    ("yearend", _l("Year-end report (Dec – Nov)")),
     ("quarter", _l("A quarter")),
     ("month", _l("A month")),
     ("year", _l("A calendar year")),
@@ -70,7 +70,7 @@ class ReportForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter: it changes nothing
 
-    period = SelectField(_l("Period"), validate_choice=False, validators=[_listed])
+    period = SelectField(_l("Reporting period"), validate_choice=False, validators=[_listed])
     year = WholeNumberField(
         _l("Year"), minimum=periods.FIRST_YEAR, maximum=periods.LAST_YEAR, max_digits=4,
         invalid_value_message=YEAR_MESSAGE,
@@ -86,7 +86,6 @@ class ReportForm(FlaskForm):
 
     def __init__(self, formdata, staff: User, locale: str, default: tuple[str, int]):
         super().__init__(formdata=formdata)
-        self.default = default
         self.period.choices = list(PERIOD_CHOICES)
         self.quarter.choices = [(str(q), _("Q%(q)d", q=q)) for q in range(1, 5)]
         month_names = get_month_names("wide", locale=locale)
@@ -126,7 +125,8 @@ class ReportForm(FlaskForm):
             (self.end if self.start.data else self.start).errors = [str(DAYS_MESSAGE)]
 
     def add_error(self, name: str | None, message) -> None:
-        form_field = self._fields.get({"start": "start", "end": "end"}.get(name, name) or "") or self.period
+        """A service's message beside its field ("start", "end", "province"...), else the period's."""
+        form_field = self._fields.get(name or "") or self.period
         form_field.errors = [*form_field.errors, str(message)]
 
     def period_asked(self) -> Period:
