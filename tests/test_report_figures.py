@@ -456,6 +456,18 @@ def test_program_progress_at_the_period_s_end_with_one_decimal(enrolled):
     assert [r[3:5] for r in rows(year, "program_targets")] == [(2, 0.1), (1, 0.0), (59, 0.2)]
 
 
+def test_an_enrolment_counts_by_the_vietnam_day_it_was_decided(enrolled, staff):
+    """30 June 16:30 UTC is 23:30 in Vietnam (still Q2); 18:00 UTC is already 1 July."""
+    for email, moment in (("kim@example.vn", "2026-06-30 16:30"), ("ngan@example.vn", "2026-06-30 18:00")):
+        with at("2026-06-01 03:00"):
+            owner, _seller = builders.approved_seller(staff, email, f"HTX {email}")
+            enrolment = builders.enrol(owner, enrolled.program, jobs_for_women=1, today=date(2026, 6, 1))
+        with at(moment):
+            programs.decide_enrolment(staff, enrolment.id, "approve")
+    # Q2 counts the coop of May and the one decided at 23:30 on 30 June, not the one of 1 July.
+    assert rows(build_report(Q2, ALL), "program_targets")[0][3] == 2
+
+
 def test_program_progress_per_province(enrolled, staff):
     name = enrolled.program.name
     report = build_report(periods.preset("year", 2026), ALL)

@@ -2,10 +2,8 @@
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
@@ -15,6 +13,7 @@ from market.accounts.models import User
 from market.accounts.services import notify
 from market.core.audit import record_audit
 from market.core.clock import utcnow
+from market.core.days import start_of_day
 from market.core.domain import DomainError
 from market.core.slugs import unique_slug
 from market.core.states import change_status, review, status_label
@@ -384,8 +383,8 @@ def program_sales(program: Program, seller_ids: list[int] | None = None) -> tupl
         seller_ids = [seller.id for seller in enrolled_sellers(program)]
     if not seller_ids or _sales_counter is None:
         return 0, 0
-    started = datetime.combine(program.starts_on, time.min, ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
-    return _sales_counter(seller_ids, started)
+    # A UTC instant: SQLite keeps naive UTC and would compare an aware local time by its wall clock.
+    return _sales_counter(seller_ids, start_of_day(program.starts_on))
 
 
 # What each metric counts among a program's approved enrolments.
@@ -412,8 +411,7 @@ def metric_values(
     if province_code is not None:
         conditions.append(Seller.province_code == province_code)
     if until is not None:
-        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-        conditions.append(Enrolment.decided_at < datetime.combine(until + timedelta(days=1), time.min, zone))
+        conditions.append(Enrolment.decided_at < start_of_day(until + timedelta(days=1)))
         newest = newest.where(SellerFigures.period_start <= until)
     newest = newest.group_by(SellerFigures.seller_id).subquery()
     latest = aliased(SellerFigures)
