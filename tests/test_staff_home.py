@@ -166,6 +166,17 @@ def test_provincial_staff_see_only_their_provinces_queues(busy_world, lamdong, h
                for queue in by_key(hanoi, now).values())
 
 
+def test_a_transfers_total_is_shown_to_central_staff_only(busy_world, client_for, lamdong):
+    """An order's total may include sellers of other provinces: a provincial staff member sees
+    the order's number (it has a part in her province), not what the whole order costs."""
+    total = f"({busy_world['closing'].total_vnd:,}\xa0₫)".replace(",", ".")
+    with at("2026-06-08 10:00"):
+        central_page = client_for("central@example.vn").get("/staff/").get_data(as_text=True)
+        provincial_page = client_for("ld@example.vn").get("/staff/").get_data(as_text=True)
+    assert busy_world["closing"].number in central_page and total in central_page
+    assert busy_world["closing"].number in provincial_page and total not in provincial_page
+
+
 def test_provincial_page_shows_none_of_another_provinces_work(busy_world, client_for, hanoi):
     with at("2026-06-08 10:00"):
         page = client_for("hn@example.vn").get("/staff/", headers=EN).get_data(as_text=True)
