@@ -113,14 +113,6 @@ def review_queue(staff: User) -> list[Seller]:
     return list(db.session.scalars(query))
 
 
-def sellers_in_scope(staff: User, status: str | None = None) -> list[Seller]:
-    """Every seller the staff member may see (optionally of one status), newest first."""
-    query = select(Seller).where(Seller.in_staff_scope(staff))
-    if status:
-        query = query.where(Seller.status == status)
-    return list(db.session.scalars(query.order_by(Seller.id.desc())))
-
-
 def load_for_review(seller_id: int) -> Seller:
     """A seller with its members and documents loaded (the caller checked scope)."""
     query = (
