@@ -12,11 +12,9 @@ oldest item one more small query, the list of sellers one page; nothing runs a q
 so the page costs the same number of queries whatever the data (tests/test_staff_home.py).
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, timezone
 
-from flask import current_app
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from market.accounts.models import User
@@ -24,6 +22,7 @@ from market.catalog.models import OcopStatus, Product
 from market.complaints.models import Complaint, ComplaintStatus
 from market.complaints.rules import overdue_condition
 from market.core.audit import AuditEntry
+from market.core.days import start_of_day, vietnam
 from market.extensions import db
 from market.orders.models import Order, PaymentMethod, PaymentStatus, SellerOrder, SellerOrderStatus
 from market.programs.models import Enrolment
@@ -38,10 +37,6 @@ MISSING_PER_PAGE = 20
 REMINDED = "figures_reminded"  # the audit action of a reminder to send figures
 
 
-def vietnam_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
 def aware(value: datetime | None) -> datetime | None:
     """SQLite gives naive UTC datetimes back; PostgreSQL aware ones."""
     if value is not None and value.tzinfo is None:
@@ -50,12 +45,7 @@ def aware(value: datetime | None) -> datetime | None:
 
 
 def vietnam_today(now: datetime) -> date:
-    return now.astimezone(vietnam_zone()).date()
-
-
-def vietnam_midnight(day: date) -> datetime:
-    """The moment `day` begins in Vietnam, in UTC (as the database stores moments)."""
-    return datetime.combine(day, time.min, vietnam_zone()).astimezone(timezone.utc)
+    return now.astimezone(vietnam()).date()
 
 
 # --- queues -----------------------------------------------------------------------------------
@@ -203,9 +193,9 @@ def months(now: datetime) -> Months:
     today = vietnam_today(now)
     this_month = today.replace(day=1)
     last_month = (this_month - timedelta(days=1)).replace(day=1)
-    this_start, last_start = vietnam_midnight(this_month), vietnam_midnight(last_month)
+    this_start, last_start = start_of_day(this_month), start_of_day(last_month)
     same_end = min(last_start + (now - this_start), this_start)
-    same_until = (same_end - timedelta(microseconds=1)).astimezone(vietnam_zone()).date()
+    same_until = (same_end - timedelta(microseconds=1)).astimezone(vietnam()).date()
     return Months(today, this_start, now, last_start, same_end, this_month, last_month, same_until)
 
 
@@ -314,7 +304,7 @@ def missing_figures(staff: User, today: date):
     quarter owes nothing yet.
     """
     quarter = last_quarter(today)
-    this_quarter_began = vietnam_midnight(quarter_start(today))
+    this_quarter_began = start_of_day(quarter_start(today))
     approved_before = exists().where(AuditEntry.subject_type == "seller", AuditEntry.subject_id == Seller.id,
                                      AuditEntry.action == "approve", AuditEntry.created_at < this_quarter_began)
     sent = exists().where(SellerFigures.seller_id == Seller.id, SellerFigures.period_start >= quarter.start)
@@ -325,7 +315,7 @@ def missing_figures(staff: User, today: date):
 def reminded_today(now: datetime, quarter: Quarter):
     """SQL condition on an audit row: a reminder of `quarter`'s figures sent today (Vietnam's day)."""
     return and_(AuditEntry.subject_type == "seller", AuditEntry.action == REMINDED, AuditEntry.detail == quarter.key,
-                AuditEntry.created_at >= vietnam_midnight(vietnam_today(now)))
+                AuditEntry.created_at >= start_of_day(vietnam_today(now)))
 
 
 @dataclass(frozen=True)

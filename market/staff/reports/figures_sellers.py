@@ -121,7 +121,7 @@ def figures_tables(period: Period, reach: Reach) -> list[Table]:
     summary, missing = [], []
     for quarter in periods.quarters(period):
         # Who had to report: the sellers approved at the quarter's end (or the period's, if sooner).
-        due = min(period_end, periods.day_start(periods.quarter_end(quarter) + timedelta(days=1)))
+        due = min(period_end, periods.start_of_day(periods.quarter_end(quarter) + timedelta(days=1)))
         label = periods.quarter_label(quarter)
         summary.append((label, *_reported(quarter, due, reach)))
         missing.extend((label, *row) for row in _not_reported(quarter, due, reach))

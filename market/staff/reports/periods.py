@@ -4,16 +4,15 @@ year) and any range, in Vietnam's calendar, with the UTC instants the queries co
 Vietnam keeps UTC+7 all year (no daylight saving), so a Vietnamese day runs from 17:00 UTC
 the day before to 17:00 UTC: an order placed on 31 May at 17:30 UTC is 1 June in Vietnam.
 """
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from market.core.days import start_of_day
 from market.core.domain import DomainError
 from market.staff.reports.tables import Period
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 # The pilot has no data before 2020; far-future years are typing mistakes.
 FIRST_DAY = date(2020, 1, 1)
 FIRST_YEAR, LAST_YEAR = 2020, 2100
@@ -63,12 +62,8 @@ def custom(start: date, end: date) -> Period:
 def bounds(period: Period) -> tuple[datetime, datetime]:
     """(start, end) as UTC instants for `start <= created_at < end`: midnight in Vietnam on the
     period's first day, and midnight in Vietnam on the day after its last."""
-    return day_start(period.start), day_start(period.end + timedelta(days=1))
+    return start_of_day(period.start), start_of_day(period.end + timedelta(days=1))
 
-
-def day_start(day: date) -> datetime:
-    """Midnight in Vietnam at the start of `day`, as a UTC instant."""
-    return datetime.combine(day, time.min, VIETNAM).astimezone(timezone.utc)
 
 
 def months(period: Period) -> list[date]:
@@ -85,7 +80,7 @@ def month_bounds(period: Period) -> list[tuple[date, datetime, datetime]]:
     period, so the buckets of a month-by-month table add up to the period's figures."""
     first, last = bounds(period)
     return [
-        (month, max(first, day_start(month)), min(last, day_start(_next_month(month))))
+        (month, max(first, start_of_day(month)), min(last, start_of_day(_next_month(month))))
         for month in months(period)
     ]
 
