@@ -11,6 +11,7 @@ from market.core.phones import display_phone
 from market.core.states import status_label
 from market.core.urls import public_url
 from market.geo.provinces import get_by_code
+from market.core.icons import icon
 from market.core.i18n import LANGUAGE_NAMES, format_day, format_moment, format_money, select_locale
 
 
@@ -60,5 +61,6 @@ def register_filters_and_globals(app: Flask) -> None:
     app.add_template_global(ACTION_LABELS, "action_labels")
     app.add_template_global(page_hole, "page_hole")
     app.add_template_global(public_url, "public_url")
+    app.add_template_global(icon, "icon")
     # A form on a cached page carries `page_hole("csrf_token")`: each visitor gets their own.
     register_page_hole("csrf_token", generate_csrf)
