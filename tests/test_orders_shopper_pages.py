@@ -126,7 +126,7 @@ def test_history_cards_show_products_photos_status_and_a_written_date(client, au
     page = client.get("/account/orders").get_data(as_text=True)
     assert order.number in page and "Mật ong hoa nhãn" in page and "Trà Tân Cương" in page
     assert page.count("-thumb.webp") == 2
-    assert re.search(r'class="badge badge-warn status status-pending"', page)
+    assert re.search(r'class="badge badge-warn status-pending"', page)
     assert re.search(r"\d\d:\d\d, \d{1,2} tháng \d{1,2}, \d{4}", page)
 
 
