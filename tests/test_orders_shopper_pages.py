@@ -73,6 +73,8 @@ def test_the_email_is_marked_required_for_a_guest_paying_ahead(client, goods):
 
 def test_a_signed_in_shopper_is_not_asked_for_an_email_and_finds_the_last_address(client, auth, make_user, goods):
     user = _signed_in(auth, make_user)
+    book = client.get("/account/addresses").get_data(as_text=True)  # the address book suggests wards too
+    assert '<datalist id="ward-suggestions">' in book and 'list="ward-suggestions"' in book
     place((goods.tea, 1), user=user, street_address="7 Lò Đúc", full_name="Nguyễn Thị Mai")
     add(client, goods.honey, 1)
     page = client.get("/checkout").get_data(as_text=True)
