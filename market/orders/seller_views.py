@@ -17,6 +17,7 @@ from market.core.paging import page_number
 from market.core.states import ReasonRequired, TransitionError
 from market.extensions import db
 from market.orders import bp, ledger, services, shipping
+from market.orders import seller_home  # noqa: F401  (registers the seller home's counts of orders and products)
 from market.orders.models import (
     ORDER_STATUS_LABELS,
     PaymentMethod,

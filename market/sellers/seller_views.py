@@ -3,16 +3,19 @@ members and invitations, figures for the union, history. The other domains' /sel
 (products, orders, programs) live in their own `seller_views.py`."""
 from datetime import date
 
+from babel.dates import format_interval, format_skeleton
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from market.core import uploads
 from market.core.audit import history
+from market.core.clock import utcnow
 from market.core.domain import DomainError, get_owned_or_404
 from market.core.forms import ActionForm, show_errors
 from market.core.phones import display_phone
-from market.sellers import bp, services
+from market.sellers import bp, home, services
 from market.sellers.access import member_required
 from market.sellers.forms import FIXED_AFTER_APPROVAL, ApplicationForm, FiguresForm, InviteForm
 from market.sellers.models import DocumentKind, MemberRole, SellerDocument, SellerStatus
@@ -99,16 +102,27 @@ def apply():
 def dashboard():
     """A member's dashboard; to everyone else (signed out, shoppers, staff) the page that
     tells who may sell here, what the union checks, what it costs and how to start."""
-    if not current_user.is_authenticated or services.membership_of(current_user) is None:
+    membership = services.membership_of(current_user) if current_user.is_authenticated else None
+    if membership is None:
         return render_template("sellers/visitor.html", default_commission_bp=current_app.config["DEFAULT_COMMISSION_BP"],
                                review_days=current_app.config["SELLER_REVIEW_DAYS"])
-    return _member_dashboard()
+    return _member_dashboard(membership)
 
 
-@member_required
 def _member_dashboard(membership):
     seller = membership.seller
-    return render_template("sellers/seller/dashboard.html", seller=seller, membership=membership)
+    # What needs doing is the approved seller's home; the others keep the page of their status.
+    board = home.seller_home(seller, utcnow(), current_app.config["LOW_STOCK_THRESHOLD"]) \
+        if seller.status == SellerStatus.APPROVED else None
+    return render_template("sellers/seller/dashboard.html", seller=seller, membership=membership, home=board,
+                           days_before=_days(board.span.last_month, board.span.same_until) if board else None)
+
+
+def _days(start: date, end: date) -> str:
+    """A stretch of days of one month: "1–14 June"."""
+    if start == end:
+        return format_skeleton("MMMMd", start, locale=get_locale())
+    return format_interval(start, end, "MMMMd", locale=get_locale())
 
 
 @bp.route("/sell/profile", methods=["GET", "POST"])
