@@ -15,7 +15,7 @@ from market.core.clock import utcnow
 from market.core.domain import DomainError, get_owned_or_404
 from market.core.forms import ActionForm, show_errors
 from market.core.phones import display_phone
-from market.sellers import bp, home, services
+from market.sellers import bp, home, invitations, services
 from market.sellers.access import member_required
 from market.sellers.forms import FIXED_AFTER_APPROVAL, ApplicationForm, FiguresForm, InviteForm
 from market.sellers.models import DocumentKind, MemberRole, SellerDocument, SellerStatus
@@ -181,21 +181,46 @@ def members(membership):
         abort(403)
     form = InviteForm()
     if form.validate_on_submit():
+        by_link = "share" in request.form  # a link to share in Zalo or by SMS, no email
         try:
-            services.invite_member(current_user, form.email.data)
+            invitation, _token = invitations.invite_member(current_user, form.email.data, send_email=not by_link)
         except DomainError as error:
             show_errors(form, error)
         else:
+            if by_link:
+                flash(_("Your invitation link for %(email)s is ready: copy it or send it by SMS.", email=form.email.data),
+                      "success")
+                return redirect(url_for("sellers.members", shared=invitation.id, _anchor=f"invitation-{invitation.id}"))
             flash(_("An invitation has been sent to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("sellers.members"))
+    pending = invitations.pending_invitations(seller) if is_owner else []
     return render_template(
         "sellers/seller/members.html",
         seller=seller,
         form=form,
         is_owner=is_owner,
         remove_form=ActionForm(),
-        invitations=services.pending_invitations(seller) if is_owner else [],
+        invitations=pending,
+        links={invitation.id: invitations.invitation_link(invitation) for invitation in pending},
+        expires={invitation.id: invitations.invitation_expires_at(invitation) for invitation in pending},
+        now=utcnow(),
+        shared=request.args.get("shared", type=int),
     )
+
+
+@bp.route("/sell/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@member_required
+def revoke_invitation(membership, invitation_id: int):
+    if membership.role != MemberRole.OWNER:
+        abort(403)
+    if ActionForm().validate_on_submit():
+        try:
+            invitations.revoke_invitation(current_user, invitation_id)
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("The invitation has been withdrawn: its link no longer works."), "success")
+    return redirect(url_for("sellers.members"))
 
 
 @bp.route("/sell/members/<int:member_id>/remove", methods=["POST"])
@@ -214,18 +239,30 @@ def remove_member(membership, member_id: int):
 
 
 @bp.route("/sell/invitations/<token>", methods=["GET", "POST"])
-@login_required
 def accept_invitation(token: str):
+    """The page a link of an invitation opens: which cooperative, who invites; signed out, the
+    way to sign in or register first (and come back here)."""
     form = ActionForm()
+    problem = None
+    if request.method == "POST" and not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.path))
     if form.validate_on_submit():
         try:
-            services.accept_invitation(current_user, token)
+            invitations.accept_invitation(current_user, token)
         except DomainError as error:
-            flash(str(error.message), "error")
+            problem = str(error.message)
         else:
             flash(_("You have joined the seller. Welcome!"), "success")
             return redirect(url_for("sellers.dashboard"))
-    return render_template("sellers/seller/invitation.html", form=form)
+    try:
+        invitation = invitations.read_invitation(token)
+    except DomainError as error:
+        invitation, problem = None, problem or str(error.message)
+    wrong_person = (invitation is not None and current_user.is_authenticated
+                    and not invitations.is_for(invitation, current_user))
+    return render_template("sellers/seller/invitation.html", form=form, invitation=invitation, problem=problem,
+                           wrong_person=wrong_person,
+                           invited_email=invitations.masked_email(invitation.email) if invitation else None), 200 if problem is None else 400 if invitation else 410
 
 
 @bp.route("/sell/figures", methods=["GET", "POST"])
