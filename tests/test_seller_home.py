@@ -70,7 +70,7 @@ def test_home_counts_the_work_and_this_months_sales(busy_shop, client_for):
     assert 'href="/sell/orders?status=confirmed"' in page and "Orders to ship" in page
     assert "Products sold out" in page and "Products low on stock" in page
     assert 'href="/sell/products?status=blocked"' in page and "Products the union sent back" in page
-    assert "Figures for quarter 4 due" in page and 'href="/sell/figures"' in page
+    assert "Quarterly figures for the union" in page and ">Q4</span>" in page and 'href="/sell/figures"' in page
     figures = home.seller_home(busy_shop.seller, datetime(2026, 12, 3, 4, tzinfo=timezone.utc), 5)
     assert figures.todo == {"to_confirm": 4, "to_ship": 1, "out_of_stock": 1, "low_stock": 1, "blocked": 1,
                             "figures": 1}
@@ -87,7 +87,7 @@ def test_figures_sent_this_quarter_are_no_longer_asked(busy_shop, client_for):
     with at("2026-12-02 04:00"):
         sellers.report_figures(busy_shop.owner, 20, 12, date(2026, 12, 2))
     _statements, page = read_home(client_for)
-    assert "Figures for quarter" not in page
+    assert "Quarterly figures for the union" not in page
 
 
 def test_a_quiet_seller_is_told_nothing_waits(shop, client_for):
