@@ -14,6 +14,7 @@ from market.core.audit import history
 from market.core.clock import utcnow
 from market.core.domain import DomainError, get_owned_or_404
 from market.core.forms import ActionForm, show_errors
+from market.core.numbers import int_arg
 from market.core.phones import display_phone
 from market.sellers import bp, home, invitations, services
 from market.sellers.access import member_required
@@ -204,7 +205,7 @@ def members(membership):
         links={invitation.id: invitations.invitation_link(invitation) for invitation in pending},
         expires={invitation.id: invitations.invitation_expires_at(invitation) for invitation in pending},
         now=utcnow(),
-        shared=request.args.get("shared", type=int),
+        shared=int_arg("shared", minimum=1),
     )
 
 
