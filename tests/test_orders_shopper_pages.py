@@ -97,9 +97,12 @@ def test_the_transfer_page_has_copy_buttons_and_a_qr_image_to_save(app, client, 
     order, url = _transfer_order(client, goods)
     page = client.get(url, headers=EN).get_data(as_text=True)
     account = app.config["VIETQR_ACCOUNT_NUMBER"]
-    assert f'data-copy="{account}"' in page
-    assert f'data-copy="{order.amount_due_vnd}"' in page  # the amount as a banking app takes it: digits only
-    assert f'data-copy="{order.number}"' in page
+    assert f'<span id="transfer-account" class="copy-value">{account}</span>' in page
+    # The amount as a banking app takes it: digits only (copy.js copies a <data> element's value).
+    assert f'<data id="transfer-amount" class="copy-value" value="{order.amount_due_vnd}">' in page
+    assert f'<span id="transfer-note" class="copy-value">{order.number}</span>' in page
+    for target in ("transfer-account", "transfer-amount", "transfer-note"):
+        assert f'data-copy="#{target}" data-copied="Copied"' in page
     assert page.count('class="btn btn-secondary btn-sm copy-button"') == 3 and "js/copy.js" in page
     assert 'class="copyable copyable-big"' in page  # amount and wording shown large
     link = re.search(r'href="([^"]*vietqr\.png\?download=1)"[^>]*download=', page)

@@ -26,6 +26,7 @@ from market.orders.models import (
     SellerOrderStatus,
 )
 from market.orders.payment_methods import enabled_methods, enabled_providers, get_provider
+from market.orders.preparation import usual_preparation_days
 from market.orders.states import SELLER_ORDER_TRANSITIONS
 
 
@@ -39,6 +40,7 @@ def _setup(state) -> None:
         seller_order_statuses=list(SellerOrderStatus),
         # The home page promises only what checkout offers (card only with a Stripe key).
         offered_payment_methods=enabled_methods,
+        usual_preparation_days=usual_preparation_days,
     )
     register_page_hole("cart_count", _cart_badge)
 

@@ -1,24 +1,19 @@
-// Copy buttons beside what a shopper types into a banking app (account number, amount,
-// transfer note). Without this script the buttons stay hidden and the text is selectable.
+// "Copy" buttons: <button data-copy="#input-id" data-copied="Copied" hidden>. Without this
+// script the buttons stay hidden and the text is in a read-only box to select by hand.
 (function () {
-  if (!navigator.clipboard || !window.isSecureContext) return;
+  "use strict";
+  if (!navigator.clipboard) { return; }
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
-    var idle = button.querySelector("[data-copy-label]");
-    var done = button.querySelector("[data-copied-label]");
-    var timer = null;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) { return; }
     button.hidden = false;
     button.addEventListener("click", function () {
-      navigator.clipboard.writeText(button.dataset.copy).then(function () {
-        idle.hidden = true;
-        done.hidden = false;
-        button.classList.add("is-copied");
-        clearTimeout(timer);
-        timer = setTimeout(function () {
-          idle.hidden = false;
-          done.hidden = true;
-          button.classList.remove("is-copied");
-        }, 2500);
-      }).catch(function () { /* permission refused: the text is still there to select */ });
+      navigator.clipboard.writeText(source.value || source.textContent).then(function () {
+        var label = button.querySelector("span") || button;
+        var before = label.textContent;
+        label.textContent = button.getAttribute("data-copied") || before;
+        setTimeout(function () { label.textContent = before; }, 2000);
+      });
     });
   });
 })();
