@@ -92,6 +92,7 @@ FOREIGN_REQUESTS = {
     "POST publish": ("POST", "publish", dict),
     "POST hide": ("POST", "hide", dict),
     "POST duplicate": ("POST", "duplicate", dict),
+    "GET delete (the confirmation)": ("GET", "delete", None),
     "POST delete": ("POST", "delete", dict),
 }
 

@@ -1,6 +1,8 @@
 """Selling units: the built-in ones (`UNITS`, translated by the catalogue) and those central
 staff add (`Unit` rows, named in both languages). Sellers choose from both; products and
 order lines keep the unit's code."""
+import unicodedata
+
 from flask import g
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -13,7 +15,6 @@ from market.core.domain import DomainError
 from market.core.slugs import slug_for
 from market.extensions import db
 from market.sellers.services import ValidationFailed
-from market.text import fold
 
 MAX_UNITS = 200  # staff add a few; a ceiling keeps the sellers' list usable
 
@@ -64,13 +65,18 @@ class UnitLabels:
 UNIT_LABELS = UnitLabels()
 
 
+def _spelling(name: str) -> str:
+    # Accents kept: "mẹt" (a flat basket) is not "mét" (a metre), "bó" is not "bộ".
+    return unicodedata.normalize("NFC", " ".join(name.split())).casefold()
+
+
 def _taken_spellings() -> set[str]:
-    spellings = set(UNITS)
+    spellings = set()
     for language in ("vi", "en"):
         with force_locale(language):
-            spellings |= {fold(str(label)) for label in UNITS.values()}
+            spellings |= {_spelling(str(label)) for label in UNITS.values()}
     for unit in added_units():
-        spellings |= {unit.code, fold(unit.name_vi), fold(unit.name_en)}
+        spellings |= {_spelling(unit.name_vi), _spelling(unit.name_en)}
     return spellings
 
 
@@ -85,17 +91,18 @@ def add_unit(staff: User, name_vi: str, name_en: str) -> Unit:
     if not name_en:
         errors["name_en"] = _("This field is required.")
     taken = _taken_spellings()
-    if name_vi and fold(name_vi) in taken:
+    if name_vi and _spelling(name_vi) in taken:
         errors["name_vi"] = _("This unit is already in the list.")
-    if name_en and fold(name_en) in taken:
+    if name_en and _spelling(name_en) in taken:
         errors["name_en"] = _("This unit is already in the list.")
     if len(added_units()) >= MAX_UNITS:
         errors["name_vi"] = _("The list is full (%(count)d units).", count=MAX_UNITS)
     if errors:
         raise ValidationFailed(errors)
     base = slug_for(name_en, max_length=16)
+    codes = unit_codes()
     code, number = base, 2
-    while code in taken:
+    while code in codes:
         code, number = f"{base}-{number}", number + 1
     unit = Unit(code=code, name_vi=name_vi, name_en=name_en, created_by_id=staff.id)
     db.session.add(unit)
