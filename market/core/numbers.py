@@ -95,7 +95,7 @@ MAX_PRICE_TEXT = 40
 
 def _fold_price_text(text: str) -> str:
     text = unicodedata.normalize("NFD", text.strip().lower().replace("đ", "d"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch) or ch == "\u20ab")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", text)
 
 
