@@ -19,6 +19,8 @@ ACTION_LABELS = {
     "suspend": _l("Suspended"),
     "reinstate": _l("Reinstated"),
     "member_invited": _l("Member invited"),
+    "member_invited_by_link": _l("Member invited by a shared link"),
+    "invitation_revoked": _l("Invitation withdrawn"),
     "member_joined": _l("Member joined"),
     "member_removed": _l("Member removed"),
     "document_removed": _l("Document removed"),
