@@ -2,7 +2,9 @@
 Vietnamese way, chosen photos kept when a form comes back with an error, an error summary
 that names and links each field, removing a product only after a confirmation, and the
 units and fresh-produce categories a cooperative needs."""
+import os
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -214,6 +216,19 @@ def test_expired_stashes_are_ignored_and_swept(app, shop, rival, client_for):
     _stash_by_error(client_for(rival.owner.email))  # any stashing sweeps
     assert [r.user_id for r in db.session.scalars(select(StashedPhoto))] == [rival.owner.id]
     assert not [name for name in stored_files(app) if tokens[0] in name]
+
+
+def test_stashed_files_left_without_a_row_are_swept_too(app, shop, rival, client_for):
+    _page, tokens = _stash_by_error(client_for(shop.owner.email))
+    db.session.execute(StashedPhoto.__table__.delete())  # as when the account is deleted
+    db.session.commit()
+    folder = os.path.join(app.config["UPLOAD_FOLDER"], STASH_AREA)
+    old = time.time() - 13 * 3600
+    for name in os.listdir(folder):
+        os.utime(os.path.join(folder, name), (old, old))
+    _stash_by_error(client_for(rival.owner.email))
+    assert not [name for name in stored_files(app) if tokens[0] in name]
+    assert [name for name in stored_files(app) if name.startswith(f"{STASH_AREA}/")]  # the new stash stays
 
 
 def test_a_file_that_is_no_image_is_not_stashed_and_says_why(app, shop, client_for):

@@ -52,6 +52,8 @@ def _sweep() -> None:
     """Forget every stash older than its lifetime (any member's: nobody can use it any more)."""
     expired = list(db.session.scalars(select(StashedPhoto).where(StashedPhoto.created_at <= utcnow() - STASH_LIFETIME)))
     _remove(expired)
+    # Files whose row went with a deleted account: nothing else names them.
+    uploads.delete_older_than(STASH_AREA, STASH_LIFETIME.total_seconds() * 2)
 
 
 def restash(user_id: int, kept_tokens, dropped_tokens, files, room: int = MAX_PHOTOS) -> tuple[list[StashedPhoto], str | None]:
