@@ -231,6 +231,15 @@ def test_stashed_files_left_without_a_row_are_swept_too(app, shop, rival, client
     assert [name for name in stored_files(app) if name.startswith(f"{STASH_AREA}/")]  # the new stash stays
 
 
+def test_a_members_stash_is_bounded(app, shop, client_for):
+    client = client_for(shop.owner.email)
+    for _attempt in range(3):
+        _stash_by_error(client, photos=7)  # three forms given up, seven photos each
+    _page, tokens = _stash_by_error(client, photos=2)
+    assert len(tokens) == 2
+    assert db.session.scalar(select(func.count()).select_from(StashedPhoto)) <= 2 * 8
+
+
 def test_a_file_that_is_no_image_is_not_stashed_and_says_why(app, shop, client_for):
     response = post_new_product(client_for(shop.owner.email),
                                 product_form(name="", photos=files((b"not an image", "anh.jpg"))))

@@ -23,6 +23,9 @@ from market.extensions import db
 
 STASH_AREA = "photo-stash"
 STASH_LIFETIME = timedelta(hours=6)
+# A member's stash from forms left behind (another tab, a form given up) is bounded: past
+# this many photos the ones no form sent back go, so repeated posts cannot fill the disk.
+MAX_STASHED_PER_MEMBER = 2 * MAX_PHOTOS
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,40}")
 
 
@@ -67,6 +70,11 @@ def restash(user_id: int, kept_tokens, dropped_tokens, files, room: int = MAX_PH
     kept = [row for row in _live(user_id, kept_tokens) if row.token not in dropped]
     _remove(row for row in _live(user_id, dropped))
     _sweep()
+    kept_tokens = {row.token for row in kept}
+    others = [row for row in db.session.scalars(select(StashedPhoto).where(StashedPhoto.user_id == user_id))
+              if row.token not in kept_tokens and row.token not in dropped]
+    if len(others) + len(kept) + len(files) > MAX_STASHED_PER_MEMBER:
+        _remove(others)
     refused = None
     for file in files:
         if len(kept) >= room:
