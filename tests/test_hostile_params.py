@@ -608,7 +608,7 @@ def test_a_price_in_arabic_indic_digits_is_refused_not_read_as_a_number(app, goo
     client.post(f"/sell/products/{goods.honey.id}/quick", headers=EN, data={
         "csrf_token": _token(client, "/sell/products"), "stock": "4", "price_vnd": "٩٩٠٠٠", "seen_stock": "10"})
     assert (fresh(goods.honey.id).stock, fresh(goods.honey.id).price_vnd) == (10, 150_000)
-    assert "Enter a price in đồng" in client.get("/sell/products", headers=EN).get_data(as_text=True)
+    assert "Write the price in đồng" in client.get("/sell/products", headers=EN).get_data(as_text=True)
 
 
 def test_adding_a_product_id_that_is_not_one_changes_nothing(client, goods):

@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "ocop_verified": _l("OCOP rating verified"),
     "ocop_refused": _l("OCOP rating refused"),
     "category_saved": _l("Category saved"),
+    "unit_added": _l("Selling unit added"),
     "settlement_recorded": _l("Settlement recorded"),
     "shipping_updated": _l("Shipping fee changed"),
     # Orders: each seller's part, and the order's payment.
