@@ -92,8 +92,9 @@ def query_text(text) -> str:
 
 
 def query_words(text) -> list[str]:
-    """The distinct words of what the shopper typed (at most MAX_QUERY_WORDS)."""
-    return list(dict.fromkeys(words_of(query_text(text))))[:MAX_QUERY_WORDS]
+    """The distinct words of what the shopper typed (at most MAX_QUERY_WORDS), in the
+    canonical spelling the index also has (`canonical_words`)."""
+    return list(dict.fromkeys(canonical_words(words_of(query_text(text)))))[:MAX_QUERY_WORDS]
 
 
 def has_no_words(text) -> bool:
@@ -104,6 +105,110 @@ def has_no_words(text) -> bool:
 def typing_last_word(text) -> bool:
     """Whether the shopper is still typing the last word (no space after it yet)."""
     return not query_text(text)[-1:].isspace()
+
+
+# -- ways of typing the same thing -------------------------------------------------------------
+# Shoppers write "500ml", "500 ml", "500 gr" or "1 lít", join syllables ("matong", "caphe"),
+# borrow spellings ("cafe") or type Telex tone letters without the keyboard converting them
+# ("maatj ong"). The query is rewritten into one canonical spelling (`canonical_words`) and
+# the index holds that spelling too, next to the words as written (`index_words`): an
+# amount with its unit as one word ("500ml", "5kg"), each two neighbouring name words
+# joined ("matong"), and the variants' common spelling ("caphe"). Telex (`telex_query`) is
+# only tried when the query as typed finds nothing: "vongs" may be a word of the catalog.
+
+# unit as written (folded) -> the unit as the index spells it after the number
+UNITS = {
+    "ml": "ml", "l": "l", "lit": "l", "litre": "l", "liter": "l",
+    "g": "g", "gr": "g", "gam": "g", "gram": "g", "grams": "g",
+    "kg": "kg", "kgs": "kg", "kilo": "kg", "kilogram": "kg", "ki": "kg", "ky": "kg",
+}
+# a word (or two neighbouring words, joined) -> the spelling the index also holds
+VARIANTS = {"cafe": "caphe", "coffee": "caphe", "cafes": "caphe"}
+_AMOUNT_RE = re.compile(r"([0-9]+)([a-z]+)")
+# One Vietnamese syllable without marks: initial consonant(s), vowels, final consonant(s).
+_SYLLABLE_RE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|nh|ng|[cmnpt])?")
+_TELEX_MARKS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"), ("w", "u"))
+_TELEX_TONE_RE = re.compile(r"[sfrxj](?=[^aeiouy]*$)")
+_TRIGGERS = frozenset(UNITS) | frozenset(VARIANTS)
+JOINED_FIELDS = ("name", "category_name")  # where neighbouring words are also indexed joined
+
+
+def _amount(word: str) -> str | None:
+    """"500gr" -> "500g": an amount with a unit, spelled as the index has it (None if not one)."""
+    m = _AMOUNT_RE.fullmatch(word)
+    unit = UNITS.get(m.group(2)) if m else None
+    return m.group(1) + unit if unit else None
+
+
+def telex(word: str) -> str:
+    """"maatj" -> "mat": a word typed with Telex letters left unconverted, as the plain
+    syllable; any other word as it is (only when it is not a syllable and becomes one)."""
+    if len(word) < 3 or not word.isascii() or not word.isalpha() or _SYLLABLE_RE.fullmatch(word):
+        return word
+    plain = word
+    for typed, letter in _TELEX_MARKS:
+        plain = plain.replace(typed, letter)
+    first_vowel = re.search(r"[aeiouy]", plain)
+    if first_vowel:
+        head, tail = plain[:first_vowel.end()], plain[first_vowel.end():]
+        plain = head + _TELEX_TONE_RE.sub("", tail, count=1)
+    return plain if plain != word and _SYLLABLE_RE.fullmatch(plain) else word
+
+
+def telex_query(text) -> str | None:
+    """The query with its Telex-typed words converted ("maatj ong" -> "mat ong"), or None
+    when no word was."""
+    words = words_of(query_text(text))
+    converted = [telex(w) for w in words]
+    return " ".join(converted) if converted != words else None
+
+
+def canonical_words(words: list[str]) -> list[str]:
+    """The query's words as the index spells them: an amount and its unit as one word ("500 gr" -> "500g"), and variants in their indexed spelling
+    ("ca fe", "cafe" -> "caphe")."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        following = words[i + 1] if i + 1 < len(words) else None
+        if following is not None and word.isdigit() and following in UNITS:
+            out.append(word + UNITS[following])
+            i += 2
+            continue
+        if following is not None and word + following in VARIANTS:
+            out.append(VARIANTS[word + following])
+            i += 2
+            continue
+        out.append(_amount(word) or VARIANTS.get(word, word))
+        i += 1
+    return out
+
+
+def aliases(words: list[str], joined: bool) -> list[str]:
+    """The other spellings the index holds for a text's `words` (see `canonical_words`):
+    amounts with their unit as one word, variants, and with `joined` each two neighbouring
+    words of letters joined. Words the text already has are left out."""
+    if not joined and _TRIGGERS.isdisjoint(words) and not any(w[:1].isdigit() for w in words):
+        return []
+    extra = []
+    for i, word in enumerate(words):
+        following = words[i + 1] if i + 1 < len(words) else None
+        if following in UNITS and word.isdigit():
+            extra.append(word + UNITS[following])
+        if word in VARIANTS:
+            extra.append(VARIANTS[word])
+        elif word[:1].isdigit() and (amount := _amount(word)):
+            extra.append(amount)
+        if joined and following is not None and word.isalpha() and following.isalpha():
+            extra.append(VARIANTS.get(word + following, word + following))
+    have = set(words)
+    return [w for w in dict.fromkeys(extra) if w not in have and len(w) <= MAX_TOKEN_LENGTH]
+
+
+def index_words(text, joined: bool = False) -> list[str]:
+    """The terms the index holds of a text: its words (`text_words`), then `aliases`."""
+    words = text_words(text)
+    return words + aliases(words, joined)
 
 
 # -- typos and prefixes --------------------------------------------------------------------
