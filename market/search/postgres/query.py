@@ -73,6 +73,12 @@ class Filters:
             self.match.append("m.in_stock")
             self.counts.append("c.in_stock")
 
+    def narrowed(self, condition: str) -> "Filters":
+        """These filters and one more condition on `product_search_match m`."""
+        narrowed = object.__new__(Filters)
+        narrowed.match, narrowed.counts, narrowed.params = [*self.match, condition], self.counts, self.params
+        return narrowed
+
     def _add(self, condition: str, name: str, value) -> None:
         self.match.append(condition.format("m"))
         self.counts.append(condition.format("c"))
