@@ -328,6 +328,34 @@ def distinct_names(names: Iterable[str], limit: int) -> list[str]:
     return kept
 
 
+# -- ranking ----------------------------------------------------------------------------------
+
+
+def spread_sellers(hits: list, seller_of: dict[int, int], in_stock: dict[int, bool]) -> list:
+    """`hits` (best first) with each run of equal scores (and stock) taken one seller at a
+    time, in the order the sellers first appear, so one seller's many equal products do
+    not fill the page (the engines break ties by date or index order)."""
+    def tie(a, b) -> bool:
+        return (in_stock.get(a.product_id) == in_stock.get(b.product_id)
+                and abs(a.score - b.score) <= 1e-9 * max(1.0, abs(a.score)))
+
+    spread, i = [], 0
+    while i < len(hits):
+        j = i
+        while j < len(hits) and tie(hits[i], hits[j]):
+            j += 1
+        queues: dict[int | None, list] = {}
+        for hit in hits[i:j]:
+            queues.setdefault(seller_of.get(hit.product_id), []).append(hit)
+        while queues:
+            for seller in list(queues):
+                spread.append(queues[seller].pop(0))
+                if not queues[seller]:
+                    del queues[seller]
+        i = j
+    return spread
+
+
 # -- request values -----------------------------------------------------------------------------
 
 
