@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-requirements-dev
 TRANSLATIONS := market/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test venv dev-venv translations extract-messages update-messages migrate seed clean
+.PHONY: run test e2e-tools venv dev-venv translations extract-messages update-messages migrate seed clean
 
 run: venv translations
 	$(FLASK) db upgrade
@@ -16,8 +16,17 @@ run: venv translations
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # Two workers by default (CI has two cores); PYTEST_ARGS="-n 0" runs in one process.
-test: dev-venv translations
+test: dev-venv translations e2e-tools
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# axe-core for the browser tests' accessibility checks, from npm (pinned in the lock file).
+# Without npm those checks are skipped, and say so.
+E2E_AXE := tests/e2e/node_modules/axe-core/axe.min.js
+e2e-tools: $(E2E_AXE)
+
+$(E2E_AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/e2e --no-audit --no-fund --silent && touch $@; \
+	else echo "npm is missing: the browser tests' accessibility checks will be skipped"; fi
 
 # requirements.txt is what production runs; requirements-dev.txt adds what the tests need.
 venv: $(STAMP)
@@ -50,4 +59,4 @@ migrate: venv
 	$(FLASK) db upgrade
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache tests/e2e/node_modules

@@ -25,20 +25,41 @@ def visible_products():
     return select(Product).where(Product.visible())
 
 
+# A home-page row shows at most this many products of one seller, so that one busy
+# cooperative does not fill the row; candidates are read this many times the row's length.
+PER_SELLER_IN_ROW = 2
+_CANDIDATES_PER_SLOT = 4
+
+
+def spread_sellers(products: list[Product], limit: int, per_seller: int = PER_SELLER_IN_ROW) -> list[Product]:
+    """The first `limit` of `products`, in order, keeping at most `per_seller` of any seller."""
+    taken: dict[int, int] = {}
+    row = []
+    for product in products:
+        if taken.get(product.seller_id, 0) < per_seller:
+            taken[product.seller_id] = taken.get(product.seller_id, 0) + 1
+            row.append(product)
+            if len(row) == limit:
+                break
+    return row
+
+
 def new_arrivals(limit: int = 12) -> list[Product]:
-    query = _listing(visible_products().order_by(*SORTS["newest"]).limit(limit))
-    return list(db.session.scalars(query).unique())
+    """The newest products on sale, at most two of one seller."""
+    query = _listing(visible_products().order_by(*SORTS["newest"]).limit(limit * _CANDIDATES_PER_SLOT))
+    return spread_sellers(list(db.session.scalars(query).unique()), limit)
 
 
 def featured_products(limit: int = 8) -> list[Product]:
-    """Products of sellers enrolled in featured programs, newest first."""
+    """Products of sellers enrolled in featured programs, newest first, at most two of one seller."""
     featured_sellers = (
         select(Enrolment.seller_id)
         .join(Program, Program.id == Enrolment.program_id)
         .where(Program.featured.is_(True), Enrolment.status == "approved")
     )
-    query = visible_products().where(Product.seller_id.in_(featured_sellers)).order_by(*SORTS["newest"]).limit(limit)
-    return list(db.session.scalars(_listing(query)).unique())
+    query = (visible_products().where(Product.seller_id.in_(featured_sellers)).order_by(*SORTS["newest"])
+             .limit(limit * _CANDIDATES_PER_SLOT))
+    return spread_sellers(list(db.session.scalars(_listing(query)).unique()), limit)
 
 
 def category_products(category: Category, sort: str, page: int) -> Page:

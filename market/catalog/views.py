@@ -12,6 +12,14 @@ from market.programs.services import all_programs, badges_of
 from market.sellers.services import public_seller, public_sellers
 
 YEAR = 365 * 24 * 3600
+# The picture beside each top category on the home page (Lucide names, see core/icons.py);
+# a category not listed here gets "package".
+CATEGORY_ICONS = {
+    "dac-san": "gift", "tra-ca-phe": "coffee", "gao-do-kho": "wheat", "nuoc-mam-gia-vi": "soup",
+    "thu-cong-my-nghe": "amphora", "det-tho-cam": "spool", "ao-dai-thoi-trang": "shirt",
+    "thao-duoc-my-pham": "leaf", "nha-vuon": "sprout", "nong-san-tuoi": "carrot", "rau-cu-qua": "carrot",
+    "rau": "salad", "trai-cay": "apple", "thuy-hai-san": "fish", "trung-sua": "egg",
+}
 
 
 @bp.record_once
@@ -22,6 +30,7 @@ def register_template_globals(state) -> None:
         product_status_labels=PRODUCT_STATUS_LABELS,
         ocop_status_labels=OCOP_STATUS_LABELS,
         low_stock=state.app.config["LOW_STOCK_THRESHOLD"],
+        category_icons=CATEGORY_ICONS,
     )
 
 

@@ -1,7 +1,7 @@
 """Shopper pages: cart, checkout, the order page, finding an order. The shopper's order history and
 address book (/account/...) are in `account_views.py`."""
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, user_logged_in
 from markupsafe import Markup
 
@@ -37,6 +37,8 @@ def _setup(state) -> None:
         payment_method_labels=PAYMENT_METHOD_LABELS,
         ledger_kind_labels=LEDGER_KIND_LABELS,
         seller_order_statuses=list(SellerOrderStatus),
+        # The home page promises only what checkout offers (card only with a Stripe key).
+        offered_payment_methods=enabled_methods,
     )
     register_page_hole("cart_count", _cart_badge)
 
@@ -52,7 +54,10 @@ def _cart_badge() -> Markup:
     count = carts.cart_count(_store())
     if not count:
         return Markup("")
-    return Markup(' <span class="count">({})</span>').format(count)
+    # The number alone on the cart icon; a screen reader hears "2 items".
+    return Markup('<span class="count">{}<span class="visually-hidden"> {}</span></span>').format(
+        count, ngettext("item", "items", count)
+    )
 
 
 @user_logged_in.connect
@@ -81,10 +86,11 @@ def add_to_cart():
     except DomainError as error:
         flash(str(error.message), "error")
         return redirect(back)
+    # "cart-added" draws the panel with "View cart" and "Checkout" (base.html), not a bare line.
     if limited:
-        flash(_("Only %(count)d available: your cart has %(count)d.", count=quantity), "info")
+        flash(_("Only %(count)d available: your cart has %(count)d.", count=quantity), "cart-added")
     else:
-        flash(_("Added to your cart."), "success")
+        flash(_("Added to your cart."), "cart-added")
     return redirect(back)
 
 

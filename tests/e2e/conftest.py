@@ -69,3 +69,42 @@ def phone(new_phone, snap):
     page = new_phone().new_page()
     yield page
     snap(page)
+
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+# What a page may not have: axe-core's serious and critical findings (WCAG 2.1 A and AA rules
+# and axe's best practices). Minor and moderate findings are printed, not failed.
+AXE_FAILING_IMPACTS = {"serious", "critical"}
+_AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))}));
+}"""
+
+
+@pytest.fixture(scope="session")
+def _axe_source() -> str:
+    if not AXE.exists():
+        pytest.skip(f"{AXE} is missing: `make test` installs axe-core with npm (npm ci --prefix tests/e2e)")
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def axe(_axe_source):
+    """`axe(page)` runs axe-core on the page as it is now and fails on serious or critical
+    violations. The script is evaluated through the DevTools protocol, so the page's own
+    Content-Security-Policy (which forbids inline scripts) stays on."""
+
+    def _check(page, what: str = "") -> list[dict]:
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.evaluate(_axe_source)
+        violations = page.evaluate(_AXE_RUN)
+        failing = [v for v in violations if v["impact"] in AXE_FAILING_IMPACTS]
+        for v in violations:
+            if v not in failing:
+                print(f"axe ({what or page.url}) {v['impact']}: {v['id']} {v['nodes']}")
+        assert failing == [], f"axe on {what or page.url}: " + "; ".join(
+            f"{v['impact']} {v['id']} ({v['help']}) at {v['nodes']}" for v in failing)
+        return violations
+
+    return _check
