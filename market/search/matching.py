@@ -124,6 +124,9 @@ UNITS = {
 }
 # a word (or two neighbouring words, joined) -> the spelling the index also holds
 VARIANTS = {"cafe": "caphe", "coffee": "caphe", "cafes": "caphe"}
+# an indexed spelling -> its syllables, also indexed where a variant is written ("Cafe
+# muối" is found by "ca phe muoi" too)
+SYLLABLES = {"caphe": ("ca", "phe")}
 _AMOUNT_RE = re.compile(r"([0-9]+)([a-z]+)")
 # One Vietnamese syllable without marks: initial consonant(s), vowels, final consonant(s).
 _SYLLABLE_RE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|nh|ng|[cmnpt])?")
@@ -196,7 +199,7 @@ def aliases(words: list[str], joined: bool) -> list[str]:
         if following in UNITS and word.isdigit():
             extra.append(word + UNITS[following])
         if word in VARIANTS:
-            extra.append(VARIANTS[word])
+            extra += (VARIANTS[word], *SYLLABLES.get(VARIANTS[word], ()))
         elif word[:1].isdigit() and (amount := _amount(word)):
             extra.append(amount)
         if joined and following is not None and word.isalpha() and following.isalpha():

@@ -91,21 +91,22 @@ def _relaxed(request: SearchRequest, nothing: SearchResult, language: str) -> Se
     if language == "en" and (found := _english_category(request, attempt)):
         return found
     words = query_words(request.text)[:MAX_RELAXED_WORDS]
+    if len(words) < 2:
+        return nothing
+    # the rarest words (fewest products alone, under the same filters) go first
+    found = {w: backend.search(replace(request, text=w, page=1, per_page=1)).total for w in words}
     dropped: list[str] = []
-    while len(words) > 1:
-        # drop the word whose absence finds the most: the rarest one
-        totals = [(backend.search(replace(request, text=" ".join(words[:i] + words[i + 1:]), page=1,
-                                          per_page=1)).total, -i) for i in range(len(words))]
-        best, negated = max(totals)
-        dropped.append(words.pop(-negated))
-        if best:
-            return attempt("fewer_words", " ".join(words), dropped) or nothing
+    for word in sorted(words, key=lambda w: (found[w], -words.index(w)))[:-1]:
+        dropped.append(word)
+        kept = " ".join(w for w in words if w not in dropped)
+        if (result := attempt("fewer_words", kept, dropped)):
+            return result
     return nothing
 
 
 def _english_category(request: SearchRequest, attempt) -> SearchResult | None:
-    """Products of the category whose English name has every word typed but those found
-    in its name ("honey", "fish sauce", "soap"): searched with the other words, or alone."""
+    """Products of the category whose English name has the most of the words typed
+    ("honey", "fish sauce", "soap"), searched with its Vietnamese name and the other words."""
     words = query_words(request.text)
     best = None
     for category in db.session.scalars(select(Category).order_by(Category.parent_id.is_(None), Category.position)):
@@ -117,7 +118,9 @@ def _english_category(request: SearchRequest, attempt) -> SearchResult | None:
         return None
     category, named = best
     rest = " ".join(w for w in words if w not in named)
-    return ((rest and attempt("category", rest, category_id=category.id))
+    # ranked as the Vietnamese name would be ("honey" is "mật ong"), else the category's newest
+    return (attempt("category", f"{rest} {category.name_vi}".strip(), category_id=category.id)
+            or (rest and attempt("category", rest, category_id=category.id))
             or attempt("category", "", category_id=category.id))
 
 
