@@ -38,17 +38,63 @@ def browser():
 
 
 @pytest.fixture
-def new_phone(browser):
-    """Opens another phone-sized browser context (a second person, say); all are closed after the test."""
-    contexts = []
+def new_phone(browser, request):
+    """Opens another phone-sized browser context (a second person, say); all are closed after
+    the test. Every page the journey reached by GET is checked again with axe-core after a
+    passing test (see `axe`): each page of every journey has no serious or critical finding."""
+    contexts, visited = [], []
+
+    def _remember(frame) -> None:
+        if frame.parent_frame is None and frame.url.startswith("http") and frame.url not in visited:
+            visited.append(frame.url)
 
     def _open(locale: str = "vi-VN"):
-        contexts.append(browser.new_context(viewport=PHONE, locale=locale))
-        return contexts[-1]
+        context = browser.new_context(viewport=PHONE, locale=locale)
+        context.on("page", lambda page: page.on("framenavigated", _remember))
+        contexts.append(context)
+        return context
 
     yield _open
+    failed = getattr(request.node, "rep_call", None) is None or request.node.rep_call.failed
+    try:
+        if not failed and AXE.exists() and contexts:
+            _axe_every_page(contexts, visited)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def _axe_every_page(contexts, urls: list[str]) -> None:
+    """Open each URL again (in the first context the test left open, as it was) and run axe."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    source = AXE.read_text(encoding="utf-8")
+    page = None
     for context in contexts:
-        context.close()
+        try:
+            page = context.new_page()
+            break
+        except PlaywrightError:  # the test closed this one itself
+            continue
+    if page is None:
+        return
+    problems = []
+    for url in urls:
+        response = page.goto(url)
+        if response is None or response.request.method != "GET":
+            continue
+        page.evaluate(source)
+        found = [v for v in page.evaluate(_AXE_RUN) if v["impact"] in AXE_FAILING_IMPACTS]
+        problems += [f"{url}: {v['impact']} {v['id']} ({v['help']}) at {v['nodes']}" for v in found]
+    assert problems == [], "axe-core, pages of this journey:\n" + "\n".join(problems)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures know whether the test passed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
 
 
 @pytest.fixture

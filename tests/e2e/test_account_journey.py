@@ -9,10 +9,13 @@ def test_register_sign_out_sign_in_on_a_phone(live_server, phone):
     page = phone
     page.goto(live_server + "/")
     expect(page.locator("html")).to_have_attribute("lang", "vi")
+    # The account links sit behind the header's menu button.
+    page.locator(".site-header .menu summary").click()
     expect(page.get_by_role("link", name="Đăng nhập")).to_be_visible()
 
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.locator(".site-header .menu summary").click()
     page.get_by_role("link", name="Register").click()
 
     page.get_by_label("Full name").fill("Nguyễn Thị Lan")
@@ -29,13 +32,16 @@ def test_register_sign_out_sign_in_on_a_phone(live_server, phone):
     page.get_by_role("button", name="Register").click()
     expect(page.get_by_text("Welcome, Nguyễn Thị Lan!")).to_be_visible()
 
+    page.locator(".site-header .menu summary").click()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You have signed out.")).to_be_visible()
 
+    page.locator(".site-header .menu summary").click()
     page.get_by_role("link", name="Sign in").click()
     page.get_by_label("Email").fill("LAN@example.vn")
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Sign in").click()
+    page.locator(".site-header .menu summary").click()
     page.get_by_role("link", name="My account").click()
     expect(page.get_by_label("Full name")).to_have_value("Nguyễn Thị Lan")
     expect(page.get_by_label("Mobile phone (optional)")).to_have_value("0912 345 678")

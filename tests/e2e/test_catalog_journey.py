@@ -25,6 +25,7 @@ def test_list_a_product_then_find_it(live_server, new_phone, make_user, tmp_path
     page.get_by_label("Email").fill("hoa@example.vn")
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Sign in").click()
+    page.locator(".site-header .menu summary").click()
     page.get_by_role("link", name="My shop").click()
     page.get_by_role("link", name="Products").first.click()
     page.get_by_role("link", name="New product").click()

@@ -32,6 +32,7 @@ def test_apply_then_staff_approve(live_server, browser, new_phone, make_user, tm
     phone = new_phone("en-US")
     page = phone.new_page()
     _sign_in(page, live_server, "hoa@example.vn")
+    page.locator(".site-header .menu summary").click()
     page.get_by_role("link", name="Sell with us").first.click()
     page.get_by_role("link", name="Start your application").first.click()  # /sell tells what selling here means
 
@@ -61,6 +62,7 @@ def test_apply_then_staff_approve(live_server, browser, new_phone, make_user, tm
     desk = browser.new_context(locale="en-US")
     page = desk.new_page()
     _sign_in(page, live_server, "ld@example.vn")
+    page.locator(".site-header .menu summary").click()
     page.get_by_role("link", name="Staff console").click()
     page.get_by_role("link", name="HTX Cà phê Cầu Đất").first.click()
     expect(page.get_by_text("Phường Xuân Trường - Đà Lạt")).to_be_visible()
