@@ -187,3 +187,12 @@ def test_phone_filters_open_from_a_button_above_the_results(client, sellers):
     assert "Lọc" in page[sheet:page.index("</summary>", sheet)]
     assert 'id="filters"' in page  # the desktop side column
     assert 'class="to-filters"' not in page  # no jump to a list of links at the bottom
+
+
+def test_other_spellings_are_highlighted(sellers):
+    add(sellers["lan"], "Gạo ST25 túi 5 kg", category="gao")
+    add(sellers["hoa"], "Cafe muối Huế", category="ca-phe", description="Ly lớn.")
+    result, _products = search("gao 5kg")
+    assert [part for part, matched in result.hits[0].name.parts if matched] == ["Gạo", "5", "kg"]
+    result, _products = search("ca phe muoi")
+    assert [part for part, matched in result.hits[0].name.parts if matched] == ["Cafe", "muối"]

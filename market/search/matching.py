@@ -187,6 +187,25 @@ def canonical_words(words: list[str]) -> list[str]:
     return out
 
 
+def highlight_words(words: list[str]) -> set[str]:
+    """The words of stored text that show a match of the canonical query `words`: the words
+    themselves and their other spellings ("500g": "500", "g", "gr", "gram"...; "caphe":
+    "cafe", "ca", "phe"; "ca phe": "cafe")."""
+    shown = set(words)
+    for word in words:
+        m = _AMOUNT_RE.fullmatch(word)
+        if m and m.group(2) in UNITS.values():
+            units = {spelling for spelling, unit in UNITS.items() if unit == m.group(2)}
+            shown |= {m.group(1), *units, *(m.group(1) + unit for unit in units)}
+        shown |= {variant for variant, canonical in VARIANTS.items() if canonical == word}
+        shown |= set(SYLLABLES.get(word, ()))
+    for first, second in zip(words, words[1:]):
+        if (first, second) in SYLLABLES.values():
+            joined = first + second
+            shown |= {joined, *(variant for variant, canonical in VARIANTS.items() if canonical == joined)}
+    return shown
+
+
 def aliases(words: list[str], joined: bool) -> list[str]:
     """The other spellings the index holds for a text's `words` (see `canonical_words`):
     amounts with their unit as one word, variants, and with `joined` each two neighbouring
@@ -254,7 +273,7 @@ class Matcher:
     text: a description shows the word the typo stood for, though only names matched it)."""
 
     def __init__(self, words: list[str], loose: bool):
-        self.exact = set(words)
+        self.exact = highlight_words(words)
         self.fuzzy = [w for w in words if max_edits(w)] if loose else []
         self.prefix = words[-1] if loose and words and may_be_prefix(words[-1]) else None
 

@@ -20,6 +20,7 @@ from market.search.matching import (
     bounded_int,
     distinct_names,
     has_no_words,
+    highlight_words,
     is_loose,
     may_be_prefix,
     query_text,
@@ -113,7 +114,7 @@ def _search(connection, request: SearchRequest, words: list[str], filters: Filte
             in_stock = facets.get("in_stock", {}).get("true", 0)
             found = stock_first(connection, query, filters, sort, offset, per_page, in_stock, total)
         # exact words only: a set lookup (this runs for every word of 24 descriptions)
-        matches = Matcher(words, True) if query.loose else set(words).__contains__
+        matches = Matcher(words, True) if query.loose else highlight_words(words).__contains__
         for product_id, score_value, name, description in found:
             hits.append(Hit(
                 product_id=int(product_id),
