@@ -134,7 +134,7 @@ def test_zero_results_drop_the_rarest_words_and_keep_the_suggestion(sellers):
     assert [hit.product_id for hit in result.hits] == [honey]
     assert result.relaxed == "fewer_words"
     assert result.searched_text == "mat ong nhan"
-    assert set(result.dropped_words) == {"loai", "dac", "biet"}
+    assert result.dropped_words == ("loai", "dac", "biet")  # in the order typed
     result, _products = search("mta ong nhan")  # a typo of three letters: "did you mean" stays
     assert [hit.product_id for hit in result.hits] == [honey]
     assert (result.relaxed, result.dropped_words, result.suggestion) == ("fewer_words", ("mta",), "mật ong nhãn")
@@ -158,7 +158,8 @@ def test_in_stock_before_sold_out_and_equal_hits_spread_over_sellers(sellers):
     result, products = search("nuoc mam ca com")
     order = [hit.product_id for hit in result.hits]
     assert set(order) == {*hoa, lan}
-    assert [products[i].seller_id for i in order[:2]] == [products[hoa[0]].seller_id, products[lan].seller_id]
+    # equal names and stock: the engines tie them (by date or index order); a seller each in turn
+    assert len({products[i].seller_id for i in order[:2]}) == 2
     result, products = search("nuoc mam")
     assert [hit.product_id for hit in result.hits][-1] == sold_out
     assert products[result.hits[0].product_id].stock > 0

@@ -99,7 +99,7 @@ def _relaxed(request: SearchRequest, nothing: SearchResult, language: str) -> Se
     for word in sorted(words, key=lambda w: (found[w], -words.index(w)))[:-1]:
         dropped.append(word)
         kept = " ".join(w for w in words if w not in dropped)
-        if (result := attempt("fewer_words", kept, dropped)):
+        if (result := attempt("fewer_words", kept, [w for w in words if w in dropped])):  # as typed
             return result
     return nothing
 
