@@ -115,6 +115,8 @@ def typing_last_word(text) -> bool:
 # amount with its unit as one word ("500ml", "5kg"), each two neighbouring name words
 # joined ("matong"), and the variants' common spelling ("caphe"). Telex (`telex_query`) is
 # only tried when the query as typed finds nothing: "vongs" may be a word of the catalog.
+# The index holds what these rules gave when it was written: after changing them, run
+# `flask search reindex` (both engines rebuild from the database; no schema changes).
 
 # unit as written (folded) -> the unit as the index spells it after the number
 UNITS = {
