@@ -104,8 +104,6 @@ def _search(connection, request: SearchRequest, words: list[str], filters: Filte
                 query, rows, found = loose, loose_rows, loose_page
     total = total_of(rows)
     facets = facet_counts(rows)
-    if sort == "relevance":
-        found = None  # in stock first (below), which that page's order is not
     suggestion = did_you_mean(connection, words, filters) if words and total < FEW_HITS else None
 
     hits: list[Hit] = []
