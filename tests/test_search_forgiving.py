@@ -167,6 +167,14 @@ def test_in_stock_before_sold_out_and_equal_hits_spread_over_sellers(sellers):
         assert products[result.hits[0].product_id].stock > 0, typed
 
 
+def test_a_name_that_is_the_query_comes_first(sellers):
+    exact = add(sellers["hoa"], "Mật ong", description="Hũ nhỏ.")
+    add(sellers["lan"], "Mật ong rừng U Minh", description="Mật ong rừng, mật ong thật, mật ong tràm.")
+    add(sellers["lan"], "Mật ong hoa cà phê", description="Mật ong hoa cà phê Đắk Lắk.")
+    result, _products = search("mat ong")
+    assert result.hits[0].product_id == exact
+
+
 # -- the page -----------------------------------------------------------------------------------------
 
 
