@@ -117,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     from market.complaints import staff_views as complaints_staff_views  # noqa: F401
     from market.complaints import views as complaints_views
     from market.core import views as core_views
+    from market.geo import views as geo_views
     from market.orders import seller_views as order_seller_views  # noqa: F401
     from market.orders import staff_views as orders_staff_views  # noqa: F401
     from market.orders import account_views as orders_account_views  # noqa: F401  (/account/orders, /account/addresses)
@@ -147,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_views.bp, url_prefix="/api/v1")
     app.register_blueprint(orders_views.bp)
     app.register_blueprint(payments_views.bp)
+    app.register_blueprint(geo_views.bp)
     app.register_blueprint(pages_views.bp)
     app.register_blueprint(reviews_views.bp)
     app.register_blueprint(complaints_views.bp)

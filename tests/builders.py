@@ -35,6 +35,7 @@ from market.orders.payment_methods import enabled_methods
 from market.programs import services as programs
 from market.programs.models import Enrolment, Program
 from market.programs.services import ProgramData
+from market.sellers import invitations
 from market.sellers import services as sellers
 from market.sellers.models import REGISTERED_FORMS, DocumentKind, LegalForm, Seller
 from market.sellers.services import ApplicationData
@@ -209,8 +210,8 @@ def add_member(owner: User, user_or_email: User | str, full_name: str | None = N
     """Invite someone (a new account for an email) to the owner's seller and accept as them."""
     user = user_or_email if isinstance(user_or_email, User) else make_user(user_or_email, full_name=full_name)
     with request_context():
-        _invitation, token = sellers.invite_member(owner, user.email)
-    sellers.accept_invitation(user, token)
+        _invitation, token = invitations.invite_member(owner, user.email)
+    invitations.accept_invitation(user, token)
     return user
 
 

@@ -553,7 +553,7 @@ def test_cli_lists_errors_by_line_and_column_and_imports_nothing(runner, seller,
     path.write_text(csv_text(VI_HEADER, GOOD_ROWS + ["Trà,tra,abc,,-1,gói,,,"]), encoding="utf-8")
     result = runner.invoke(args=["catalog", "import", str(path), "--seller", seller.slug, "--lang", "en"])
     assert result.exit_code == 1
-    assert f"{path}:5: C “Giá (đồng)” [abc]: Write a whole number of đồng" in result.output
+    assert f"{path}:5: C “Giá (đồng)” [abc]: Write the price in đồng" in result.output
     assert f"{path}:5: E “Tồn kho” [-1]: Enter the quantity in stock" in result.output
     assert "nothing was imported" in result.output
     assert product_count() == 0

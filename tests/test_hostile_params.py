@@ -46,7 +46,7 @@ from market.catalog import csv_import
 from market.catalog import services as catalog
 from market.extensions import db, limiter
 from market.orders import addresses
-from market.sellers import services as seller_services
+from market.sellers import invitations as seller_invitations
 from market.sellers.models import SellerDocument, SellerMember
 from tests.builders import (
     EN,
@@ -174,7 +174,7 @@ def world(hostile_app, goods, staff, make_user):
     document = db.session.scalar(select(SellerDocument).where(SellerDocument.seller_id == shop.seller.id))
     membership = db.session.scalar(select(SellerMember).where(SellerMember.user_id == member.id))
     with hostile_app.test_request_context("/"):
-        _invitation, invitation_token = seller_services.invite_member(owner, "hang@example.vn")
+        _invitation, invitation_token = seller_invitations.invite_member(owner, "hang@example.vn")
     _preview, import_token = csv_import.preview_upload(owner, csv_import.template_csv())
     return SimpleNamespace(
         goods=goods, shop=shop, shopper=shopper, staff=staff, owner=owner, product=goods.honey,
@@ -608,7 +608,7 @@ def test_a_price_in_arabic_indic_digits_is_refused_not_read_as_a_number(app, goo
     client.post(f"/sell/products/{goods.honey.id}/quick", headers=EN, data={
         "csrf_token": _token(client, "/sell/products"), "stock": "4", "price_vnd": "٩٩٠٠٠", "seen_stock": "10"})
     assert (fresh(goods.honey.id).stock, fresh(goods.honey.id).price_vnd) == (10, 150_000)
-    assert "Enter a price in đồng" in client.get("/sell/products", headers=EN).get_data(as_text=True)
+    assert "Write the price in đồng" in client.get("/sell/products", headers=EN).get_data(as_text=True)
 
 
 def test_adding_a_product_id_that_is_not_one_changes_nothing(client, goods):

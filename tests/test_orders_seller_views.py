@@ -161,10 +161,20 @@ def test_the_seller_confirms_ships_and_delivers_cash_on_delivery(goods, client_f
     assert act(client, part, "ship", carrier="Viettel Post", tracking_number="VTP123").status_code == 302
     assert status_of(part) == "shipped"
     page = text(client.get(f"/sell/orders/{part.id}", headers=EN))
-    assert "Viettel Post" in page and "VTP123" in page and "Cash collected" in page
+    assert "Viettel Post" in page and "VTP123" in page and "Cash to collect" in page
 
+    page = text(client.get(f"/sell/orders/{part.id}", headers=EN))
+    # One form, one press: the cash to collect, a required box, the button that does both.
+    deliver_form = page[page.index('id="deliver-form"'):]
+    deliver_form = deliver_form[:deliver_form.index("</form>")]
+    assert f'action="/sell/orders/{part.id}/deliver#deliver-form"' in page
+    assert "₫330,000" in deliver_form and 'name="cash_collected" value="y" required' in deliver_form
+    assert "Mark as delivered and cash collected" in deliver_form
     refused = act(client, part, "deliver")  # cash on delivery: the cash must be recorded
-    assert refused.status_code == 400 and "Record the cash collected" in text(refused)
+    assert refused.status_code == 400
+    refused_form = text(refused)[text(refused).index('id="deliver-form"'):]
+    assert 'aria-invalid="true"' in refused_form[:refused_form.index("</form>")]
+    assert "Record the cash collected" in refused_form[:refused_form.index("</form>")]
     assert status_of(part) == "shipped"
     assert act(client, part, "deliver", cash_collected="y").status_code == 302
     assert status_of(part) == "delivered" and reload(order).payment_status == "paid"
@@ -179,7 +189,8 @@ def test_delivering_a_paid_transfer_needs_no_cash(goods, client_for, staff):
     services.fulfil(goods.shop.owner, part, "confirm")
     services.fulfil(goods.shop.owner, part, "ship", carrier="GHN", tracking_number="1")
     client = client_for()
-    assert "Cash collected" not in text(client.get(f"/sell/orders/{part.id}", headers=EN))
+    page = text(client.get(f"/sell/orders/{part.id}", headers=EN))
+    assert "Cash to collect" not in page and 'name="cash_collected"' not in page
     assert act(client, part, "deliver").status_code == 302
     assert status_of(part) == "delivered"
 
@@ -203,14 +214,16 @@ def test_a_move_not_allowed_now_shows_a_message_and_changes_nothing(goods, clien
     part = part_of(order, goods.shop.seller)
     client = client_for()
     response = act(client, part, "deliver", cash_collected="y")
-    assert response.status_code == 302
-    assert "This cannot be done now: the order is “new”." in text(client.get(response.headers["Location"], headers=EN))
+    # Refused where the seller is looking: under "What next", at the anchor the form posts to.
+    assert response.status_code == 409
+    assert '<p class="error" role="alert" id="deliver-form">This cannot be done now: the order is “new”.</p>' \
+        in text(response)
     assert status_of(part) == "pending" and reload(order).payment_status == "unpaid"
     # An old page: someone else confirmed it meanwhile; confirming again is refused, not a 500.
     services.fulfil(goods.shop.owner, part, "confirm")
     response = act(client, part, "confirm")
-    assert response.status_code == 302 and status_of(part) == "confirmed"
-    assert "the order is “confirmed”" in text(client.get(response.headers["Location"], headers=EN))
+    assert response.status_code == 409 and status_of(part) == "confirmed"
+    assert 'id="confirm-form">This cannot be done now: the order is “confirmed”' in text(response)
     assert client.post(f"/sell/orders/{part.id}/explode", data={}).status_code == 404
 
 
@@ -222,8 +235,8 @@ def test_a_move_beaten_by_someone_else_is_refused_by_the_service_not_a_500(goods
     # The page offered "deliver" (as if it were still allowed); the service's table says no.
     monkeypatch.setattr(seller_views, "allowed_actions", lambda seller_order: list(SELLER_ACTIONS))
     response = act(client, part, "deliver", cash_collected="y")
-    assert response.status_code == 302 and status_of(part) == "pending"
-    assert "the order is “new”" in text(client.get(response.headers["Location"], headers=EN))
+    assert response.status_code == 409 and status_of(part) == "pending"
+    assert "the order is “new”" in text(response)
 
 
 def test_a_reason_the_service_asks_for_is_shown_beside_its_field(goods, client_for, monkeypatch):
@@ -235,6 +248,25 @@ def test_a_reason_the_service_asks_for_is_shown_beside_its_field(goods, client_f
     response = act(client_for(), part, "cancel", reason="?")
     assert response.status_code == 400 and 'id="reason-error"' in text(response)
     assert status_of(part) == "pending"
+
+
+def test_a_refusal_of_no_field_is_shown_in_the_form_pressed_not_only_at_the_top(goods, client_for, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise DomainError("The carrier's record does not match.")
+
+    order = place((goods.honey, 1))
+    part = part_of(order, goods.shop.seller)
+    for action in ("confirm", "ship"):
+        services.fulfil(goods.shop.owner, part, action, carrier="GHN", tracking_number="1")
+    monkeypatch.setattr(services, "fulfil", refuse)
+    response = act(client_for(), part, "deliver", cash_collected="y")
+    assert response.status_code == 400
+    page = text(response)
+    deliver_form = page[page.index('id="deliver-form"'):]
+    assert '<p class="error" role="alert">The carrier&#39;s record does not match.</p>' \
+        in deliver_form[:deliver_form.index("</form>")]
+    assert 'checked' in deliver_form[:deliver_form.index("</form>")]  # what was ticked stays ticked
+    assert status_of(part) == "shipped"
 
 
 def test_a_form_without_its_csrf_token_is_refused(goods, client_for):

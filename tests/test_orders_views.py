@@ -108,7 +108,7 @@ def test_a_bank_transfer_order_shows_the_vietqr_code_and_takes_a_receipt(client,
     order = db.session.scalar(select(Order))
     page = client.get(response.location, headers=EN)
     text = page.get_data(as_text=True)
-    assert "<svg" in text and order.number in text and "Transfer note" in text
+    assert '<div class="qr"><svg' in text and order.number in text and "Transfer note" in text
     upload = client.post(f"/orders/{order.token}/receipt", data={
         "csrf_token": csrf_token_from(page),
         "receipt": (__import__("io").BytesIO(image_bytes((40, 40))), "bien-lai.png", "image/png")},
@@ -196,10 +196,10 @@ def test_after_cancelling_a_part_the_transfer_asks_only_for_what_is_left(client,
     with force_locale("en"):
         left = format_money(honey.subtotal_vnd)
     page = client.get(placed.location, headers=EN).get_data(as_text=True)
-    assert "To pay now" in page and left in page and "<svg" in page
+    assert "To pay now" in page and left in page and '<div class="qr"><svg' in page
     post_form(client, f"/orders/{order.token}/cancel/{honey.id}", {}, form_url=placed.location)
     page = client.get(placed.location, headers=EN).get_data(as_text=True)
-    assert "<svg" not in page and "Pay by bank transfer" not in page
+    assert '<div class="qr">' not in page and "Pay by bank transfer" not in page
 
 
 def test_guessing_order_numbers_is_rate_limited(app, client, goods):

@@ -14,7 +14,7 @@ from market.core.domain import DomainError
 from market.core.models import OutboundEmail
 from market.core.states import REVIEW_TRANSITIONS, ReasonRequired, TransitionError
 from market.extensions import db
-from market.sellers import services
+from market.sellers import invitations, services
 from market.sellers.models import Seller, SellerDocument, SellerMember
 from market.sellers.services import ValidationFailed
 from tests.builders import application, certificate, png
@@ -246,7 +246,7 @@ def approved_seller(app, staff, pending_seller):
 
 def invite(app, owner, email):
     with app.test_request_context():
-        return services.invite_member(owner, email)
+        return invitations.invite_member(owner, email)
 
 
 def test_invite_accept_and_remove(app, owner, make_user, approved_seller):
@@ -254,10 +254,10 @@ def test_invite_accept_and_remove(app, owner, make_user, approved_seller):
     invitation, token = invite(app, owner, "Ngoc@Example.vn")
     email = db.session.scalar(select(OutboundEmail).where(OutboundEmail.to_address == "ngoc@example.vn"))
     assert token in email.body and "HTX Cà phê Cầu Đất" in email.body
-    membership = services.accept_invitation(member, token)
+    membership = invitations.accept_invitation(member, token)
     assert membership.seller_id == approved_seller.id and member.role == "seller"
     with pytest.raises(DomainError, match="already been used|đã được dùng"):
-        services.accept_invitation(member, token)
+        invitations.accept_invitation(member, token)
     services.remove_member(owner, membership.id)
     assert member.role == "shopper"
     actions = [e.action for e in history("seller", approved_seller.id)]
@@ -268,7 +268,7 @@ def test_invitation_for_another_email_is_refused(app, owner, make_user, approved
     stranger = make_user("stranger@example.vn")
     _, token = invite(app, owner, "ngoc@example.vn")
     with pytest.raises(DomainError, match="another email|địa chỉ email khác"):
-        services.accept_invitation(stranger, token)
+        invitations.accept_invitation(stranger, token)
     assert db.session.scalar(select(func.count()).select_from(SellerMember)) == 1
 
 
@@ -278,20 +278,20 @@ def test_expired_invitation_is_refused(app, owner, make_user, approved_seller):
         _, token = invite(app, owner, "ngoc@example.vn")
     with time_machine.travel("2026-01-09 00:00 +0000"):
         with pytest.raises(DomainError, match="expired|hết hạn"):
-            services.accept_invitation(member, token)
+            invitations.accept_invitation(member, token)
 
 
 def test_tampered_invitation_is_refused(app, owner, make_user, approved_seller):
     member = make_user("ngoc@example.vn")
     _, token = invite(app, owner, "ngoc@example.vn")
     with pytest.raises(DomainError, match="not valid|không hợp lệ"):
-        services.accept_invitation(member, token[:-2] + "xx")
+        invitations.accept_invitation(member, token[:-2] + "xx")
 
 
 def test_only_the_owner_invites_and_the_owner_cannot_be_removed(app, owner, make_user, approved_seller):
     member = make_user("ngoc@example.vn")
     _, token = invite(app, owner, "ngoc@example.vn")
-    services.accept_invitation(member, token)
+    invitations.accept_invitation(member, token)
     with pytest.raises(DomainError):
         invite(app, member, "x@example.vn")
     owner_membership = services.membership_of(owner)

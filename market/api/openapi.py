@@ -123,7 +123,9 @@ SCHEMAS = {
         {
             **_PRODUCT_FIELDS,
             "description": {"type": "string"},
-            "unit": {"type": "string", "enum": list(UNITS)},
+            # Not an enum: central staff add units at run time (/staff/units, catalog.units).
+            "unit": {"type": "string", "maxLength": 20, "examples": list(UNITS),
+                     "description": "The unit code: a built-in one (see examples) or one the union's staff added."},
             "compare_at_price_vnd": {"type": ["integer", "null"], "minimum": 2,
                                      "description": "Price before discount, in đồng, or null."},
             "weight_grams": {"type": "integer", "minimum": 0},

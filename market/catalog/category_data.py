@@ -43,4 +43,14 @@ CATEGORIES = (
         ("do-gia-dung", "Đồ gia dụng", "Household goods"),
         ("cay-giong-hat-giong", "Cây giống & hạt giống", "Plants & seeds"),
     )),
+    # Fresh produce: what most cooperatives grow. Migration 0014 adds it to databases seeded
+    # before it existed (its own copy: a migration never reads code that changes later).
+    FRESH_PRODUCE := ("nong-san-tuoi", "Nông sản tươi", "Fresh produce", (
+        ("rau-xanh", "Rau xanh", "Leafy vegetables"),
+        ("rau-thom", "Rau thơm & rau gia vị", "Fresh herbs"),
+        ("cu-qua", "Củ, quả", "Root & fruiting vegetables"),
+        ("trai-cay-tuoi", "Trái cây tươi", "Fresh fruit"),
+        ("nam-tuoi", "Nấm tươi", "Fresh mushrooms"),
+        ("trung", "Trứng", "Eggs"),
+    )),
 )

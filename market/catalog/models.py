@@ -50,6 +50,8 @@ PRODUCT_STATUS_LABELS = {
     ProductStatus.BLOCKED: _l("blocked"),
 }
 
+# The units every seller can choose; central staff add more (`Unit`, below). Codes are stored
+# on products and order lines, so a code never changes meaning.
 UNITS = {
     "kg": _l("kg"),
     "g": _l("gram"),
@@ -62,7 +64,43 @@ UNITS = {
     "set": _l("set"),
     "metre": _l("metre"),
     "litre": _l("litre"),
+    "bunch": _l("bunch"),
+    "fruit": _l("fruit"),
+    "head": _l("head"),
+    "tray": _l("tray"),
+    "ten": _l("ten"),
 }
+
+
+class Unit(db.Model):
+    """A selling unit central staff added to the built-in ones (`UNITS`)."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(30))
+    name_en: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @property
+    def name(self) -> str:
+        return localised(self.name_vi, self.name_en)
+
+
+class StashedPhoto(db.Model):
+    """A photo a member chose on a product form that was sent back with an error: kept for a
+    short while, for that member only, so the form can show it again and the save use it."""
+
+    __tablename__ = "stashed_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 class OcopStatus(StrEnum):

@@ -10,9 +10,10 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.catalog import bp, csv_import, services
+from market.catalog import bp, csv_import, photo_stash, services
 from market.catalog.forms import ImportForm, ProductForm, QuickEditForm
-from market.catalog.models import Product, ProductStatus
+from market.catalog.models import MAX_PHOTOS, Product, ProductStatus
+from market.catalog.units import unit_choices
 from market.core.domain import DomainError, get_owned_or_404
 from market.core.forms import ActionForm, show_errors
 from market.core.numbers import parse_ids, parse_int
@@ -71,9 +72,34 @@ def _file(field):
     return field.data if field.data and getattr(field.data, "filename", "") else None
 
 
+def _kept_photos() -> list:
+    """The member's stashed photos the form sent back (minus those ticked to remove)."""
+    if request.method != "POST":
+        return []
+    dropped = set(request.form.getlist("unstash"))
+    return [row for row in photo_stash.stashed(current_user.id, request.form.getlist("stashed")) if row.token not in dropped]
+
+
+def _forget_stash() -> None:
+    photo_stash.discard(current_user.id, request.form.getlist("stashed"))
+
+
+def _stash_for_retry(form: ProductForm, kept: list, room: int) -> list:
+    """The form goes back with an error: keep the photos chosen so they need not be chosen again.
+    Not for a post without a valid CSRF token (another site's form could send files)."""
+    if request.method != "POST" or "csrf_token" in form.errors:
+        return kept
+    kept, refused = photo_stash.restash(current_user.id, [row.token for row in kept], request.form.getlist("unstash"),
+                                        _files(form.photos), room=max(room, 0))
+    if refused and not form.photos.errors:
+        form.photos.errors = [refused]
+    return kept
+
+
 def _product_form(product: Product | None = None) -> ProductForm:
     form = ProductForm(obj=product if request.method == "GET" else None)
     form.category_id.choices = [("", _("Choose…"))] + services.category_choices()
+    form.unit.choices = [("", _("Choose…"))] + unit_choices()
     if request.method == "GET" and product is not None:
         form.ocop_stars.data = str(product.ocop_stars) if product.ocop_stars else ""
         form.origin_province.data = product.origin_province_code
@@ -87,18 +113,21 @@ def new_product(membership):
     if refused:
         return refused
     form = _product_form()
+    kept = _kept_photos()
     if form.validate_on_submit():
         try:
             product = services.create_product(
-                current_user, _product_data(form), photos=_files(form.photos),
+                current_user, _product_data(form), photos=photo_stash.as_uploads(kept) + _files(form.photos),
                 ocop_certificate=_file(form.ocop_certificate), publish="publish" in request.form,
             )
         except DomainError as error:
             show_errors(form, error)
         else:
+            _forget_stash()
             flash(_("The product has been saved."), "success")
             return redirect(url_for("catalog.edit_product", product_id=product.id))
-    return render_template("catalog/seller/product_form.html", form=form, product=None)
+    kept = _stash_for_retry(form, kept, room=MAX_PHOTOS)
+    return render_template("catalog/seller/product_form.html", form=form, product=None, stashed=kept)
 
 
 @bp.route("/sell/products/<int:product_id>/edit", methods=["GET", "POST"])
@@ -106,10 +135,12 @@ def new_product(membership):
 def edit_product(membership, product_id: int):
     product = get_owned_or_404(Product, product_id, current_user)
     form = _product_form(product)
+    kept = _kept_photos()
     if form.validate_on_submit():
         try:
             services.update_product(
-                current_user, product.id, _product_data(form), new_photos=_files(form.photos),
+                current_user, product.id, _product_data(form),
+                new_photos=photo_stash.as_uploads(kept) + _files(form.photos),
                 remove_image_ids=parse_ids(request.form.getlist("remove_image")),
                 main_image_id=parse_int(request.form.get("main_image"), minimum=1),
                 ocop_certificate=_file(form.ocop_certificate),
@@ -117,9 +148,12 @@ def edit_product(membership, product_id: int):
         except DomainError as error:
             show_errors(form, error)
         else:
+            _forget_stash()
             flash(_("The product has been saved."), "success")
             return redirect(url_for("catalog.edit_product", product_id=product.id))
-    return render_template("catalog/seller/product_form.html", form=form, product=product, action_form=ActionForm())
+    kept = _stash_for_retry(form, kept, room=MAX_PHOTOS - len(product.images))
+    return render_template("catalog/seller/product_form.html", form=form, product=product, action_form=ActionForm(),
+                           stashed=kept)
 
 
 @bp.route("/sell/products/<int:product_id>/quick", methods=["POST"])
@@ -172,10 +206,15 @@ def duplicate_product(membership, product_id: int):
     return redirect(url_for("catalog.seller_products"))
 
 
-@bp.route("/sell/products/<int:product_id>/delete", methods=["POST"])
+@bp.route("/sell/products/<int:product_id>/delete", methods=["GET", "POST"])
 @member_required
 def delete_product(membership, product_id: int):
+    """GET asks first (what goes, and that it cannot be undone); only the POST of that page
+    deletes, so a mistaken tap on a small screen costs nothing."""
     product = get_owned_or_404(Product, product_id, current_user)
+    if request.method == "GET":
+        return render_template("catalog/seller/delete_product.html", product=product, action_form=ActionForm(),
+                               was_ordered=services.product_was_ordered(product.id))
     if ActionForm().validate_on_submit():
         try:
             services.delete_product(current_user, product.id)
@@ -184,6 +223,13 @@ def delete_product(membership, product_id: int):
         else:
             flash(_("The product has been deleted."), "success")
     return redirect(url_for("catalog.seller_products"))
+
+
+@bp.route("/sell/products/stashed/<token>")
+@member_required
+def stashed_photo(membership, token: str):
+    """A thumbnail of a photo kept while the member corrects a form: theirs only."""
+    return photo_stash.thumbnail(current_user.id, token)
 
 
 # --- CSV import ----------------------------------------------------------------------------

@@ -16,13 +16,13 @@ from market.catalog.models import (
     MAX_PHOTOS,
     MAX_PRICE_VND,
     MAX_STOCK,
-    UNITS,
     Category,
     OcopStatus,
     Product,
     ProductImage,
     ProductStatus,
 )
+from market.catalog.units import unit_codes
 from market.core import uploads
 from market.core.audit import record_audit
 from market.core.changes import note_changed
@@ -177,7 +177,7 @@ def validate_product(data: ProductData, seller: Seller, valid_category_ids: set[
         errors["compare_at_price_vnd"] = _("The price before discount must be higher than the price.")
     if "stock" not in errors and (data.stock is None or not 0 <= data.stock <= MAX_STOCK):
         errors["stock"] = _("Enter the quantity in stock, from 0 to 1.000.000.")
-    if data.unit not in UNITS and "unit" not in errors:
+    if data.unit not in unit_codes() and "unit" not in errors:
         errors["unit"] = _("Choose a unit.")
     weight = data.weight_grams or 0
     if not 0 <= weight <= 1_000_000 and "weight_grams" not in errors:

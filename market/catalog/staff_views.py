@@ -6,9 +6,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.catalog import bp, services, staff_queries
-from market.catalog.forms import CategoryForm, ReasonForm
-from market.catalog.models import Category, OcopStatus, Product, ProductStatus
+from market.catalog import bp, services, staff_queries, units
+from market.catalog.forms import CategoryForm, ReasonForm, UnitForm
+from market.catalog.models import UNITS, Category, OcopStatus, Product, ProductStatus
 from market.catalog.staff_queries import ProductFilters
 from market.core import uploads
 from market.core.audit import history
@@ -156,3 +156,22 @@ def staff_categories(category_id: int | None = None):
             flash(_("The category has been saved."), "success")
             return redirect(url_for("catalog.staff_categories"))
     return render_template("catalog/staff/categories.html", tree=services.category_tree(), form=form, category=category)
+
+
+@bp.route("/staff/units", methods=["GET", "POST"])
+@roles_required("staff")
+def staff_units():
+    """The selling units sellers choose from; central staff add what cooperatives need."""
+    form = UnitForm()
+    if form.validate_on_submit():
+        if not current_user.is_central_staff:
+            abort(403)
+        try:
+            unit = units.add_unit(current_user, form.name_vi.data, form.name_en.data)
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            flash(_("“%(name)s” has been added to the units.", name=unit.name), "success")
+            return redirect(url_for("catalog.staff_units"))
+    return render_template("catalog/staff/units.html", form=form, built_in=units.unit_choices()[:len(UNITS)],
+                           added=units.added_units())

@@ -3,7 +3,8 @@ from flask import Response, abort, render_template, request
 
 from market.catalog import bp, queries, services
 from market.catalog.extras import extend_product_json_ld
-from market.catalog.models import OCOP_STATUS_LABELS, PRODUCT_STATUS_LABELS, UNITS
+from market.catalog.models import OCOP_STATUS_LABELS, PRODUCT_STATUS_LABELS
+from market.catalog.units import UNIT_LABELS
 from market.core import uploads
 from market.core.page_cache import cached_for_visitors
 from market.core.paging import page_number
@@ -26,7 +27,7 @@ CATEGORY_ICONS = {
 def register_template_globals(state) -> None:
     """Labels of the catalog's coded values, for every template and macro."""
     state.app.jinja_env.globals.update(
-        unit_labels=UNITS,
+        unit_labels=UNIT_LABELS,
         product_status_labels=PRODUCT_STATUS_LABELS,
         ocop_status_labels=OCOP_STATUS_LABELS,
         low_stock=state.app.config["LOW_STOCK_THRESHOLD"],

@@ -19,6 +19,8 @@ ACTION_LABELS = {
     "suspend": _l("Suspended"),
     "reinstate": _l("Reinstated"),
     "member_invited": _l("Member invited"),
+    "member_invited_by_link": _l("Member invited by a shared link"),
+    "invitation_revoked": _l("Invitation withdrawn"),
     "member_joined": _l("Member joined"),
     "member_removed": _l("Member removed"),
     "document_removed": _l("Document removed"),
@@ -39,6 +41,7 @@ ACTION_LABELS = {
     "ocop_verified": _l("OCOP rating verified"),
     "ocop_refused": _l("OCOP rating refused"),
     "category_saved": _l("Category saved"),
+    "unit_added": _l("Selling unit added"),
     "settlement_recorded": _l("Settlement recorded"),
     "shipping_updated": _l("Shipping fee changed"),
     # Orders: each seller's part, and the order's payment.

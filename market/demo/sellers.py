@@ -8,6 +8,7 @@ from market.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DOMAIN, DemoAccou
 from market.demo.files import certificate, logo
 from market.demo.programs import COOPERATIVES_PROGRAM, START_UPS_PROGRAM
 from market.programs import services as programs
+from market.sellers import invitations
 from market.sellers import services as sellers
 from market.sellers.models import DocumentKind
 
@@ -130,8 +131,8 @@ def seed_seller(demo: DemoSeller, staff, program_ids: dict) -> None:
     sellers.decide(staff, seller.id, demo.decision)
     for email, name in demo.members:
         member = account(email, name)
-        _, token = sellers.invite_member(owner, email)
-        sellers.accept_invitation(member, token)
+        _, token = invitations.invite_member(owner, email)
+        invitations.accept_invitation(member, token)
     if demo.program is not None:
         today = date.today()
         enrolment = programs.apply_to_program(

@@ -6,7 +6,7 @@ from market.accounts.models import User
 from market.core.domain import DomainError
 from market.extensions import db
 from market.orders.checkout import CheckoutDetails, Destination, check_details
-from market.orders.models import Address, CartItem, PaymentMethod
+from market.orders.models import Address, CartItem, Order, PaymentMethod
 
 MAX_ADDRESSES = 10
 
@@ -21,6 +21,16 @@ def addresses_of(user: User) -> list[Address]:
 def default_address(user: User) -> Address | None:
     found = addresses_of(user)
     return found[0] if found else None
+
+
+def last_address(user: User) -> Address | Order | None:
+    """Where to prefill the checkout: the book's default, else where the shopper's latest order
+    went (an order placed without "save this address" still says where they live). Both have
+    the fields the form needs (full_name, phone, province_code, commune_name, street_address)."""
+    known = default_address(user)
+    if known is not None:
+        return known
+    return db.session.scalar(select(Order).where(Order.user_id == user.id).order_by(Order.id.desc()).limit(1))
 
 
 def check_address(full_name: str, phone: str, province: str, commune: str, street_address: str) -> Destination:

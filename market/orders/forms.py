@@ -30,7 +30,9 @@ class AddressFields(FlaskForm):
                                     Length(max=32)])
     province = SelectField(_l("Province or city"), choices=province_choices,
                            validators=[DataRequired(_l("Choose a province or city."))])
-    commune = StringField(_l("Commune or ward"), filters=[strip_filter],
+    # `list`: the province's 2025 wards as suggestions (orders/_ward_suggestions.html); any text is still
+    # accepted here and checked against the map by the service.
+    commune = StringField(_l("Commune or ward"), filters=[strip_filter], render_kw={"list": "ward-suggestions"},
                           description=_l("As on the 2025 map, e.g. “Phường Ba Đình” or “Xã Tân Hội”."),
                           validators=[DataRequired(_l("Enter the commune or ward.")), Length(max=100), PlainText()])
     street_address = StringField(_l("House number and street"), filters=[strip_filter],
@@ -51,6 +53,13 @@ class CheckoutForm(AddressFields):
     payment_method = RadioField(_l("Payment"), default="cod",
                                 validators=[DataRequired(_l("Choose one of the payment methods offered."))])
     save_address = BooleanField(_l("Save this address in my address book"))
+
+
+class CancelPartForm(FlaskForm):
+    reason = TextAreaField(_l("Why are you cancelling? (optional)"), filters=[strip_filter],
+                           description=_l("The seller reads it."),
+                           validators=[Optional(), Length(max=500), PlainText(multiline=True)],
+                           render_kw={"rows": 2})
 
 
 class FindOrderForm(FlaskForm):

@@ -17,6 +17,7 @@ from market.core.paging import page_number
 from market.core.states import ReasonRequired, TransitionError
 from market.extensions import db
 from market.orders import bp, ledger, services, shipping
+from market.orders import seller_home  # noqa: F401  (registers the seller home's counts of orders and products)
 from market.orders.models import (
     ORDER_STATUS_LABELS,
     PaymentMethod,
@@ -70,8 +71,11 @@ def allowed_actions(seller_order: SellerOrder) -> list[str]:
             if action in SELLER_ACTIONS]
 
 
-def _order_page(membership, seller_order: SellerOrder, submitted: dict | None = None, status: int = 200):
-    """The order's page; `submitted` holds a form that failed, to show with its errors."""
+def _order_page(membership, seller_order: SellerOrder, submitted: dict | None = None, status: int = 200,
+                problem: tuple[str, str] | None = None):
+    """The order's page; `submitted` holds a form that failed, to show with its errors;
+    `problem` is (action, message) for a refusal that belongs to no field, shown where that
+    action's form is (the form posts to its own anchor, so the page opens there)."""
     forms = {name: form_class(formdata=None) for name, form_class in ACTION_FORMS.items()}
     forms.update(submitted or {})
     order = seller_order.order
@@ -82,7 +86,7 @@ def _order_page(membership, seller_order: SellerOrder, submitted: dict | None = 
     return render_template(
         "orders/seller/detail.html", seller=membership.seller, seller_order=seller_order, order=order,
         actions=allowed_actions(seller_order), forms=forms, timeline=entries,
-        awaiting_transfer=awaiting_transfer, is_cod=order.payment_method == PaymentMethod.COD,
+        awaiting_transfer=awaiting_transfer, is_cod=order.payment_method == PaymentMethod.COD, problem=problem,
     ), status
 
 
@@ -91,10 +95,11 @@ def _back_to(seller_order: SellerOrder):
     return redirect(url_for("orders.seller_order", seller_order_id=seller_order.id))
 
 
-def _not_now(seller_order: SellerOrder):
-    """A move the order's status does not allow now (an old page, or someone else was quicker)."""
-    flash(_("This cannot be done now: the order is “%(status)s”.", status=label_of(seller_order.status)), "error")
-    return _back_to(seller_order)
+def _not_now(membership, seller_order: SellerOrder, action: str):
+    """A move the order's status does not allow now (an old page, or someone else was quicker):
+    the page as it is now, the refusal where the seller pressed the button."""
+    message = _("This cannot be done now: the order is “%(status)s”.", status=label_of(seller_order.status))
+    return _order_page(membership, seller_order, status=409, problem=(action, message))
 
 
 @bp.route("/sell/orders")
@@ -120,7 +125,7 @@ def seller_order(membership, seller_order_id: int):
 def seller_order_action(membership, seller_order_id: int, action: str):
     seller_order = get_owned_or_404(SellerOrder, seller_order_id, current_user)
     if action not in allowed_actions(seller_order):
-        return _not_now(seller_order)
+        return _not_now(membership, seller_order, action)
     form = ACTION_FORMS[action]()
     if not form.validate_on_submit():
         return _order_page(membership, seller_order, {action: form}, 400)
@@ -137,11 +142,11 @@ def seller_order_action(membership, seller_order_id: int, action: str):
         if isinstance(error, TransitionError) and not isinstance(error, ReasonRequired):
             # Someone else moved the order between the page and the service's conditional UPDATE.
             db.session.refresh(seller_order)
-            return _not_now(seller_order)
-        show_errors(form, error)
-        if form.errors:
+            return _not_now(membership, seller_order, action)
+        if error.field and error.field in form:
+            show_errors(form, error)
             return _order_page(membership, seller_order, {action: form}, 400)
-        return _back_to(seller_order)
+        return _order_page(membership, seller_order, {action: form}, 400, problem=(action, str(error.message)))
     flash(_success_message(action, number), "success")
     return _back_to(seller_order)
 

@@ -26,6 +26,7 @@ from market.extensions import db
 from market.orders import ledger, notices
 from market.orders.models import (
     Order,
+    OrderLine,
     PaymentMethod,
     PaymentStatus,
     SellerOrder,
@@ -79,10 +80,13 @@ def find_guest_order(number: str, contact: str) -> Order | None:
 
 
 def orders_of(user: User) -> list[Order]:
-    """A shopper's orders, newest first."""
+    """A shopper's orders, newest first, with what their cards show (sellers, lines, a photo of
+    each product) loaded in a fixed number of queries."""
+    parts = selectinload(Order.seller_orders)
     return list(db.session.scalars(
         select(Order).where(Order.user_id == user.id).order_by(Order.id.desc())
-        .options(selectinload(Order.seller_orders).selectinload(SellerOrder.seller))
+        .options(parts.selectinload(SellerOrder.seller),
+                 parts.selectinload(SellerOrder.lines).selectinload(OrderLine.product).selectinload(Product.images))
     ))
 
 
@@ -261,11 +265,13 @@ def _cancel_part(seller_order: SellerOrder, action: str, actor_id: int | None, r
         _settle_cash_on_delivery(order, actor_id)
 
 
-def cancel_by_shopper(order: Order, seller_order_id: int, actor_id: int | None) -> None:
-    """The shopper cancels a seller's part before the seller confirmed it (stock comes back)."""
+def cancel_by_shopper(order: Order, seller_order_id: int, actor_id: int | None, reason: str | None = None) -> None:
+    """The shopper cancels a seller's part before the seller confirmed it (stock comes back),
+    saying why if they wish: the seller reads it on the order and in the notice."""
+    reason = (reason or "").strip()[:500] or None
     seller_order = _part_of(order, seller_order_id)
-    _cancel_part(seller_order, "cancel_by_shopper", actor_id)
-    notices.seller_order_changed(seller_order, tell_seller=True)
+    _cancel_part(seller_order, "cancel_by_shopper", actor_id, reason)
+    notices.seller_order_changed(seller_order, reason, tell_seller=True)
     db.session.commit()
 
 

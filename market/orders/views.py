@@ -17,7 +17,7 @@ from market.extensions import limiter
 from market.orders import addresses, bp, services
 from market.orders import cart as carts
 from market.orders.checkout import CartChanged, CheckoutDetails, CheckoutError, place_order
-from market.orders.forms import AddToCartForm, CheckoutForm, FindOrderForm, ReceiptForm
+from market.orders.forms import AddToCartForm, CancelPartForm, CheckoutForm, FindOrderForm, ReceiptForm
 from market.orders.models import (
     LEDGER_KIND_LABELS,
     ORDER_STATUS_LABELS,
@@ -26,6 +26,7 @@ from market.orders.models import (
     SellerOrderStatus,
 )
 from market.orders.payment_methods import enabled_methods, enabled_providers, get_provider
+from market.orders.preparation import usual_preparation_days
 from market.orders.states import SELLER_ORDER_TRANSITIONS
 
 
@@ -39,6 +40,7 @@ def _setup(state) -> None:
         seller_order_statuses=list(SellerOrderStatus),
         # The home page promises only what checkout offers (card only with a Stripe key).
         offered_payment_methods=enabled_methods,
+        usual_preparation_days=usual_preparation_days,
     )
     register_page_hole("cart_count", _cart_badge)
 
@@ -143,7 +145,7 @@ def _checkout_form() -> CheckoutForm:
     if request.method == "GET" and current_user.is_authenticated:
         form.email.data = current_user.email
         form.full_name.data = current_user.full_name
-        known = addresses.default_address(current_user)
+        known = addresses.last_address(current_user)
         if known is not None:
             _fill_from(form, known)
         elif current_user.phone:
@@ -151,7 +153,8 @@ def _checkout_form() -> CheckoutForm:
     return form
 
 
-def _fill_from(form, address: Address) -> None:
+def _fill_from(form, address) -> None:
+    """`address`: an Address of the book or a past Order (the same field names)."""
     form.full_name.data, form.phone.data = address.full_name, address.phone
     form.province.data, form.commune.data = address.province_code, address.commune_name
     form.street_address.data = address.street_address
@@ -192,8 +195,11 @@ def checkout():
         else:
             return _after_placing(order, form.save_address.data and user_id is not None, details)
     status = 400 if form.errors else 200
+    # A guest paying ahead must give an email (checkout.check_details); the page marks it as soon as such a
+    # method is chosen (js/checkout.js).
+    email_needed = [] if current_user.is_authenticated else [p.code for p in enabled_providers() if p.pays_ahead]
     return render_template("orders/checkout.html", form=form, cart=summary, book=book,
-                           providers=enabled_providers()), status
+                           providers=enabled_providers(), email_needed=email_needed), status
 
 
 def _after_placing(order, save_address: bool, details: CheckoutDetails):
@@ -238,6 +244,7 @@ def order_page(token: str):
     response = render_template(
         "orders/order.html", order=order, qr=qr, timelines=timelines, cancellable=cancellable,
         payments=services.payment_timeline(order), form=ActionForm(), receipt_form=ReceiptForm(),
+        cancel_form=CancelPartForm(),
     )
     return response, 200, {"X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
 
@@ -245,10 +252,16 @@ def order_page(token: str):
 @bp.route("/orders/<token>/cancel/<int:seller_order_id>", methods=["POST"])
 def cancel_part(token: str, seller_order_id: int):
     order = _order_or_404(token)
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    form = CancelPartForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        for errors in form.errors.values():
+            flash(" ".join(str(error) for error in errors), "error")
+        return redirect(url_for("orders.order_page", token=token))
     try:
-        services.cancel_by_shopper(order, seller_order_id, current_user.id if current_user.is_authenticated else None)
+        services.cancel_by_shopper(order, seller_order_id, current_user.id if current_user.is_authenticated else None,
+                                   form.reason.data)
     except DomainError as error:
         flash(str(error.message), "error")
     else:

@@ -1,4 +1,5 @@
-"""Payment provider callbacks: Stripe's webhook; a bank transfer's VietQR code as a PNG."""
+"""Payment provider callbacks: Stripe's webhook; a bank transfer's VietQR code as a PNG (shown in the
+confirmation email, or saved from the order page)."""
 import io
 import logging
 
@@ -58,4 +59,8 @@ def vietqr_png(token: str):
     # Black on white with the 4-module quiet zone, 5 px a module (about 260 px; the email shows it at 220).
     segno.make_qr(instructions["payload"], error="m").save(buffer, kind="png", scale=5, border=4)
     headers = {"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
+    if request.args.get("download") == "1":
+        # "Save QR image" on the order page: a shopper paying from the same phone saves it and opens it in
+        # the banking app's scanner (a phone cannot scan its own screen).
+        headers["Content-Disposition"] = f'attachment; filename="VietQR-{order.number}.png"'
     return Response(buffer.getvalue(), mimetype="image/png", headers=headers)

@@ -246,6 +246,7 @@ class SellerInvitation(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     seller: Mapped[Seller] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
 
 
 class SellerFigures(db.Model):

@@ -3,16 +3,20 @@ members and invitations, figures for the union, history. The other domains' /sel
 (products, orders, programs) live in their own `seller_views.py`."""
 from datetime import date
 
+from babel.dates import format_interval, format_skeleton
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from market.core import uploads
 from market.core.audit import history
+from market.core.clock import utcnow
 from market.core.domain import DomainError, get_owned_or_404
 from market.core.forms import ActionForm, show_errors
+from market.core.numbers import int_arg
 from market.core.phones import display_phone
-from market.sellers import bp, services
+from market.sellers import bp, home, invitations, services
 from market.sellers.access import member_required
 from market.sellers.forms import FIXED_AFTER_APPROVAL, ApplicationForm, FiguresForm, InviteForm
 from market.sellers.models import DocumentKind, MemberRole, SellerDocument, SellerStatus
@@ -99,16 +103,27 @@ def apply():
 def dashboard():
     """A member's dashboard; to everyone else (signed out, shoppers, staff) the page that
     tells who may sell here, what the union checks, what it costs and how to start."""
-    if not current_user.is_authenticated or services.membership_of(current_user) is None:
+    membership = services.membership_of(current_user) if current_user.is_authenticated else None
+    if membership is None:
         return render_template("sellers/visitor.html", default_commission_bp=current_app.config["DEFAULT_COMMISSION_BP"],
                                review_days=current_app.config["SELLER_REVIEW_DAYS"])
-    return _member_dashboard()
+    return _member_dashboard(membership)
 
 
-@member_required
 def _member_dashboard(membership):
     seller = membership.seller
-    return render_template("sellers/seller/dashboard.html", seller=seller, membership=membership)
+    # What needs doing is the approved seller's home; the others keep the page of their status.
+    board = home.seller_home(seller, utcnow(), current_app.config["LOW_STOCK_THRESHOLD"]) \
+        if seller.status == SellerStatus.APPROVED else None
+    return render_template("sellers/seller/dashboard.html", seller=seller, membership=membership, home=board,
+                           days_before=_days(board.span.last_month, board.span.same_until) if board else None)
+
+
+def _days(start: date, end: date) -> str:
+    """A stretch of days of one month: "1–14 June"."""
+    if start == end:
+        return format_skeleton("MMMMd", start, locale=get_locale())
+    return format_interval(start, end, "MMMMd", locale=get_locale())
 
 
 @bp.route("/sell/profile", methods=["GET", "POST"])
@@ -167,21 +182,46 @@ def members(membership):
         abort(403)
     form = InviteForm()
     if form.validate_on_submit():
+        by_link = "share" in request.form  # a link to share in Zalo or by SMS, no email
         try:
-            services.invite_member(current_user, form.email.data)
+            invitation, _token = invitations.invite_member(current_user, form.email.data, send_email=not by_link)
         except DomainError as error:
             show_errors(form, error)
         else:
+            if by_link:
+                flash(_("Your invitation link for %(email)s is ready: copy it or send it by SMS.", email=form.email.data),
+                      "success")
+                return redirect(url_for("sellers.members", shared=invitation.id, _anchor=f"invitation-{invitation.id}"))
             flash(_("An invitation has been sent to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("sellers.members"))
+    pending = invitations.pending_invitations(seller) if is_owner else []
     return render_template(
         "sellers/seller/members.html",
         seller=seller,
         form=form,
         is_owner=is_owner,
         remove_form=ActionForm(),
-        invitations=services.pending_invitations(seller) if is_owner else [],
+        invitations=pending,
+        links={invitation.id: invitations.invitation_link(invitation) for invitation in pending},
+        expires={invitation.id: invitations.invitation_expires_at(invitation) for invitation in pending},
+        now=utcnow(),
+        shared=int_arg("shared", minimum=1),
     )
+
+
+@bp.route("/sell/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@member_required
+def revoke_invitation(membership, invitation_id: int):
+    if membership.role != MemberRole.OWNER:
+        abort(403)
+    if ActionForm().validate_on_submit():
+        try:
+            invitations.revoke_invitation(current_user, invitation_id)
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("The invitation has been withdrawn: its link no longer works."), "success")
+    return redirect(url_for("sellers.members"))
 
 
 @bp.route("/sell/members/<int:member_id>/remove", methods=["POST"])
@@ -200,18 +240,30 @@ def remove_member(membership, member_id: int):
 
 
 @bp.route("/sell/invitations/<token>", methods=["GET", "POST"])
-@login_required
 def accept_invitation(token: str):
+    """The page a link of an invitation opens: which cooperative, who invites; signed out, the
+    way to sign in or register first (and come back here)."""
     form = ActionForm()
+    problem = None
+    if request.method == "POST" and not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.path))
     if form.validate_on_submit():
         try:
-            services.accept_invitation(current_user, token)
+            invitations.accept_invitation(current_user, token)
         except DomainError as error:
-            flash(str(error.message), "error")
+            problem = str(error.message)
         else:
             flash(_("You have joined the seller. Welcome!"), "success")
             return redirect(url_for("sellers.dashboard"))
-    return render_template("sellers/seller/invitation.html", form=form)
+    try:
+        invitation = invitations.read_invitation(token)
+    except DomainError as error:
+        invitation, problem = None, problem or str(error.message)
+    wrong_person = (invitation is not None and current_user.is_authenticated
+                    and not invitations.is_for(invitation, current_user))
+    return render_template("sellers/seller/invitation.html", form=form, invitation=invitation, problem=problem,
+                           wrong_person=wrong_person,
+                           invited_email=invitations.masked_email(invitation.email) if invitation else None), 200 if problem is None else 400 if invitation else 410
 
 
 @bp.route("/sell/figures", methods=["GET", "POST"])

@@ -1,4 +1,4 @@
-"""Seller rules: applications and their review, members and invitations, documents, figures."""
+"""Seller rules: applications and their review, members, documents, figures (invitations: `invitations`)."""
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date
@@ -6,20 +6,16 @@ from datetime import date
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from market.accounts.models import Role, User
-from market.accounts.services import normalise_email
 from market.core import uploads
 from market.core.audit import record_audit
 from market.core.clock import utcnow
 from market.core.domain import DomainError
-from market.core.mail import queue_email
 from market.core.slugs import unique_slug
 from market.core.states import change_status, review, status_label
-from market.core.urls import public_url
 from market.extensions import db
 from market.geo.provinces import get_by_code
 from market.geo.provinces import lookup as lookup_province
@@ -35,7 +31,6 @@ from market.sellers.models import (
     Seller,
     SellerDocument,
     SellerFigures,
-    SellerInvitation,
     SellerMember,
     SellerStatus,
 )
@@ -399,86 +394,16 @@ def decide(staff: User, seller_id: int, action: str, reason: str | None = None) 
 
 # --- members ------------------------------------------------------------------------------
 
-def _owner_seller(owner: User) -> Seller:
+def owner_seller(owner: User) -> Seller:
     membership = membership_of(owner)
     if membership is None or membership.role != MemberRole.OWNER:
         raise DomainError(_("Only the owner can manage members."))
     return membership.seller
 
 
-def _invitation_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="seller-invitation")
-
-
-def invite_member(owner: User, email: str) -> tuple[SellerInvitation, str]:
-    """Invite an email to join the owner's seller; returns the invitation and its link token.
-
-    The token is signed and expires after INVITATION_MAX_AGE seconds; the email with the
-    link is queued in the same transaction.
-    """
-    seller = _owner_seller(owner)
-    email = normalise_email(email)
-    already = db.session.scalar(
-        select(SellerMember.id).join(User).where(SellerMember.seller_id == seller.id, User.email == email)
-    )
-    if already:
-        raise DomainError(_("This person is already a member."), "email")
-    invitation = SellerInvitation(seller_id=seller.id, email=email, invited_by_id=owner.id)
-    db.session.add(invitation)
-    db.session.flush()
-    token = _invitation_serializer().dumps({"i": invitation.id, "e": email})
-    record_audit(owner.id, "seller", seller.id, "member_invited", detail=email)
-    link = public_url("sellers.accept_invitation", token=token)
-    days = current_app.config["INVITATION_MAX_AGE"] // 86400
-    with force_locale(owner.locale or "vi"):
-        queue_email(
-            email,
-            _("%(name)s invites you to sell with them", name=seller.name),
-            _(
-                "%(owner)s invites you to join “%(name)s” on the Women's Cooperative Market. "
-                "Sign in (or register) with this email address, then open this link within %(days)d days:\n\n%(link)s",
-                owner=owner.full_name,
-                name=seller.name,
-                days=days,
-                link=link,
-            ),
-        )
-    db.session.commit()
-    return invitation, token
-
-
-def accept_invitation(user: User, token: str) -> SellerMember:
-    """Join a seller through an invitation link, signed in with the invited email."""
-    try:
-        data = _invitation_serializer().loads(token, max_age=current_app.config["INVITATION_MAX_AGE"])
-    except SignatureExpired:
-        raise DomainError(_("This invitation has expired. Ask the owner to invite you again.")) from None
-    except BadSignature:
-        raise DomainError(_("This invitation link is not valid.")) from None
-    invitation = db.session.get(SellerInvitation, data.get("i")) if isinstance(data, dict) else None
-    if invitation is None or invitation.revoked_at is not None or invitation.email != data.get("e"):
-        raise DomainError(_("This invitation link is not valid."))
-    if invitation.accepted_at is not None:
-        raise DomainError(_("This invitation has already been used."))
-    if normalise_email(user.email) != invitation.email:
-        raise DomainError(_("This invitation was sent to another email address. Sign in with that address to accept it."))
-    if user.role == Role.STAFF:
-        raise DomainError(_("Union staff accounts cannot join a seller."))
-    if membership_of(user) is not None:
-        raise DomainError(_("You are already a member of a seller."))
-    membership = SellerMember(seller_id=invitation.seller_id, user_id=user.id, role=MemberRole.MEMBER)
-    db.session.add(membership)
-    invitation.accepted_at = utcnow()
-    invitation.accepted_by_id = user.id
-    user.role = Role.SELLER
-    record_audit(user.id, "seller", invitation.seller_id, "member_joined", detail=user.email)
-    db.session.commit()
-    return membership
-
-
 def remove_member(owner: User, member_id: int) -> None:
     """The owner removes a member (never themself); the user becomes a shopper again."""
-    seller = _owner_seller(owner)
+    seller = owner_seller(owner)
     membership = db.session.scalar(
         select(SellerMember).where(SellerMember.id == member_id, SellerMember.seller_id == seller.id)
     )
@@ -493,15 +418,6 @@ def remove_member(owner: User, member_id: int) -> None:
     db.session.commit()
 
 
-def pending_invitations(seller: Seller) -> list[SellerInvitation]:
-    query = select(SellerInvitation).where(
-        SellerInvitation.seller_id == seller.id,
-        SellerInvitation.accepted_at.is_(None),
-        SellerInvitation.revoked_at.is_(None),
-    )
-    return list(db.session.scalars(query.order_by(SellerInvitation.id)))
-
-
 # --- profile and figures ------------------------------------------------------------------
 
 PROFILE_FIELDS = (
@@ -513,7 +429,7 @@ PROFILE_FIELDS = (
 def update_profile(owner: User, data: ApplicationData, logo=None) -> Seller:
     """The owner edits an approved seller's public profile (name, form, registration and
     province stay as the union approved them)."""
-    seller = _owner_seller(owner)
+    seller = owner_seller(owner)
     if seller.status not in (SellerStatus.APPROVED, SellerStatus.SUSPENDED):
         raise DomainError(_("Edit the application instead: the seller is not approved yet."))
     fixed = {"legal_form": seller.legal_form, "name": seller.name, "province": seller.province_code,

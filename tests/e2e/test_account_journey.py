@@ -24,7 +24,7 @@ def test_register_sign_out_sign_in_on_a_phone(live_server, phone):
     page.get_by_label("Password", exact=True).fill("short")
     page.get_by_label("Repeat the password").fill("short")
     page.get_by_role("button", name="Register").click()
-    expect(page.get_by_text("The password must be between 10 and 128 characters.")).to_be_visible()
+    expect(page.get_by_text("The password must be between 10 and 128 characters.", exact=True)).to_be_visible()
     expect(page.get_by_label("Full name")).to_have_value("Nguyễn Thị Lan")
 
     page.get_by_label("Password", exact=True).fill("correct-horse-battery")

@@ -34,7 +34,7 @@ def test_list_a_product_then_find_it(live_server, new_phone, make_user, tmp_path
     page.get_by_label("Description").fill("Hũ 500 ml.\nMật ong nguyên chất.")
     page.get_by_label("Price (đồng)").fill("185000")
     page.get_by_label("In stock").fill("3")
-    page.get_by_label("Unit").select_option("jar")
+    page.get_by_label("Sold by").select_option("jar")
     page.get_by_label("Photos").set_input_files(str(photo))
     page.get_by_role("button", name="Save and put on sale").click()
     expect(page.get_by_text("The product has been saved.")).to_be_visible()

@@ -8,7 +8,9 @@ from sqlalchemy import select
 
 from market.catalog.csv_import.fileformat import COLUMN_BY_KEY, COLUMN_OF_FIELD, MAX_DESCRIPTION
 from market.catalog.models import UNITS, Category
+from market.catalog.units import unit_codes, unit_names
 from market.catalog.services import ProductData, validate_product
+from market.core.numbers import parse_price
 from market.extensions import db
 from market.sellers.models import Seller
 from market.sellers.services import ValidationFailed
@@ -17,6 +19,23 @@ from market.text import fold
 _CURRENCY = re.compile(r"(?:₫|vnđ|vnd|đồng|dong|đ|d)\.?$", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _GROUPED = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*", re.ASCII)  # ASCII digits only
+
+
+PRICE_KEYS = ("price_vnd", "compare_at_price_vnd")
+
+
+def parse_price_cell(text: str) -> int | None:
+    """A price cell read as the product form reads a price ("185.000 ₫", "185k"); None when empty.
+
+    A spreadsheet's own "185000,00" or "185000.0" is read first as a whole number."""
+    if not (text or "").strip():
+        return None
+    price = parse_price(text)
+    if price is None:
+        price = parse_whole_number(text)  # ValueError when it is no number either
+        if price is None or price < 0:
+            raise ValueError(text)
+    return price
 
 
 def parse_whole_number(text: str) -> int | None:
@@ -79,6 +98,8 @@ class Lookups:
             top.id: [c.slug for c in categories if c.parent_id == top.id] for top in self.tops.values()
         }
         self.units = _unit_spellings()
+        # Accents tell "bó" (a bunch) from "bộ" (a set): the exact spelling is tried first.
+        self.exact_units = _exact_unit_spellings()
 
     def category(self, text: str) -> tuple[int | None, str | None]:
         value = text.strip()
@@ -103,9 +124,9 @@ class Lookups:
         value = text.strip()
         if not value:
             return "", _("Enter the unit (e.g. kg, chai, hộp).")
-        unit = self.units.get(fold(value).rstrip("."))
+        unit = self.exact_units.get(value.lower()) or self.units.get(fold(value).rstrip("."))
         if unit is None:
-            return "", _("Unknown unit “%(value)s”. Use one of: %(units)s.", value=value[:30], units=", ".join(UNITS))
+            return "", _("Unknown unit “%(value)s”. Use one of: %(units)s.", value=value[:30], units=", ".join(sorted(unit_codes())))
         return unit, None
 
 
@@ -118,11 +139,28 @@ _UNIT_SYNONYMS = {
     "jar": ("jar", "lo", "hu", "hop thuy tinh"),
     "bag": ("bag", "tui", "bao"),
     "pack": ("pack", "goi", "package", "packet"),
-    "piece": ("piece", "pcs", "pc", "cai", "chiec", "con", "qua"),
+    "piece": ("piece", "pcs", "pc", "cai", "chiec"),
+    "bunch": ("bunch", "bo rau", "mo"),
+    "fruit": ("fruit", "qua", "trai"),
+    "head": ("head", "con"),
+    "tray": ("tray", "khay", "vi"),
+    "ten": ("ten", "chuc"),
     "set": ("set", "bo"),
     "metre": ("metre", "meter", "m", "met"),
     "litre": ("litre", "liter", "l", "lit"),
 }
+
+
+def _exact_unit_spellings() -> dict[str, str]:
+    spellings: dict[str, str] = {}
+    for language in ("vi", "en"):
+        with force_locale(language):
+            for code, label in UNITS.items():
+                spellings.setdefault(str(label).lower(), code)
+    for code, name_vi, name_en in unit_names():
+        spellings.setdefault(name_vi.lower(), code)
+        spellings.setdefault(name_en.lower(), code)
+    return spellings
 
 
 def _unit_spellings() -> dict[str, str]:
@@ -134,6 +172,9 @@ def _unit_spellings() -> dict[str, str]:
         with force_locale(language):
             for code, label in UNITS.items():
                 spellings.setdefault(fold(str(label)), code)
+    for code, name_vi, name_en in unit_names():
+        for spelling in (code, name_vi, name_en):
+            spellings.setdefault(fold(spelling), code)
     return spellings
 
 
@@ -143,12 +184,12 @@ def row_data(cells: dict[str, str], lookups: Lookups) -> ProductData:
 
     def number(key: str, message) -> int | None:
         try:
-            return parse_whole_number(cells.get(key, ""))
+            return (parse_price_cell if key in PRICE_KEYS else parse_whole_number)(cells.get(key, ""))
         except ValueError:
             errors[COLUMN_BY_KEY[key].field] = str(message)
             return None
 
-    money = _("Write a whole number of đồng, e.g. 185000 or 185.000 (no decimals).")
+    money = _("Write the price in đồng, e.g. 185000, 185.000 or 185k.")
     whole = _("Write a whole number, e.g. 25.")
     name = cells.get("name", "").strip()
     if _has_control_characters(name):

@@ -4,7 +4,7 @@ import io
 
 from market.catalog.csv_import.cells import Lookups
 from market.catalog.csv_import.fileformat import BOM, COLUMNS, EXAMPLE_ROW, MAX_BYTES, MAX_ROWS
-from market.catalog.models import UNITS
+from market.catalog.units import unit_choices
 
 
 def template_csv() -> bytes:
@@ -22,7 +22,7 @@ def reference() -> dict:
     lookups = Lookups()
     return {
         "categories": [(lookups.slugs[category_id], label) for category_id, label in lookups.labels.items()],
-        "units": [(code, label) for code, label in UNITS.items()],
+        "units": unit_choices(),
         "columns": COLUMNS,
         "max_rows": MAX_ROWS,
         "max_megabytes": MAX_BYTES // (1024 * 1024),

@@ -39,10 +39,11 @@ from market.core.uploads.limits import (
     budget_for,
 )
 from market.core.uploads.serving import send_stored
-from market.core.uploads.storage import StoredFile, delete_stored, stored_path
+from market.core.uploads.storage import StoredFile, delete_older_than, delete_stored, stored_path
 
 __all__ = [
     "DOCUMENT_SCAN", "IMAGE_VARIANTS", "LOGO", "OCOP_CERTIFICATE", "PRODUCT_PHOTO", "RECEIPT", "ImageBudget",
-    "StoredFile", "StoredImageSet", "UploadError", "budget_for", "delete_image_variants", "delete_stored",
+    "StoredFile", "StoredImageSet", "UploadError", "budget_for", "delete_image_variants", "delete_older_than",
+    "delete_stored",
     "send_stored", "store_document", "store_image", "store_image_variants", "stored_path", "variant_name",
 ]

@@ -29,6 +29,7 @@ OCOP_CERTIFICATE = ImageBudget(max_pixels=16_000_000, max_side=3508)
 BUDGET_FOR_AREA = {
     "receipts": RECEIPT,
     "products": PRODUCT_PHOTO,
+    "photo-stash": PRODUCT_PHOTO,  # product photos kept while a form is corrected
     "logos": LOGO,
     "seller-documents": DOCUMENT_SCAN,
     "ocop-certificates": OCOP_CERTIFICATE,

@@ -4,6 +4,7 @@ import os
 import re
 import secrets
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,20 @@ def stored_path(area: str, stored_name: str) -> Path:
 def delete_stored(area: str, stored_name: str) -> None:
     """Remove a stored file; a file already gone is fine."""
     _path_of(area, stored_name).unlink(missing_ok=True)
+
+
+def delete_older_than(area: str, seconds: float) -> int:
+    """Remove the area's stored files last written more than `seconds` ago (for short-lived
+    areas whose rows may be gone: a deleted account's kept photos). Returns how many."""
+    folder, removed = _area_folder(area), 0
+    if not folder.is_dir():
+        return 0
+    limit = time.time() - seconds
+    for path in folder.iterdir():
+        if _STORED_NAME.fullmatch(path.name) and path.is_file() and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 # --- reading and writing ----------------------------------------------------------------

@@ -1,0 +1,19 @@
+// "Copy" buttons: <button data-copy="#input-id" data-copied="Copied" hidden>. Without this
+// script the buttons stay hidden and the text is in a read-only box to select by hand.
+(function () {
+  "use strict";
+  if (!navigator.clipboard) { return; }
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.value || source.textContent).then(function () {
+        var label = button.querySelector("span") || button;
+        var before = label.textContent;
+        label.textContent = button.getAttribute("data-copied") || before;
+        setTimeout(function () { label.textContent = before; }, 2000);
+      });
+    });
+  });
+})();
