@@ -32,6 +32,12 @@ query, facet counts, highlights), not of a whole page. "cpu ms/q" is the CPU tim
 query of this process plus, for postgres, of its server process (from /proc): it hardly
 moves with other load on the machine, unlike the wall-clock figures.
 
+Quality (`--relevance`, the default): recall@10 and mean reciprocal rank of the relevance
+set in tests/search_relevance.py (queries typed as people type, each with the products a
+shopper would accept), per engine through the storefront's search service, and for a
+plain SQLite FTS5 OR query over the same products (bench/search_quality.py). Goal: MRR of
+0.90 or more on both engines.
+
 Goals (at 100,000 products): full rebuild under 60 s (the slower of rebuild and reindex);
 Whoosh p95 under 50 ms with facet counts; PostgreSQL p95 under 30 ms. Figures only: no
 test asserts on them. Temporary folders and the scratch database are removed at the end,
@@ -564,6 +570,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--reindex", action=argparse.BooleanOptionalAction, default=True,
                         help="also time `flask search reindex`'s path from the scratch database (needs postgres)")
     parser.add_argument("--profile", action="store_true", help="cProfile a few passes over the mix per engine")
+    parser.add_argument("--relevance", action=argparse.BooleanOptionalAction, default=True,
+                        help="recall@10 and MRR of the relevance set (tests/search_relevance.py) per engine,"
+                             " and of an FTS5 OR query (default on)")
     args = parser.parse_args(argv)
     try:
         args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -623,6 +632,10 @@ def main(argv=None) -> int:
 
             with psycopg.connect(PG_ADMIN) as admin:
                 print("PostgreSQL:", admin.execute("SHOW server_version").fetchone()[0], "on 127.0.0.1")
+        if args.relevance:
+            from search_quality import measure, print_quality
+
+            print_quality(measure([b for b in args.backends if b in ("whoosh", "postgres")], work))
         all_runs: dict[int, list[Run]] = {}
         for size in args.sizes:
             t0 = time.perf_counter()

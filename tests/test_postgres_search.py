@@ -520,10 +520,21 @@ def test_every_word_must_match(catalogue):
     assert names(search("my a")) == ["Vải lanh Mỹ A"]  # "a" is a word: "Kẹo lạc Mỹ Tho" has no "A"
 
 
-def test_name_matches_rank_above_description_matches(catalogue):
+def test_name_matches_rank_above_description_matches(index_of):
+    index_of([cases.make_doc(9001, "Bánh quy bơ", description="Có mật ong."), cases.make_doc(9002, "Mật ong rừng U Minh")])
     result = search("mat ong")
-    assert names(result)[:2] == ["Mật ong rừng U Minh", "Bánh quy bơ"]
+    assert [hit.product_id for hit in result.hits] == [9002, 9001]
     assert result.hits[0].score > result.hits[1].score
+
+
+def test_products_in_stock_rank_above_sold_out_ones(catalogue):
+    """"Mật ong rừng U Minh" is sold out: the in-stock description match comes first."""
+    assert not BY_ID[ID_OF["Mật ong rừng U Minh"]].in_stock
+    result = search("mat ong")
+    assert names(result)[:2] == ["Bánh quy bơ", "Mật ong rừng U Minh"]
+    stocked = [BY_ID[hit.product_id].in_stock for hit in result.hits]
+    assert stocked == sorted(stocked, reverse=True)
+    assert search("mat ong", page=2, per_page=1).hits[0].product_id == ID_OF["Mật ong rừng U Minh"]
 
 
 def test_words_of_seller_category_and_badges_match(catalogue):

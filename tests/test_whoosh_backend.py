@@ -19,7 +19,7 @@ from market.search.backend import (
     SearchResult,
     Snippet,
 )
-from market.search.matching import FEW_HITS, LOOSE_FIELDS, text_words, words_of
+from market.search.matching import FEW_HITS, LOOSE_FIELDS, index_words, text_words, words_of
 from market.search.whoosh import store
 from market.search.whoosh.analysis import TEXT_FIELDS, document_fields, folding_analyzer, make_schema
 from market.search.whoosh.backend import WhooshBackend
@@ -108,10 +108,20 @@ def test_every_word_must_match(backend):
     assert names(search(backend, "my a")) == ["Vải lanh Mỹ A"]
 
 
-def test_name_matches_rank_above_description_matches(backend):
+def test_name_matches_rank_above_description_matches(tmp_path):
+    backend = WhooshBackend(str(tmp_path / "ix"))
+    backend.update([make_doc(1, "Bánh quy bơ", description="Có mật ong."), make_doc(2, "Mật ong rừng U Minh")], [])
     result = search(backend, "mat ong")
-    assert names(result)[:2] == ["Mật ong rừng U Minh", "Bánh quy bơ"]
+    assert names(result) == ["Mật ong rừng U Minh", "Bánh quy bơ"]
     assert result.hits[0].score > result.hits[1].score
+
+
+def test_products_in_stock_rank_above_sold_out_ones(backend):
+    """"Mật ong rừng U Minh" is sold out: the in-stock description match comes first."""
+    result = search(backend, "mat ong")
+    assert names(result)[:2] == ["Bánh quy bơ", "Mật ong rừng U Minh"]
+    assert not next(d for d in DOCS if d.name == "Mật ong rừng U Minh").in_stock
+    assert names(search(backend, "mat ong", sort="price_asc"))  # other sorts keep their order
 
 
 def test_words_of_seller_category_and_badges_match(backend):
@@ -778,7 +788,15 @@ def test_relevance_is_whooshs_own_bm25f(tmp_path):
     backend = WhooshBackend(str(tmp_path / "ix"))
     backend.update(DOCS[:15], [])
     backend.update(DOCS[15:], [DOCS[3].id])
-    backend.update([make_doc(DOCS[5].id, "Mật ong bạc hà Hà Giang", "Mật ong thu hoạch vụ xuân.")], [])
+    changed = make_doc(DOCS[5].id, "Mật ong bạc hà Hà Giang", "Mật ong thu hoạch vụ xuân.")
+    backend.update([changed], [])
+    current = {d.id: d for d in [*DOCS, changed]}
+
+    def tier(product_id, words):  # in stock first, every word in the name, the name itself (stable)
+        doc = current[product_id]
+        named = set(words) <= set(index_words(doc.name, joined=True))
+        return (not doc.in_stock, not named, not named or words_of(doc.name) != list(words))
+
     vocabulary = sorted({w for d in DOCS for w in words_of(f"{d.name} {d.description} {d.seller_name}")})
     queries = [[w] for w in vocabulary] + [["san", "pham"], ["chi", "em"], ["hop", "tac"], ["mat", "ong"],
                                            ["phu", "nu", "khoi", "nghiep"], ["dong", "goi", "can", "than"]]
@@ -788,11 +806,14 @@ def test_relevance_is_whooshs_own_bm25f(tmp_path):
             expected = _whoosh_ranking(backend, words)
             if len(expected) < 5:  # few hits: the loose query answers, not this one
                 continue
+            expected = sorted(expected, key=lambda found: tier(found[0], words))
             result = search(backend, " ".join(words))
             assert result.total == len(expected)
             assert [(h.product_id, pytest.approx(h.score, rel=1e-12)) for h in result.hits] == expected[:100]
             checked += 1
-        backend.update([make_doc(DOCS[7].id, "Mật ong rừng tràm", "Mật ong, sáp ong và phấn hoa.")], [DOCS[9].id])
+        changed = make_doc(DOCS[7].id, "Mật ong rừng tràm", "Mật ong, sáp ong và phấn hoa.")
+        backend.update([changed], [DOCS[9].id])
+        current[changed.id] = changed
     assert checked > 40
 
 

@@ -89,6 +89,12 @@ class SearchResult:
     # facet name ("category", "province", "program", "ocop", "price", "in_stock") -> {value: count}
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None  # "did you mean", a whole corrected query
+    # When what was typed found nothing and the storefront searched something near it
+    # (services.search_products): how ("telex", "category" or "fewer_words"), what it
+    # searched, and the words it left out.
+    relaxed: str | None = None
+    searched_text: str | None = None
+    dropped_words: tuple[str, ...] = ()
 
     @property
     def pages(self) -> int:

@@ -92,8 +92,9 @@ def query_text(text) -> str:
 
 
 def query_words(text) -> list[str]:
-    """The distinct words of what the shopper typed (at most MAX_QUERY_WORDS)."""
-    return list(dict.fromkeys(words_of(query_text(text))))[:MAX_QUERY_WORDS]
+    """The distinct words of what the shopper typed (at most MAX_QUERY_WORDS), in the
+    canonical spelling the index also has (`canonical_words`)."""
+    return list(dict.fromkeys(canonical_words(words_of(query_text(text)))))[:MAX_QUERY_WORDS]
 
 
 def has_no_words(text) -> bool:
@@ -104,6 +105,134 @@ def has_no_words(text) -> bool:
 def typing_last_word(text) -> bool:
     """Whether the shopper is still typing the last word (no space after it yet)."""
     return not query_text(text)[-1:].isspace()
+
+
+# -- ways of typing the same thing -------------------------------------------------------------
+# Shoppers write "500ml", "500 ml", "500 gr" or "1 lít", join syllables ("matong", "caphe"),
+# borrow spellings ("cafe") or type Telex tone letters without the keyboard converting them
+# ("maatj ong"). The query is rewritten into one canonical spelling (`canonical_words`) and
+# the index holds that spelling too, next to the words as written (`index_words`): an
+# amount with its unit as one word ("500ml", "5kg"), each two neighbouring name words
+# joined ("matong"), and the variants' common spelling ("caphe"). Telex (`telex_query`) is
+# only tried when the query as typed finds nothing: "vongs" may be a word of the catalog.
+# The index holds what these rules gave when it was written: after changing them, run
+# `flask search reindex` (both engines rebuild from the database; no schema changes).
+
+# unit as written (folded) -> the unit as the index spells it after the number
+UNITS = {
+    "ml": "ml", "l": "l", "lit": "l", "litre": "l", "liter": "l",
+    "g": "g", "gr": "g", "gam": "g", "gram": "g", "grams": "g",
+    "kg": "kg", "kgs": "kg", "kilo": "kg", "kilogram": "kg", "ki": "kg", "ky": "kg",
+}
+# a word (or two neighbouring words, joined) -> the spelling the index also holds
+VARIANTS = {"cafe": "caphe", "coffee": "caphe", "cafes": "caphe"}
+# an indexed spelling -> its syllables, also indexed where a variant is written ("Cafe
+# muối" is found by "ca phe muoi" too)
+SYLLABLES = {"caphe": ("ca", "phe")}
+_AMOUNT_RE = re.compile(r"([0-9]+)([a-z]+)")
+# One Vietnamese syllable without marks: initial consonant(s), vowels, final consonant(s).
+_SYLLABLE_RE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|nh|ng|[cmnpt])?")
+_TELEX_MARKS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"), ("w", "u"))
+_TELEX_TONE_RE = re.compile(r"[sfrxj](?=[^aeiouy]*$)")
+_TRIGGERS = frozenset(UNITS) | frozenset(VARIANTS)
+JOINED_FIELDS = ("name", "category_name")  # where neighbouring words are also indexed joined
+
+
+def _amount(word: str) -> str | None:
+    """"500gr" -> "500g": an amount with a unit, spelled as the index has it (None if not one)."""
+    m = _AMOUNT_RE.fullmatch(word)
+    unit = UNITS.get(m.group(2)) if m else None
+    return m.group(1) + unit if unit else None
+
+
+def telex(word: str) -> str:
+    """"maatj" -> "mat": a word typed with Telex letters left unconverted, as the plain
+    syllable; any other word as it is (only when it is not a syllable and becomes one)."""
+    if len(word) < 3 or not word.isascii() or not word.isalpha() or _SYLLABLE_RE.fullmatch(word):
+        return word
+    plain = word
+    for typed, letter in _TELEX_MARKS:
+        plain = plain.replace(typed, letter)
+    first_vowel = re.search(r"[aeiouy]", plain)
+    if first_vowel:
+        head, tail = plain[:first_vowel.end()], plain[first_vowel.end():]
+        plain = head + _TELEX_TONE_RE.sub("", tail, count=1)
+    return plain if plain != word and _SYLLABLE_RE.fullmatch(plain) else word
+
+
+def telex_query(text) -> str | None:
+    """The query with its Telex-typed words converted ("maatj ong" -> "mat ong"), or None
+    when no word was."""
+    words = words_of(query_text(text))
+    converted = [telex(w) for w in words]
+    return " ".join(converted) if converted != words else None
+
+
+def canonical_words(words: list[str]) -> list[str]:
+    """The query's words as the index spells them: an amount and its unit as one word ("500 gr" -> "500g"), and variants in their indexed spelling
+    ("ca fe", "cafe" -> "caphe")."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        following = words[i + 1] if i + 1 < len(words) else None
+        if following is not None and word.isdigit() and following in UNITS:
+            out.append(word + UNITS[following])
+            i += 2
+            continue
+        if following is not None and word + following in VARIANTS:
+            out.append(VARIANTS[word + following])
+            i += 2
+            continue
+        out.append(_amount(word) or VARIANTS.get(word, word))
+        i += 1
+    return out
+
+
+def highlight_words(words: list[str]) -> set[str]:
+    """The words of stored text that show a match of the canonical query `words`: the words
+    themselves and their other spellings ("500g": "500", "g", "gr", "gram"...; "caphe":
+    "cafe", "ca", "phe"; "ca phe": "cafe")."""
+    shown = set(words)
+    for word in words:
+        m = _AMOUNT_RE.fullmatch(word)
+        if m and m.group(2) in UNITS.values():
+            units = {spelling for spelling, unit in UNITS.items() if unit == m.group(2)}
+            shown |= {m.group(1), *units, *(m.group(1) + unit for unit in units)}
+        shown |= {variant for variant, canonical in VARIANTS.items() if canonical == word}
+        shown |= set(SYLLABLES.get(word, ()))
+    for first, second in zip(words, words[1:]):
+        if (first, second) in SYLLABLES.values():
+            joined = first + second
+            shown |= {joined, *(variant for variant, canonical in VARIANTS.items() if canonical == joined)}
+    return shown
+
+
+def aliases(words: list[str], joined: bool) -> list[str]:
+    """The other spellings the index holds for a text's `words` (see `canonical_words`):
+    amounts with their unit as one word, variants, and with `joined` each two neighbouring
+    words of letters joined. Words the text already has are left out."""
+    if not joined and _TRIGGERS.isdisjoint(words) and not any(w[:1].isdigit() for w in words):
+        return []
+    extra = []
+    for i, word in enumerate(words):
+        following = words[i + 1] if i + 1 < len(words) else None
+        if following in UNITS and word.isdigit():
+            extra.append(word + UNITS[following])
+        if word in VARIANTS:
+            extra += (VARIANTS[word], *SYLLABLES.get(VARIANTS[word], ()))
+        elif word[:1].isdigit() and (amount := _amount(word)):
+            extra.append(amount)
+        if joined and following is not None and word.isalpha() and following.isalpha():
+            extra.append(VARIANTS.get(word + following, word + following))
+    have = set(words)
+    return [w for w in dict.fromkeys(extra) if w not in have and len(w) <= MAX_TOKEN_LENGTH]
+
+
+def index_words(text, joined: bool = False) -> list[str]:
+    """The terms the index holds of a text: its words (`text_words`), then `aliases`."""
+    words = text_words(text)
+    return words + aliases(words, joined)
 
 
 # -- typos and prefixes --------------------------------------------------------------------
@@ -146,7 +275,7 @@ class Matcher:
     text: a description shows the word the typo stood for, though only names matched it)."""
 
     def __init__(self, words: list[str], loose: bool):
-        self.exact = set(words)
+        self.exact = highlight_words(words)
         self.fuzzy = [w for w in words if max_edits(w)] if loose else []
         self.prefix = words[-1] if loose and words and may_be_prefix(words[-1]) else None
 
@@ -221,6 +350,34 @@ def distinct_names(names: Iterable[str], limit: int) -> list[str]:
         if len(kept) >= limit:
             break
     return kept
+
+
+# -- ranking ----------------------------------------------------------------------------------
+
+
+def spread_sellers(hits: list, seller_of: dict[int, int], in_stock: dict[int, bool]) -> list:
+    """`hits` (best first) with each run of equal scores (and stock) taken one seller at a
+    time, in the order the sellers first appear, so one seller's many equal products do
+    not fill the page (the engines break ties by date or index order)."""
+    def tie(a, b) -> bool:
+        return (in_stock.get(a.product_id) == in_stock.get(b.product_id)
+                and abs(a.score - b.score) <= 1e-9 * max(1.0, abs(a.score)))
+
+    spread, i = [], 0
+    while i < len(hits):
+        j = i
+        while j < len(hits) and tie(hits[i], hits[j]):
+            j += 1
+        queues: dict[int | None, list] = {}
+        for hit in hits[i:j]:
+            queues.setdefault(seller_of.get(hit.product_id), []).append(hit)
+        while queues:
+            for seller in list(queues):
+                spread.append(queues[seller].pop(0))
+                if not queues[seller]:
+                    del queues[seller]
+        i = j
+    return spread
 
 
 # -- request values -----------------------------------------------------------------------------

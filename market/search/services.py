@@ -1,15 +1,17 @@
 """Search for the storefront: parse what the shopper asked, ask the engine, load the rows."""
 import re
+from dataclasses import replace
 
 import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from market.catalog.models import Product
+from market.catalog.models import Category, Product
 from market.core.numbers import int_arg
 from market.extensions import db
 from market.search.backend import MAX_QUERY_LENGTH, PRICE_BANDS, SORTS, SearchRequest, SearchResult, get_backend
 from market.search.documents import all_documents
+from market.search.matching import query_words, spread_sellers, telex_query
 
 PER_PAGE = 24
 _PROVINCE_CODE = re.compile(r"[0-9]{2}")  # a code, not a number: "01" is Hà Nội
@@ -39,12 +41,17 @@ def request_from_args(args) -> SearchRequest:
     )
 
 
-def search_products(request: SearchRequest) -> tuple[SearchResult, dict[int, Product]]:
+def search_products(request: SearchRequest, language: str = "vi") -> tuple[SearchResult, dict[int, Product]]:
     """The engine's result and the hits' products (photo and seller loaded) by id.
 
-    A hit whose product stopped being visible since it was indexed is left out.
+    When the text finds nothing, the road goes on (`_relaxed`): Telex converted, an English
+    category name (for `language` "en"), then fewer words; the result says which. A
+    relevance page spreads the sellers of equal hits. A hit whose product stopped being
+    visible since it was indexed is left out.
     """
     result = get_backend().search(request)
+    if result.total == 0 and query_words(request.text):
+        result = _relaxed(request, result, language)
     ids = [hit.product_id for hit in result.hits]
     products = {}
     if ids:
@@ -55,7 +62,66 @@ def search_products(request: SearchRequest) -> tuple[SearchResult, dict[int, Pro
         )
         products = {product.id: product for product in db.session.scalars(query).unique()}
     result.hits = [hit for hit in result.hits if hit.product_id in products]
+    if request.sort == "relevance" and request.text:
+        result.hits = spread_sellers(result.hits, {i: p.seller_id for i, p in products.items()},
+                                     {i: p.stock > 0 for i, p in products.items()})
     return result, products
+
+
+MAX_RELAXED_WORDS = 8  # longer queries are cut to their first words before dropping any
+
+
+def _relaxed(request: SearchRequest, nothing: SearchResult, language: str) -> SearchResult:
+    """Something near a text that found nothing, keeping "did you mean": the text with its
+    Telex letters converted, else (English) a category named by some words, else the
+    words that find the most when the words finding least are dropped one by one."""
+    backend = get_backend()
+
+    def attempt(how: str, text: str, dropped=(), **changes) -> SearchResult | None:
+        result = backend.search(replace(request, text=text, **changes))
+        if not result.total:
+            return None
+        result.relaxed, result.searched_text, result.dropped_words = how, text, tuple(dropped)
+        result.suggestion = nothing.suggestion
+        return result
+
+    converted = telex_query(request.text)
+    if converted and (found := attempt("telex", converted)):
+        return found
+    if language == "en" and (found := _english_category(request, attempt)):
+        return found
+    words = query_words(request.text)[:MAX_RELAXED_WORDS]
+    if len(words) < 2:
+        return nothing
+    # the rarest words (fewest products alone, under the same filters) go first
+    found = {w: backend.search(replace(request, text=w, page=1, per_page=1)).total for w in words}
+    dropped: list[str] = []
+    for word in sorted(words, key=lambda w: (found[w], -words.index(w)))[:-1]:
+        dropped.append(word)
+        kept = " ".join(w for w in words if w not in dropped)
+        if (result := attempt("fewer_words", kept, [w for w in words if w in dropped])):  # as typed
+            return result
+    return nothing
+
+
+def _english_category(request: SearchRequest, attempt) -> SearchResult | None:
+    """Products of the category whose English name has the most of the words typed
+    ("honey", "fish sauce", "soap"), searched with its Vietnamese name and the other words."""
+    words = query_words(request.text)
+    best = None
+    for category in db.session.scalars(select(Category).order_by(Category.parent_id.is_(None), Category.position)):
+        name_words = set(query_words(category.name_en))
+        named = [w for w in words if w in name_words]
+        if named and (best is None or len(named) > len(best[1])):
+            best = (category, named)
+    if best is None or request.category_id is not None:
+        return None
+    category, named = best
+    rest = " ".join(w for w in words if w not in named)
+    # ranked as the Vietnamese name would be ("honey" is "mật ong"), else the category's newest
+    return (attempt("category", f"{rest} {category.name_vi}".strip(), category_id=category.id)
+            or (rest and attempt("category", rest, category_id=category.id))
+            or attempt("category", "", category_id=category.id))
 
 
 def suggest(text: str) -> list[str]:

@@ -1,5 +1,6 @@
 """The search page and the as-you-type suggestions."""
 from flask import jsonify, render_template, request, url_for
+from flask_babel import get_locale
 from werkzeug.datastructures import MultiDict
 
 from market.catalog import services as catalog_services
@@ -26,7 +27,8 @@ def _url_with(args: MultiDict, **changes) -> str:
 @bp.route("/search")
 def results():
     search = services.request_from_args(request.args)
-    result, products = services.search_products(search)
+    locale = get_locale()
+    result, products = services.search_products(search, language=locale.language if locale else "vi")
     categories = {c.id: c for top in catalog_services.category_tree() for c in (top, *top.children)}
     return render_template(
         "search/results.html",

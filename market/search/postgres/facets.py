@@ -82,21 +82,24 @@ def facets_and_page(connection, query: Query, filters: Filters, sort: str, offse
     """The facet rows and the page, from one read of the matching rows (for loose queries,
     whose every match is scored anyway): (facet rows, [(product_id, score, name, description)])."""
     score = query.score if sort == "relevance" else "0.0"
-    inner = "score DESC, m.listed_at DESC, m.product_id DESC" if sort == "relevance" else ORDERS[sort].format(t="m")
+    # (in stock first: matching.py's ranking, as stock_first pages the exact queries)
+    inner = ("m.in_stock DESC, score DESC, m.listed_at DESC, m.product_id DESC" if sort == "relevance"
+             else ORDERS[sort].format(t="m"))
     nothing = ("NULL::integer, NULL::integer[], NULL::integer[], NULL::varchar, NULL::smallint, NULL::smallint,"
                " NULL::boolean, NULL::numeric")
     statement = sql(
-        "WITH m AS MATERIALIZED (SELECT m.product_id, m.combination_id, m.listed_at, m.price_vnd,"
+        "WITH m AS MATERIALIZED (SELECT m.product_id, m.combination_id, m.listed_at, m.price_vnd, m.in_stock,"
         f" CAST({score} AS float8) AS score FROM product_search_match m WHERE {where_clause(query, filters)}),"
         " g AS (SELECT m.combination_id, count(*) AS n FROM m GROUP BY m.combination_id),"
         f" page AS (SELECT * FROM m ORDER BY {inner} LIMIT :limit OFFSET :offset)"
         f" SELECT {GROUPING_MASK}, {', '.join(f'x.{c}' for c in FACET_COLUMNS)}, sum(x.n),"
-        " NULL::integer, NULL::float8, NULL::text, NULL::text, NULL::timestamptz, NULL::integer"
+        " NULL::integer, NULL::float8, NULL::text, NULL::text, NULL::timestamptz, NULL::integer, NULL::boolean"
         " FROM (SELECT c.category_ids, c.program_ids, c.province_code, NULLIF(c.ocop_stars, 0) AS ocop_stars,"
         " c.in_stock, NULLIF(c.price_band, -1) AS band, g.n"
         " FROM g JOIN product_search_combinations c ON c.id = g.combination_id) AS x"
         f" GROUP BY GROUPING SETS ({GROUPING_SETS})"
-        f" UNION ALL SELECT {nothing}, t.product_id, t.score, ps.name, ps.description, t.listed_at, t.price_vnd"
+        f" UNION ALL SELECT {nothing}, t.product_id, t.score, ps.name, ps.description, t.listed_at, t.price_vnd,"
+        " t.in_stock"
         " FROM page t JOIN product_search ps ON ps.product_id = t.product_id"
     )
     result = connection.execute(statement, {**filters.params, **query.params, "limit": limit, "offset": offset})
@@ -107,7 +110,7 @@ def facets_and_page(connection, query: Query, filters: Filters, sort: str, offse
         else:
             page.append(row[8:])
     keys = {
-        "relevance": lambda r: (-r[1], -r[4].timestamp(), -r[0]),
+        "relevance": lambda r: (not r[6], -r[1], -r[4].timestamp(), -r[0]),
         "price_asc": lambda r: (r[5], r[0]),
         "price_desc": lambda r: (-r[5], -r[0]),
         "newest": lambda r: (-r[4].timestamp(), -r[0]),

@@ -11,7 +11,8 @@ from market.search.postgres.text import lexeme, tsquery_all, tsquery_phrase, une
 
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # ts_rank_cd weights of D, C, B, A
 STARTS_BONUS = 0.5  # the name starts with the query's words
-PHRASE_BONUS = 0.25  # the name holds the query's words side by side, in order
+PHRASE_BONUS = 0.25
+EXACT_BONUS = 1.0  # the name is the query's words, no more: before every other name  # the name holds the query's words side by side, in order
 PREFIX_SCORE = 0.5  # a loose match of the last word as the prefix of a name word
 
 
@@ -73,6 +74,12 @@ class Filters:
             self.match.append("m.in_stock")
             self.counts.append("c.in_stock")
 
+    def narrowed(self, condition: str) -> "Filters":
+        """These filters and one more condition on `product_search_match m`."""
+        narrowed = object.__new__(Filters)
+        narrowed.match, narrowed.counts, narrowed.params = [*self.match, condition], self.counts, self.params
+        return narrowed
+
     def _add(self, condition: str, name: str, value) -> None:
         self.match.append(condition.format("m"))
         self.counts.append(condition.format("c"))
@@ -96,7 +103,9 @@ class Query:
             self.where = f"m.terms @@ {query}"
             self.in_name = f"m.name_vector @@ {query}"
             self.params["t_start"] = " ".join(words) + " "
-            name_score = f"1.0 + CASE WHEN starts_with(m.name_folded || ' ', :t_start) THEN {STARTS_BONUS} ELSE 0.0 END"
+            self.params["t_exact"] = " ".join(words)
+            name_score = (f"1.0 + CASE WHEN starts_with(m.name_folded || ' ', :t_start) THEN {STARTS_BONUS} ELSE 0.0 END"
+                          f" + CASE WHEN m.name_folded = :t_exact THEN {EXACT_BONUS} ELSE 0.0 END")
             if len(words) > 1:
                 self.params["t_phrase"] = tsquery_phrase(words)
                 name_score += (f" + CASE WHEN m.name_vector @@ CAST(:t_phrase AS tsquery)"

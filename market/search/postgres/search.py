@@ -20,6 +20,7 @@ from market.search.matching import (
     bounded_int,
     distinct_names,
     has_no_words,
+    highlight_words,
     is_loose,
     may_be_prefix,
     query_text,
@@ -108,9 +109,10 @@ def _search(connection, request: SearchRequest, words: list[str], filters: Filte
     hits: list[Hit] = []
     if offset < total:
         if found is None:
-            found = page_of_hits(connection, query, filters, sort, offset, per_page)
+            in_stock = facets.get("in_stock", {}).get("true", 0)
+            found = stock_first(connection, query, filters, sort, offset, per_page, in_stock, total)
         # exact words only: a set lookup (this runs for every word of 24 descriptions)
-        matches = Matcher(words, True) if query.loose else set(words).__contains__
+        matches = Matcher(words, True) if query.loose else highlight_words(words).__contains__
         for product_id, score_value, name, description in found:
             hits.append(Hit(
                 product_id=int(product_id),
@@ -120,6 +122,21 @@ def _search(connection, request: SearchRequest, words: list[str], filters: Filte
             ))
     return SearchResult(hits=hits, total=total, page=page, per_page=per_page, facets=facets,
                         suggestion=suggestion)
+
+
+def stock_first(connection, query: Query, filters: Filters, sort: str, offset: int, limit: int,
+                in_stock: int, total: int) -> list:
+    """`page_of_hits`, with a relevance sort ranking the `in_stock` products in stock (of
+    the matches) before those sold out (matching.py: ranking)."""
+    if sort != "relevance" or in_stock in (0, total):
+        return page_of_hits(connection, query, filters, sort, offset, limit)
+    rows = []
+    if offset < in_stock:
+        rows = page_of_hits(connection, query, filters.narrowed("m.in_stock"), sort, offset, limit)
+    if len(rows) < limit:
+        rows += page_of_hits(connection, query, filters.narrowed("NOT m.in_stock"), sort,
+                             max(0, offset - in_stock), limit - len(rows))
+    return rows
 
 
 def page_of_hits(connection, query: Query, filters: Filters, sort: str, offset: int, limit: int) -> list:

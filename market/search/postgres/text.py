@@ -9,7 +9,7 @@ word becomes a quoted lexeme (`'mat' & 'ong'`) sent as a bound parameter.
 from datetime import timezone
 
 from market.search.backend import ProductDocument
-from market.search.matching import WORD_RE, text_words
+from market.search.matching import WORD_RE, aliases, index_words, text_words
 
 MAX_POSITION = 16_383  # PostgreSQL's largest tsvector position
 MAX_POSITIONS_PER_WORD = 256  # and the most positions it keeps per lexeme
@@ -54,9 +54,11 @@ def document_row(doc: ProductDocument) -> dict:
     name = clean(doc.name)
     description = clean(doc.description)
     name_words = text_words(name)
-    body_words = [*text_words(description), *text_words(clean(doc.seller_name)),
-                  *text_words(clean(doc.category_name)),
-                  *(word for badge in doc.program_badges for word in text_words(clean(badge)))]
+    # the aliases (matching.index_words) after the words as written: positions and the
+    # folded name stay those of the name as written
+    body_words = [*index_words(description), *index_words(clean(doc.seller_name)),
+                  *index_words(clean(doc.category_name), joined=True),
+                  *(word for badge in doc.program_badges for word in index_words(clean(badge)))]
     listed_at = doc.listed_at
     if listed_at.tzinfo is None:
         listed_at = listed_at.replace(tzinfo=timezone.utc)  # the database keeps UTC
@@ -65,7 +67,7 @@ def document_row(doc: ProductDocument) -> dict:
         "name": name,
         "description": description,
         "name_folded": " ".join(name_words),
-        "search_vector": tsvector_literal(name_words, body_words),
+        "search_vector": tsvector_literal(name_words + aliases(name_words, joined=True), body_words),
         "category_ids": [int(i) for i in dict.fromkeys((doc.category_id, *doc.category_ids)) if i is not None],
         "program_ids": [int(i) for i in dict.fromkeys(doc.program_ids)],
         "province_code": clean(doc.province_code),

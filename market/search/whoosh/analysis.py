@@ -14,7 +14,7 @@ from whoosh.analysis import Filter, RegexTokenizer
 from whoosh.columns import NumericColumn
 
 from market.search.backend import ProductDocument
-from market.search.matching import MAX_TOKEN_LENGTH, WORD_RE
+from market.search.matching import JOINED_FIELDS, MAX_TOKEN_LENGTH, WORD_RE, aliases
 from market.text import fold
 
 # Text fields a query word may match in.
@@ -46,20 +46,43 @@ class FoldFilter(Filter):
                 yield token
 
 
-def folding_analyzer():
-    return FoldingTokenizer() | FoldFilter()
+class AliasFilter(Filter):
+    """After a text's words, the other spellings the index holds of them
+    (matching.aliases: "500 ml" -> "500ml", "mat ong" -> "matong" with `joined`)."""
+
+    def __init__(self, joined: bool):
+        self.joined = joined
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.joined == self.joined
+
+    def __call__(self, tokens):
+        words = []
+        token = None
+        for token in tokens:
+            words.append(token.text)
+            yield token
+        if token is not None:
+            for alias in aliases(words, self.joined):
+                token.text = alias
+                yield token
+
+
+def folding_analyzer(joined: bool = False):
+    return FoldingTokenizer() | FoldFilter() | AliasFilter(joined)
 
 
 def make_schema() -> wf.Schema:
-    analyzer = folding_analyzer()
+    analyzer, joined = folding_analyzer(), folding_analyzer(joined=True)
+    assert set(JOINED_FIELDS) == {"name", "category_name"}
     return wf.Schema(
         id=wf.ID(stored=True, unique=True),
         pid=wf.COLUMN(NumericColumn("q")),  # columns: sort keys and price bands, not indexed
         # Frequencies, no positions (phrase=False): nothing searches phrases.
-        name=wf.TEXT(analyzer=analyzer, field_boost=3.0, stored=True, phrase=False),
+        name=wf.TEXT(analyzer=joined, field_boost=3.0, stored=True, phrase=False),
         description=wf.TEXT(analyzer=analyzer, stored=True, phrase=False),
         seller_name=wf.TEXT(analyzer=analyzer, phrase=False),
-        category_name=wf.TEXT(analyzer=analyzer, phrase=False),
+        category_name=wf.TEXT(analyzer=joined, phrase=False),
         badges=wf.TEXT(analyzer=analyzer, phrase=False),
         category_ids=wf.KEYWORD(commas=True),
         province=wf.ID(),

@@ -51,6 +51,7 @@ from market.search.matching import (
     query_words,
     typing_last_word,
     with_accents,
+    words_of,
 )
 from market.search.whoosh.analysis import TEXT_FIELDS, make_schema
 from market.search.whoosh.bitsets import count_bits
@@ -220,7 +221,7 @@ class WhooshBackend(SearchBackend):
         if start < total:
             end = min(start + per_page, total)
             if sort == "relevance":
-                page_docs = view.top_scored(groups, matched, end)[start:end]
+                page_docs = self._ranked(view, groups, matched, [] if loose else words, end)[start:end]
             else:
                 page_docs = view.top_sorted(sort, matched, end)[start:end]
             matches = Matcher(words, loose)
@@ -234,6 +235,30 @@ class WhooshBackend(SearchBackend):
                 ))
         return SearchResult(hits=hits, total=total, page=page, per_page=per_page, facets=facets,
                             suggestion=suggestion)
+
+    @staticmethod
+    def _ranked(view: View, groups: list[Group], matched: list[int], name_words: list[str], k: int):
+        """The best `k` matches: those in stock before those sold out, and within each,
+        those with every one of `name_words` in the name first, a name that is just those
+        words before the others (as the PostgreSQL engine ranks them), then by score."""
+        in_stock = view.in_stock(matched)
+        tiers = [in_stock, [bits & ~stocked for bits, stocked in zip(matched, in_stock)]]
+        if name_words:
+            named = view.match([view.group((("name", w, 1.0),)) for w in name_words], view.live)
+            tiers = [split for tier in tiers for split in ([bits & n for bits, n in zip(tier, named)],
+                                                          [bits & ~n for bits, n in zip(tier, named)])]
+        exact = " ".join(name_words)
+        ranked: list[tuple[float, int]] = []
+        for tier in tiers:
+            if len(ranked) >= k:
+                break
+            if any(tier):
+                best = view.top_scored(groups, tier, k - len(ranked))
+                if exact:  # a name that is the query, no more, first (stable: by score after that)
+                    best.sort(key=lambda found: " ".join(words_of(view.stored_fields(found[1]).get("name", "")))
+                              != exact)
+                ranked += best
+        return ranked
 
     def _did_you_mean(self, view: View, words: list[str], allowed: list[int]) -> str | None:
         """A whole corrected query when some words are in no document and close words of

@@ -5,7 +5,7 @@ temporary run files, merged back) and looks up the field length of every posting
 writing it. A rebuild adds documents in order into a fresh index (nothing to replace, no
 merge, nothing to optimise), so `BulkWriter` keeps the postings of the new segment in
 memory per term (document numbers ascending), cuts text into words with
-`matching.text_words` (each distinct chunk of text folded once) and hands each term's
+`matching.index_words` (each distinct chunk of text folded once, then the aliases) and hands each term's
 postings to Whoosh's own posting writer in whole blocks: byte for byte what `add_document`
 + `commit` write (a test compares the files).
 """
@@ -19,7 +19,7 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from market.search.backend import ProductDocument
-from market.search.matching import text_words
+from market.search.matching import JOINED_FIELDS, index_words
 from market.search.whoosh.analysis import TEXT_FIELDS, document_fields
 from market.search.whoosh.internals import DirectSegmentWriter, write_term_blocks
 
@@ -65,7 +65,7 @@ class BulkWriter(DirectSegmentWriter):
                     continue
                 length = 0
                 if how == "text":
-                    length = self._add_words(name, docnum, text_words(value))
+                    length = self._add_words(name, docnum, index_words(value, name in JOINED_FIELDS))
                 elif how == "terms":
                     length = self._add_keywords(name, field, docnum, value)
                 if name in self._lengths:

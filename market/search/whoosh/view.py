@@ -194,6 +194,10 @@ class View:
             self._expansions[key] = found
         return found
 
+    def in_stock(self, matched: list[int]) -> list[int]:
+        """Per segment: the documents of `matched` in stock."""
+        return [bits & part[0].facets["in_stock"].get("true", 0) for part, bits in zip(self.parts, matched)]
+
     # -- counting --
 
     def facets(self, matched: list[int]) -> dict[str, dict[str, int]]:
