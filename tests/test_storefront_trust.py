@@ -108,7 +108,7 @@ def test_a_shopper_is_shown_the_page_with_a_button_to_the_form(client_for, make_
 
 def test_a_member_gets_the_dashboard_not_the_visitor_page(client_for, shop):
     html = page(client_for(shop.owner.email).get("/sell", headers=EN))
-    assert f"<h1>{shop.seller.name}</h1>" in html
+    assert f'<h1 class="seller-home-title">{shop.seller.name}</h1>' in html
     assert "Who may sell" not in html
 
 
