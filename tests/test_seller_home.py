@@ -152,3 +152,18 @@ def test_the_menu_marks_the_orders_tab_on_an_order_page(goods, client_for):
     page = client_for().get(f"/sell/orders/{part.id}", headers=EN).get_data(as_text=True)
     assert 'href="/sell/orders" aria-current="page"' in page
     assert 'href="/sell" aria-current="page"' not in page
+
+
+def test_the_stock_rows_open_the_list_of_those_products(shop, client_for):
+    builders.make_product(shop.owner, name="Mật ong hết", price_vnd=90_000, stock=0)
+    builders.make_product(shop.owner, name="Mật ong sắp hết", price_vnd=90_000, stock=2)
+    builders.make_product(shop.owner, name="Mật ong đầy kho", price_vnd=90_000, stock=80)
+    builders.make_product(shop.owner, publish=False, name="Mật ong nháp", price_vnd=90_000, stock=0)
+    client = client_for(shop.owner.email)
+    _statements, page = read_home(client_for)
+    assert 'href="/sell/products?stock=out"' in page and 'href="/sell/products?stock=low"' in page
+    out = client.get("/sell/products?stock=out", headers=EN).get_data(as_text=True)
+    assert "Mật ong hết" in out and "Mật ong sắp hết" not in out and "Mật ong nháp" not in out
+    low = client.get("/sell/products?stock=low", headers=EN).get_data(as_text=True)
+    assert "Mật ong sắp hết" in low and "Mật ong hết<" not in low and "Mật ong đầy kho" not in low
+    assert client.get("/sell/products?stock=some", headers=EN).status_code == 404

@@ -36,13 +36,15 @@ def _approved_or_redirect(membership):
 @member_required
 def seller_products(membership):
     status = request.args.get("status") or None
-    if status is not None and status not in set(ProductStatus):
+    stock = request.args.get("stock") or None
+    if (status is not None and status not in set(ProductStatus)) or stock not in (None, "out", "low"):
         abort(404)
     return render_template(
         "catalog/seller/products.html",
         seller=membership.seller,
-        products=services.seller_products(membership.seller_id, status),
+        products=services.seller_products(membership.seller_id, status, stock),
         status=status,
+        stock=stock,
         quick_form=QuickEditForm(),
         action_form=ActionForm(),
         low_stock=services.low_stock_threshold(),

@@ -4,8 +4,7 @@ import shutil
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -450,8 +449,8 @@ def delete_product(member: User, product_id: int) -> None:
         uploads.delete_stored(CERTIFICATE_AREA, certificate)
 
 
-def seller_products(seller_id: int, status: str | None = None) -> list[Product]:
-    """The seller's products for its own list (every status), newest first, photos loaded."""
+def seller_products(seller_id: int, status: str | None = None, stock: str | None = None) -> list[Product]:
+    """The seller's own list, newest first, photos loaded; `stock` "out"/"low": on sale and sold out/low."""
     query = (
         select(Product)
         .where(Product.seller_id == seller_id)
@@ -460,6 +459,9 @@ def seller_products(seller_id: int, status: str | None = None) -> list[Product]:
     )
     if status:
         query = query.where(Product.status == status)
+    if stock:
+        query = query.where(Product.status == ProductStatus.ACTIVE, Product.stock <= 0 if stock == "out"
+                            else Product.stock.between(1, low_stock_threshold()))
     return list(db.session.scalars(query))
 
 
@@ -572,6 +574,9 @@ def staff_products(staff: User, query_text: str = "", status: str | None = None,
         query = query.where(func.lower(Product.name).contains(query_text.strip().lower()))
     if status:
         query = query.where(Product.status == status)
+    if stock:
+        query = query.where(Product.status == ProductStatus.ACTIVE, Product.stock <= 0 if stock == "out"
+                            else Product.stock.between(1, low_stock_threshold()))
     return list(db.session.scalars(query))
 
 
