@@ -42,7 +42,7 @@ def test_list_a_product_then_find_it(live_server, new_phone, make_user, tmp_path
     assert width <= 360, f"the product form scrolls sideways on a phone ({width}px)"
     page.goto(live_server + "/sell/products")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    expect(page.get_by_text("Low stock:")).to_be_visible()
+    expect(page.get_by_text("is low on stock")).to_be_visible()
     phone.close()
 
     shopper = new_phone()
