@@ -574,9 +574,6 @@ def staff_products(staff: User, query_text: str = "", status: str | None = None,
         query = query.where(func.lower(Product.name).contains(query_text.strip().lower()))
     if status:
         query = query.where(Product.status == status)
-    if stock:
-        query = query.where(Product.status == ProductStatus.ACTIVE, Product.stock <= 0 if stock == "out"
-                            else Product.stock.between(1, low_stock_threshold()))
     return list(db.session.scalars(query))
 
 
