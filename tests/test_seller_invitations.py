@@ -2,13 +2,17 @@
 the owner can make the same signed link to share in Zalo or by SMS (no email), see it, copy it,
 withdraw it; a link expires a fixed time after the invitation was made, works once, for the
 invited address only, and never crosses to another seller."""
+import base64
 import re
+import zlib
 from datetime import datetime, timezone
 
+import pytest
 import time_machine
 from sqlalchemy import func, select
 
 from market.core.audit import history
+from market.core.domain import DomainError
 from market.core.models import OutboundEmail
 from market.extensions import db
 from market.sellers import invitations
@@ -142,3 +146,35 @@ def test_another_seller_can_neither_withdraw_nor_see_nor_be_joined_twice(shop, r
 def test_a_forged_link_is_a_clear_message_not_an_error(shop, client):
     response = client.get("/sell/invitations/not-a-token", headers=EN)
     assert response.status_code == 410 and "This invitation link is not valid." in response.get_data(as_text=True)
+
+
+def _payload(token: str) -> str:
+    """What anyone holding the link can read: the signed part, decoded (it is not encrypted)."""
+    body = token.split(".")[0]
+    compressed = body.startswith(".")
+    raw = base64.urlsafe_b64decode(body.lstrip(".") + "=" * (-len(body.lstrip(".")) % 4))
+    return (zlib.decompress(raw) if compressed else raw).decode("utf-8", "replace")
+
+
+def test_a_forwarded_link_does_not_tell_the_invited_address(shop):
+    _invitation, token = invitations.invite_member(shop.owner, "ngoc.tran@example.vn", send_email=False)
+    payload = _payload(token)
+    assert '"i"' in payload and "ngoc" not in payload and "example.vn" not in payload
+    # A link signed for one invitation does not open another one, even with the same id's tag swapped.
+    other, other_token = invitations.invite_member(shop.owner, "lan.pham@example.vn", send_email=False)
+    assert invitations.read_invitation(other_token).id == other.id
+    assert invitations.read_invitation(token).email == "ngoc.tran@example.vn"
+
+
+def test_an_accept_racing_a_withdrawal_loses(shop, make_user, monkeypatch):
+    invited = make_user("ngoc@example.vn")
+    invitation, token = invitations.invite_member(shop.owner, "ngoc@example.vn", send_email=False)
+    read_while_good = invitations.read_invitation(token)  # the press was read while the link was good...
+    # ...then the owner's withdrawal commits in another request before the accept writes.
+    db.session.execute(SellerInvitation.__table__.update()
+                       .where(SellerInvitation.id == invitation.id).values(revoked_at=datetime.now(timezone.utc)))
+    db.session.commit()
+    monkeypatch.setattr(invitations, "read_invitation", lambda _token: read_while_good)
+    with pytest.raises(DomainError):
+        invitations.accept_invitation(invited, token)
+    assert members_count(shop.seller) == 1

@@ -1,13 +1,15 @@
 """Invitations to join a seller: by email, or by a link the owner shares in Zalo or by SMS
 (the same signed link, expiring a fixed time after the invitation was made); reading one for
 its page, accepting it, withdrawing it."""
+import hashlib
+import hmac
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from market.accounts.models import Role, User
 from market.accounts.services import normalise_email
@@ -33,7 +35,20 @@ def invitation_link(invitation: SellerInvitation) -> str:
 
 
 def _invitation_token(invitation: SellerInvitation) -> str:
-    return _invitation_serializer().dumps({"i": invitation.id, "e": invitation.email})
+    # A signed link is readable by whoever holds it (signed, not encrypted): it carries a keyed
+    # hash of the invited address, never the address, so a forwarded link does not tell it.
+    return _invitation_serializer().dumps({"i": invitation.id, "t": _email_tag(invitation.email)})
+
+
+def _email_tag(email: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"seller-invitation-email:" + email.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def _names_its_invitation(data: dict, invitation: SellerInvitation) -> bool:
+    if "t" in data:
+        return hmac.compare_digest(str(data["t"]), _email_tag(invitation.email))
+    return data.get("e") == invitation.email  # links mailed before the tag, until they expire
 
 
 def invitation_expires_at(invitation: SellerInvitation) -> datetime:
@@ -92,7 +107,7 @@ def read_invitation(token: str) -> SellerInvitation:
     except BadSignature:
         raise DomainError(_("This invitation link is not valid.")) from None
     invitation = db.session.get(SellerInvitation, data.get("i")) if isinstance(data, dict) else None
-    if invitation is None or invitation.revoked_at is not None or invitation.email != data.get("e"):
+    if invitation is None or invitation.revoked_at is not None or not _names_its_invitation(data, invitation):
         raise DomainError(_("This invitation link is not valid."))
     if invitation.accepted_at is not None:
         raise DomainError(_("This invitation has already been used."))
@@ -110,10 +125,18 @@ def accept_invitation(user: User, token: str) -> SellerMember:
         raise DomainError(_("Union staff accounts cannot join a seller."))
     if membership_of(user) is not None:
         raise DomainError(_("You are already a member of a seller."))
+    # Conditional, so that an accept racing a withdrawal (or another accept) cannot both win.
+    taken = db.session.execute(
+        update(SellerInvitation)
+        .where(SellerInvitation.id == invitation.id, SellerInvitation.accepted_at.is_(None),
+               SellerInvitation.revoked_at.is_(None))
+        .values(accepted_at=utcnow(), accepted_by_id=user.id)
+    ).rowcount
+    if taken != 1:
+        db.session.rollback()
+        raise DomainError(_("This invitation link is not valid."))
     membership = SellerMember(seller_id=invitation.seller_id, user_id=user.id, role=MemberRole.MEMBER)
     db.session.add(membership)
-    invitation.accepted_at = utcnow()
-    invitation.accepted_by_id = user.id
     user.role = Role.SELLER
     record_audit(user.id, "seller", invitation.seller_id, "member_joined", detail=user.email)
     db.session.commit()
@@ -123,13 +146,17 @@ def accept_invitation(user: User, token: str) -> SellerMember:
 def revoke_invitation(owner: User, invitation_id: int) -> None:
     """The owner withdraws an invitation not yet accepted: its links stop working."""
     seller = owner_seller(owner)
-    invitation = db.session.scalar(select(SellerInvitation).where(
-        SellerInvitation.id == invitation_id, SellerInvitation.seller_id == seller.id,
-        SellerInvitation.accepted_at.is_(None), SellerInvitation.revoked_at.is_(None)))
-    if invitation is None:
+    email = db.session.execute(
+        update(SellerInvitation)
+        .where(SellerInvitation.id == invitation_id, SellerInvitation.seller_id == seller.id,
+               SellerInvitation.accepted_at.is_(None), SellerInvitation.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .returning(SellerInvitation.email)
+    ).scalar()
+    if email is None:
+        db.session.rollback()
         raise DomainError(_("This invitation does not exist or has been used."))
-    invitation.revoked_at = utcnow()
-    record_audit(owner.id, "seller", seller.id, "invitation_revoked", detail=invitation.email)
+    record_audit(owner.id, "seller", seller.id, "invitation_revoked", detail=email)
     db.session.commit()
 
 
