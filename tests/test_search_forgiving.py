@@ -207,3 +207,14 @@ def test_other_spellings_are_highlighted(sellers):
     assert [part for part, matched in result.hits[0].name.parts if matched] == ["Gạo", "5", "kg"]
     result, _products = search("ca phe muoi")
     assert [part for part, matched in result.hits[0].name.parts if matched] == ["Cafe", "muối"]
+
+
+def test_a_long_query_that_finds_nothing_costs_a_bounded_number_of_searches(sellers, monkeypatch):
+    add(sellers["hoa"], "Mật ong hoa nhãn")
+    backend = get_backend()
+    calls = []
+    real = backend.search
+    monkeypatch.setattr(backend, "search", lambda request: calls.append(request.text) or real(request))
+    result, _products = search(" ".join(f"zq{n}x" for n in range(30)))  # thirty words, none found
+    assert result.total == 0
+    assert 3 <= len(calls) <= 1 + 1 + 1 + services.MAX_RELAXED_WORDS + services.MAX_RELAXED_WORDS - 1

@@ -41,7 +41,7 @@ PRICES = {
 NOT_PRICES = [
     "", "   ", "25.5", "25,50", "2.50", "1.000,000", "1,000.000", "25.000,00", "1.2345k", "1.000k", "25kk",
     "-25000", "+25000", "25e3", "0x10", "٢٥٠٠٠", "２５０００", "²⁵", "25_000", "25.00.0", ".5k", "k", "đ", "triệu",
-    "25 usd", "25$", "25 trăm", "NaN", "1" * 41, "25.000 ₫ ₫", "25\x00000", "1tr2505", None, 25000,
+    "25 usd", "25$", "25 trăm", "NaN", "1" * 41, "25.000 ₫ ₫", "25\x00000", "1tr2505", "1tr50", "2k50", None, 25000,
 ]
 
 
@@ -111,7 +111,7 @@ def test_the_price_field_reads_through_the_one_helper_with_one_message(app, type
 def test_a_price_cell_of_the_csv_import_reads_the_same_way():
     assert [parse_price_cell(cell) for cell in ("185k", "185.000 ₫", "185000,00", "185000.0", "")] == [
         185_000, 185_000, 185_000, 185_000, None]
-    for cell in ("25,5", "-5", "abc"):
+    for cell in ("25,5", "-5", "abc", "185.00", "25,0", "185,000.5"):
         with pytest.raises(ValueError):
             parse_price_cell(cell)
 

@@ -8,7 +8,7 @@ its cookies worthless, because the user loader finds no live session for their k
 """
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
 from market.accounts.models import User, UserSession
-from market.core.clock import utcnow
+from market.core.clock import aware, utcnow
 from market.core.domain import DomainError
 from market.extensions import db
 
@@ -36,11 +36,6 @@ class SessionError(DomainError):
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite gives naive datetimes back; the database keeps UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def idle_limit() -> timedelta:

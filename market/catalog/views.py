@@ -18,8 +18,7 @@ YEAR = 365 * 24 * 3600
 CATEGORY_ICONS = {
     "dac-san": "gift", "tra-ca-phe": "coffee", "gao-do-kho": "wheat", "nuoc-mam-gia-vi": "soup",
     "thu-cong-my-nghe": "amphora", "det-tho-cam": "spool", "ao-dai-thoi-trang": "shirt",
-    "thao-duoc-my-pham": "leaf", "nha-vuon": "sprout", "nong-san-tuoi": "carrot", "rau-cu-qua": "carrot",
-    "rau": "salad", "trai-cay": "apple", "thuy-hai-san": "fish", "trung-sua": "egg",
+    "thao-duoc-my-pham": "leaf", "nha-vuon": "sprout", "nong-san-tuoi": "carrot",
 }
 
 

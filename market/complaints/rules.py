@@ -5,12 +5,13 @@ Deadlines (the returns page says the same): the seller answers within
 `COMPLAINT_DECISION_DAYS` (5) days of it. A complaint is overdue while it waits past its
 deadline: open (no answer) past `answer_due_at`, or not decided past `decision_due_at`.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_
 
+from market.core.clock import aware
 from market.complaints.models import Complaint, ComplaintDecision, ComplaintKind, ComplaintStatus
 
 PRODUCT_REASONS = {
@@ -81,13 +82,6 @@ def current_deadline(complaint: Complaint) -> datetime | None:
     if complaint.status == ComplaintStatus.ANSWERED:
         return complaint.decision_due_at
     return None
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite gives back naive UTC datetimes; PostgreSQL aware ones."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 def is_overdue(complaint: Complaint, now: datetime) -> bool:

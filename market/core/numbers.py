@@ -88,8 +88,10 @@ _PRICE_WORD = re.compile(r"(?P<number>[0-9.,\s\u00a0\u202f\u2009]*[0-9])\s*(?P<w
 _GROUPED_PRICE = re.compile(r"[0-9]{1,3}(?:(?P<mark>[.,])[0-9]{3})(?:(?P=mark)[0-9]{3})*")
 _SPACE_GROUPED_PRICE = re.compile(r"[0-9]{1,3}(?: [0-9]{3})+")
 _PRICE_FRACTION = re.compile(r"(?P<whole>[0-9]{1,6})(?:[.,](?P<fraction>[0-9]{1,2}))?")
-# "1tr2" (1,2 triệu) and "2k5" (2,5 nghìn): the digits after the word are its decimals.
-_PRICE_SPOKEN = re.compile(r"(?P<whole>[0-9]{1,6})(?P<word>k|tr)(?P<fraction>[0-9]{1,3})")
+# "1tr2" (1,2 triệu) and "2k5" (2,5 nghìn): the digits after the word are its decimals; one
+# digit (tenths) or three ("1tr250"). Two are refused: "1tr50" is said for 1.050.000 as often
+# as for 1.500.000.
+_PRICE_SPOKEN = re.compile(r"(?P<whole>[0-9]{1,6})(?P<word>k|tr)(?P<fraction>[0-9]|[0-9]{3})")
 MAX_PRICE_TEXT = 40
 
 
@@ -115,7 +117,8 @@ def parse_price(value) -> int | None:
     with or without a currency ("25.000 ₫", "25.000đ", "25000 VND", "25.000 đồng"); and
     a number before "k", "nghìn"/"ngàn" (×1.000) or "tr"/"triệu" (×1.000.000), with at
     most two decimals there ("25k", "2,5k", "1,5tr", "1.5 triệu"), or the habit of writing
-    the decimals after the word ("1tr2" for 1.200.000, "2k5" for 2.500). Refused as ambiguous:
+    the decimals after the word, one or three digits ("1tr2" for 1.200.000, "2k5" for 2.500,
+    "1tr250" for 1.250.000). Refused as ambiguous: "1tr50" (1.050.000 or 1.500.000?),
     "25.5" or "25,50" without such a word (a decimal or a slip?), mixed marks ("1.000,000"),
     decimals that leave part of a đồng ("1,2345k"), signs, and digits of other scripts.
     The caller checks the range.

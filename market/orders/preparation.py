@@ -5,21 +5,17 @@ could be prepared (placed, or paid for a transfer or card) to when the seller ma
 shipped (its audit row). Shown only once there are enough parts to mean something.
 """
 import math
-from datetime import datetime, timezone
 from statistics import median
 
 from sqlalchemy import and_, select
 
+from market.core.clock import aware
 from market.core.audit import AuditEntry
 from market.extensions import db
 from market.orders.models import Order, PaymentMethod, SellerOrder, SellerOrderStatus
 
 RECENT_PARTS = 20
 MIN_PARTS = 3
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite gives naive UTC
 
 
 def usual_preparation_days(seller_id: int) -> int | None:
@@ -40,5 +36,5 @@ def usual_preparation_days(seller_id: int) -> int | None:
     hours = []
     for method, placed_at, paid_at, shipped_at in rows:
         ready = paid_at if method != PaymentMethod.COD and paid_at else placed_at
-        hours.append(max(0.0, (_aware(shipped_at) - _aware(ready)).total_seconds() / 3600))
+        hours.append(max(0.0, (aware(shipped_at) - aware(ready)).total_seconds() / 3600))
     return max(1, math.ceil(median(hours) / 24))

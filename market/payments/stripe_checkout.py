@@ -5,7 +5,7 @@ Session made for one order; Stripe then tells us what happened through signed we
 events (see `payments.views`), which `handle_event` applies once each, in any order.
 """
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import stripe
 from flask import current_app
@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from market.core.audit import AuditEntry
-from market.core.clock import utcnow
+from market.core.clock import aware, utcnow
 from market.core.domain import DomainError
 from market.core.i18n import format_money
 from market.core.numbers import parse_int
@@ -53,10 +53,6 @@ def _expires_at(order: Order, now: datetime) -> int:
     the very same value and Stripe's idempotency check replays the first session instead
     of refusing the request as different.
     """
-    def aware(moment: datetime) -> datetime:
-        # SQLite hands back naive datetimes; everything here is stored in UTC.
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
     placed = aware(order.created_at) if order.created_at else now
     deadline = aware(order.payment_expires_at) if order.payment_expires_at else placed + SESSION_MAX
     latest = placed + SESSION_MAX - MARGIN

@@ -3,7 +3,7 @@
 its page, accepting it, withdrawing it."""
 import hashlib
 import hmac
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from market.accounts.models import Role, User
 from market.accounts.services import normalise_email
 from market.core.audit import record_audit
-from market.core.clock import utcnow
+from market.core.clock import aware, utcnow
 from market.core.domain import DomainError
 from market.core.mail import queue_email
 from market.core.urls import public_url
@@ -52,10 +52,7 @@ def _names_its_invitation(data: dict, invitation: SellerInvitation) -> bool:
 
 
 def invitation_expires_at(invitation: SellerInvitation) -> datetime:
-    created = invitation.created_at
-    if created.tzinfo is None:  # SQLite gives naive UTC back
-        created = created.replace(tzinfo=timezone.utc)
-    return created + timedelta(seconds=current_app.config["INVITATION_MAX_AGE"])
+    return aware(invitation.created_at) + timedelta(seconds=current_app.config["INVITATION_MAX_AGE"])
 
 
 def invite_member(owner: User, email: str, send_email: bool = True) -> tuple[SellerInvitation, str]:

@@ -11,7 +11,7 @@ Nothing to say, no email. `flask --app wsgi staff digest` (cron or a systemd tim
 day) queues the emails and commits once; the outbox delivers them (`mail deliver`).
 """
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import click
 from flask.cli import AppGroup
@@ -25,7 +25,7 @@ from market.accounts.models import Role, User
 from market.complaints.models import Complaint
 from market.complaints.rules import current_deadline
 from market.complaints.services import near_deadline, overdue
-from market.core.clock import utcnow
+from market.core.clock import aware, utcnow
 from market.core.emails import queue_rendered, render_email
 from market.core.urls import public_base_url, public_url
 from market.extensions import db
@@ -55,13 +55,6 @@ class Digest:
     def is_empty(self) -> bool:
         return not (self.applications_count or self.complaints_overdue or self.complaints_due
                     or self.unconfirmed or self.transfers)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite gives naive UTC datetimes back."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 def build_digest(staff: User, now: datetime) -> Digest:
@@ -101,7 +94,7 @@ def _link(endpoint: str, fallback: str, **values) -> str:
 
 
 def _days(since: datetime | None, now: datetime) -> int:
-    return max(0, (now - _aware(since)).days) if since is not None else 0
+    return max(0, (now - aware(since)).days) if since is not None else 0
 
 
 def digest_email(digest: Digest):

@@ -12,11 +12,12 @@ oldest item one more small query, the list of sellers one page; nothing runs a q
 so the page costs the same number of queries whatever the data (tests/test_staff_home.py).
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import joinedload
 
+from market.core.clock import aware
 from market.accounts.models import User
 from market.catalog.models import OcopStatus, Product
 from market.complaints.models import Complaint, ComplaintStatus
@@ -35,13 +36,6 @@ from market.staff.digest import COMPLAINT_WARNING, STUCK_AFTER
 TRANSFER_WARNING = timedelta(hours=6)
 MISSING_PER_PAGE = 20
 REMINDED = "figures_reminded"  # the audit action of a reminder to send figures
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite gives naive UTC datetimes back; PostgreSQL aware ones."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 def vietnam_today(now: datetime) -> date:

@@ -22,19 +22,23 @@ _GROUPED = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*", re.ASCII)  # ASCII 
 
 
 PRICE_KEYS = ("price_vnd", "compare_at_price_vnd")
+# Four or more digits, or groups of three, then a spreadsheet's ",00" / ".0".
+_SPREADSHEET_ZERO_CENTS = re.compile(r"(?P<whole>[0-9]{4,}|[0-9]{1,3}(?:[.,][0-9]{3})+)[.,]0{1,2}")
 
 
 def parse_price_cell(text: str) -> int | None:
     """A price cell read as the product form reads a price ("185.000 ₫", "185k"); None when empty.
 
-    A spreadsheet's own "185000,00" or "185000.0" is read first as a whole number."""
+    A spreadsheet's own zero decimals are dropped after a price that is clearly in đồng
+    ("185000,00", "185.000,0"); "185.00" or "25,0" stay refused (185 đồng, or a slip?)."""
     if not (text or "").strip():
         return None
     price = parse_price(text)
     if price is None:
-        price = parse_whole_number(text)  # ValueError when it is no number either
-        if price is None or price < 0:
-            raise ValueError(text)
+        zero_cents = _SPREADSHEET_ZERO_CENTS.fullmatch(text.strip())
+        price = parse_price(zero_cents.group("whole")) if zero_cents else None
+    if price is None:
+        raise ValueError(text)
     return price
 
 

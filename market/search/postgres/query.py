@@ -11,8 +11,8 @@ from market.search.postgres.text import lexeme, tsquery_all, tsquery_phrase, une
 
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # ts_rank_cd weights of D, C, B, A
 STARTS_BONUS = 0.5  # the name starts with the query's words
-PHRASE_BONUS = 0.25
-EXACT_BONUS = 1.0  # the name is the query's words, no more: before every other name  # the name holds the query's words side by side, in order
+PHRASE_BONUS = 0.25  # the name holds the query's words side by side, in order
+EXACT_BONUS = 1.0  # the name is the query's words, no more: before every other name
 PREFIX_SCORE = 0.5  # a loose match of the last word as the prefix of a name word
 
 

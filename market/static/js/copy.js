@@ -6,13 +6,15 @@
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
     var source = document.querySelector(button.getAttribute("data-copy"));
     if (!source) { return; }
+    var label = button.querySelector("span") || button;
+    var original = label.textContent;  // read once: a second tap while it says "Copied" keeps it
+    var timer = null;
     button.hidden = false;
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(source.value || source.textContent).then(function () {
-        var label = button.querySelector("span") || button;
-        var before = label.textContent;
-        label.textContent = button.getAttribute("data-copied") || before;
-        setTimeout(function () { label.textContent = before; }, 2000);
+        label.textContent = button.getAttribute("data-copied") || original;
+        clearTimeout(timer);
+        timer = setTimeout(function () { label.textContent = original; }, 2000);
       });
     });
   });
