@@ -346,3 +346,16 @@ def test_an_unknown_unit_is_refused_by_the_service(app, shop):
         catalog.create_product(shop.owner, catalog.ProductData(
             name="Rau muống", category_id=category_id("rau-xanh"), price_vnd=15_000, stock=5, unit="bó-giả"))
     assert "unit" in refused.value.errors
+
+
+def test_two_staff_adding_the_same_unit_at_once_get_a_message_not_an_error(app, staff, monkeypatch):
+    from market.catalog import units
+
+    # The other staff member's unit commits after this request read the list of units.
+    db.session.add(Unit(code="tray-basket", name_vi="Mẹt", name_en="Tray basket", created_by_id=staff.id))
+    db.session.commit()
+    monkeypatch.setattr(units, "added_units", lambda: [])
+    with pytest.raises(catalog.ValidationFailed) as refused:
+        units.add_unit(staff, "Mẹt tre", "Tray basket")
+    assert "name_en" in refused.value.errors
+    assert db.session.scalar(select(func.count()).select_from(Unit)) == 1

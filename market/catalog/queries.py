@@ -31,7 +31,7 @@ PER_SELLER_IN_ROW = 2
 _CANDIDATES_PER_SLOT = 4
 
 
-def spread_sellers(products: list[Product], limit: int, per_seller: int = PER_SELLER_IN_ROW) -> list[Product]:
+def at_most_per_seller(products: list[Product], limit: int, per_seller: int = PER_SELLER_IN_ROW) -> list[Product]:
     """The first `limit` of `products`, in order, keeping at most `per_seller` of any seller."""
     taken: dict[int, int] = {}
     row = []
@@ -47,7 +47,7 @@ def spread_sellers(products: list[Product], limit: int, per_seller: int = PER_SE
 def new_arrivals(limit: int = 12) -> list[Product]:
     """The newest products on sale, at most two of one seller."""
     query = _listing(visible_products().order_by(*SORTS["newest"]).limit(limit * _CANDIDATES_PER_SLOT))
-    return spread_sellers(list(db.session.scalars(query).unique()), limit)
+    return at_most_per_seller(list(db.session.scalars(query).unique()), limit)
 
 
 def featured_products(limit: int = 8) -> list[Product]:
@@ -59,7 +59,7 @@ def featured_products(limit: int = 8) -> list[Product]:
     )
     query = (visible_products().where(Product.seller_id.in_(featured_sellers)).order_by(*SORTS["newest"])
              .limit(limit * _CANDIDATES_PER_SLOT))
-    return spread_sellers(list(db.session.scalars(_listing(query)).unique()), limit)
+    return at_most_per_seller(list(db.session.scalars(_listing(query)).unique()), limit)
 
 
 def category_products(category: Category, sort: str, page: int) -> Page:

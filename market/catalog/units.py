@@ -7,6 +7,7 @@ from flask import g
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from market.accounts.models import User
 from market.catalog.models import UNITS, Unit
@@ -106,7 +107,11 @@ def add_unit(staff: User, name_vi: str, name_en: str) -> Unit:
         code, number = f"{base}-{number}", number + 1
     unit = Unit(code=code, name_vi=name_vi, name_en=name_en, created_by_id=staff.id)
     db.session.add(unit)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # another staff member added the same unit a moment ago
+        db.session.rollback()
+        raise ValidationFailed({"name_en": _("This unit is already in the list.")}) from None
     record_audit(staff.id, "unit", unit.id, "unit_added", detail=f"{name_vi} / {name_en}")
     db.session.commit()
     g.pop("catalog_added_units", None)
