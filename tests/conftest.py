@@ -20,6 +20,7 @@ from market import create_app
 from market.accounts import services as accounts_services
 from market.catalog.services import seed_categories
 from market.extensions import db, limiter
+from market.search.backend import get_backend
 from tests import builders
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -146,6 +147,18 @@ def app(_migrated_database, instance_path, tmp_path, request):
     check_index = request.node.get_closest_marker("index_left_out_of_step") is None
     with running_app(_migrated_database, instance_path, tmp_path, check_index) as app:
         yield app
+
+
+@pytest.fixture(params=["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request, app):
+    """Each search engine in turn, configured as the app's (the sync writes into it); the
+    PostgreSQL one only when the tests run on PostgreSQL."""
+    if request.param == "postgres" and db.engine.dialect.name != "postgresql":
+        pytest.skip("the PostgreSQL engine needs MARKET_TEST_DATABASE_URL=postgresql://...")
+    app.config["SEARCH_BACKEND"] = request.param
+    app.extensions.pop("search_backend", None)
+    yield get_backend()
+    app.extensions.pop("search_backend", None)
 
 
 @pytest.fixture(autouse=True)

@@ -362,16 +362,6 @@ def test_staff_dismiss_with_a_reason_and_both_sides_are_told(goods, shopper, sta
         f"/sell/complaints/{complaint.id}").get_data(as_text=True)
 
 
-@pytest.fixture(params=["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request, app):
-    """The search engine under test, as in tests/test_search_engines.py."""
-    if request.param == "postgres" and db.engine.dialect.name != "postgresql":
-        pytest.skip("the PostgreSQL engine needs MARKET_TEST_DATABASE_URL=postgresql://...")
-    app.config["SEARCH_BACKEND"] = request.param
-    app.extensions.pop("search_backend", None)
-    yield get_backend()
-    app.extensions.pop("search_backend", None)
-
 
 def found_ids(text: str) -> set[int]:
     return {hit.product_id for hit in get_backend().search(SearchRequest(text=text, per_page=100)).hits}

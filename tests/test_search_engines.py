@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from market.extensions import db
 from market.search import matching
 from market.search.backend import SearchRequest, SearchResult, get_backend
 from market.search.matching import (
@@ -119,16 +118,6 @@ SUGGESTED = [
     ("zzqqxx", None),
 ]
 
-
-@pytest.fixture(params=["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request, app):
-    """The engine under test, configured as the app's (the sync writes into it)."""
-    if request.param == "postgres" and db.engine.dialect.name != "postgresql":
-        pytest.skip("the PostgreSQL engine needs MARKET_TEST_DATABASE_URL=postgresql://...")
-    app.config["SEARCH_BACKEND"] = request.param
-    app.extensions.pop("search_backend", None)
-    yield get_backend()
-    app.extensions.pop("search_backend", None)
 
 
 @pytest.fixture

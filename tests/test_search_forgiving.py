@@ -6,7 +6,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from market.extensions import db
 from market.search import services
 from market.search.backend import SearchRequest, get_backend
 from market.search.matching import (
@@ -80,15 +79,6 @@ def test_equal_hits_are_spread_over_sellers_without_leaving_their_tier():
 
 # -- on the engines -------------------------------------------------------------------------------
 
-
-@pytest.fixture(params=["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request, app):
-    if request.param == "postgres" and db.engine.dialect.name != "postgresql":
-        pytest.skip("the PostgreSQL engine needs MARKET_TEST_DATABASE_URL=postgresql://...")
-    app.config["SEARCH_BACKEND"] = request.param
-    app.extensions.pop("search_backend", None)
-    yield get_backend()
-    app.extensions.pop("search_backend", None)
 
 
 @pytest.fixture

@@ -7,22 +7,11 @@ near the top (mean reciprocal rank). Quality, not time: bench/search.py prints t
 """
 import pytest
 
-from market.extensions import db
-from market.search.backend import get_backend
 from tests.search_relevance import QUERIES, build_catalog, evaluate, mrr, recall_at_10
 
 MRR_FLOOR = 0.90
 RECALL_FLOOR = 0.90
 
-
-@pytest.fixture(params=["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request, app):
-    if request.param == "postgres" and db.engine.dialect.name != "postgresql":
-        pytest.skip("the PostgreSQL engine needs MARKET_TEST_DATABASE_URL=postgresql://...")
-    app.config["SEARCH_BACKEND"] = request.param
-    app.extensions.pop("search_backend", None)
-    yield get_backend()
-    app.extensions.pop("search_backend", None)
 
 
 def test_the_set_is_typed_the_ways_people_type():
