@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from market.catalog.models import Product
 from market.core.domain import DomainError
@@ -229,16 +229,15 @@ def accept_changes(store) -> None:
     store.save()
 
 
-def summarise(store) -> CartSummary:
-    """The cart's lines with their products, grouped by seller (in the order first added)."""
+def summarise(store, photos: bool = True) -> CartSummary:
+    """The cart's lines with their products, grouped by seller (in the order first added).
+    `photos`: load the products' photos too (pages show them; placing an order does not)."""
     items = store.items()
     products = {}
     if items:
-        query = (
-            select(Product)
-            .where(Product.id.in_(items), Product.visible())
-            .options(selectinload(Product.images), selectinload(Product.seller))
-        )
+        # The seller in the same query (one per product): one statement less than loading it apart.
+        options = [joinedload(Product.seller), *([selectinload(Product.images)] if photos else [])]
+        query = select(Product).where(Product.id.in_(items), Product.visible()).options(*options)
         products = {product.id: product for product in db.session.scalars(query)}
     groups: dict[int, SellerGroup] = {}
     gone: list[CartLine] = []
