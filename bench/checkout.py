@@ -1,8 +1,10 @@
 """Placing orders on PostgreSQL: orders per second with 1 and with N buyers at once, latency
-of `place_order`, and a check that nothing was oversold; against a bare stock UPDATE.
+of `place_order`, the same over HTTP against gunicorn, and a check that nothing was
+oversold; against a bare stock UPDATE.
 
-    .venv/bin/python bench/checkout.py                      # 15 s per phase, 20 buyers (about 1.5 min)
+    .venv/bin/python bench/checkout.py                      # 15 s per phase, 20 buyers (about 3 min)
     .venv/bin/python bench/checkout.py --seconds 5 --buyers 8
+    .venv/bin/python bench/checkout.py --http-only          # the baselines and the HTTP phase only
     MARKET_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/other .venv/bin/python bench/checkout.py
 
 In one run it:
@@ -20,6 +22,10 @@ In one run it:
      1-3 random lines (1-2 units each) over both sellers' products, cash on delivery; a cart
      that holds a sold-out product is refused (CartChanged) and counted, as a shopper would
      be sent back to the cart page;
+  3b. over HTTP (bench/checkout_http.py; `--workers 0` skips it): `--buyers` threads POST
+     /checkout (CSRF token, cash on delivery) against gunicorn with `--workers` sync workers
+     serving `wsgi:app` (MARKET_ENV=production, this database, SEARCH_BACKEND=postgres), each
+     on guest carts prepared over HTTP before the timed part; gunicorn's CPU per order from /proc;
   4. checks, for every product: initial stock - units in order lines of parts not cancelled
      == stock now, and stock >= 0; and that the database holds exactly the orders the
      buyers were told were placed. Prints PASS or FAIL;
@@ -440,10 +446,11 @@ def run_phases(app, catalog: Catalog, args, work: Path) -> tuple[list[tuple[Phas
 def print_http(phase: Phase, extra: dict, args) -> None:
     server = extra.get("server_cpu_s")
     per_order = f"{server * 1000 / phase.done:.1f} ms" if server is not None and phase.done else "-"
-    print(f"\nHTTP phase: gunicorn `wsgi:app`, {args.workers} sync workers, MARKET_ENV=production, SEARCH_BACKEND=postgres;"
-          f" {extra.get('carts', 0):,} guest carts prepared over HTTP before it in {extra.get('prepare_s', 0):.0f} s"
-          f" (product page + one POST /cart/add per line, not timed). gunicorn CPU (master + workers) per order placed:"
-          f" {per_order}; this client's CPU per order: {fmt(phase.cpu_s * 1000 / phase.done if phase.done else None, 2)}"
+    client = fmt(phase.cpu_s * 1000 / phase.done if phase.done else None, 2)
+    print(f"\nHTTP phase: gunicorn `wsgi:app`, {args.workers} sync workers, MARKET_ENV=production,"
+          f" SEARCH_BACKEND=postgres; {extra.get('carts', 0):,} guest carts prepared over HTTP before it in"
+          f" {extra.get('prepare_s', 0):.0f} s (product page + one POST /cart/add per line, not timed). gunicorn CPU"
+          f" (master + workers) per order placed: {per_order}; this client's CPU per order: {client}"
           f" ms; the whole machine was {extra.get('machine_busy', 0):.0%} busy (all its CPUs: gunicorn, PostgreSQL,"
           f" this client, anyone else).")
     if extra.get("ran_out"):

@@ -56,13 +56,15 @@ def _kinds(statements: list[str]) -> set[str]:
     return {re.sub(r"\?(?:, \?)+", "?", statement).removesuffix(" RETURNING id") for statement in statements}
 
 
-def test_an_order_leaving_stock_writes_nothing_to_the_index(goods, engine):
+def test_an_order_leaving_stock_writes_nothing_to_the_index(engine, goods):
     store, methods = guest_cart((goods.honey, 2), (goods.tea, 1)), enabled_methods()
     with counted_queries() as statements:
         place_order(store, details(), None, methods)
     assert [s for s in statements if "product_search" in s or "search_queue" in s] == []
     assert fresh(goods.honey.id).stock == 8 and fresh(goods.tea.id).stock == 4
 
+
+# The tests taking `engine` name it before `goods`, so that the products are written into it.
 
 def _in_stock(engine, text: str = "") -> tuple[set[int], dict]:
     result = engine.search(SearchRequest(text=text, per_page=100, in_stock_only=True))
@@ -73,7 +75,7 @@ def _products_in_stock() -> int:
     return db.session.scalar(select(func.count()).select_from(Product).where(Product.visible(), Product.stock > 0))
 
 
-def test_selling_the_last_units_shows_sold_out_and_a_cancellation_brings_them_back(goods, engine):
+def test_selling_the_last_units_shows_sold_out_and_a_cancellation_brings_them_back(engine, goods):
     hits, facets = _in_stock(engine)
     assert goods.tea.id in hits and facets["in_stock"]["true"] == _products_in_stock() == 3
 
