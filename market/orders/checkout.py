@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from market.catalog.models import Product, ProductStatus
 from market.core.audit import record_audit
@@ -210,13 +211,21 @@ def place_order(store, details: CheckoutDetails, user_id: int | None, enabled_me
         if hasattr(store, "user_id"):
             store.clear()  # the stored cart empties in the order's own transaction
         notices.order_placed(order)
+        fixed = {key: getattr(order, key) for key in _FIXED_WHEN_PLACED}
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    for key, value in fixed.items():
+        set_committed_value(order, key, value)
     store.clear()
     store.save()
     return order
+
+
+# What the page after placing reads and no later change alters: kept on the order through
+# the commit, which would otherwise make that page read the order again.
+_FIXED_WHEN_PLACED = ("number", "token", "payment_method")
 
 
 def _seller_part(seller: Seller, lines: list[TakenLine], rate: int) -> SellerOrder:
