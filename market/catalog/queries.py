@@ -2,8 +2,9 @@
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from market.catalog.cards import Card, card_page, card_select, read_cards
 from market.catalog.models import Category, Product
-from market.core.paging import Page, paginate
+from market.core.paging import Page
 from market.extensions import db
 from market.programs.models import Enrolment, Program
 from market.programs.services import badges_of
@@ -14,11 +15,6 @@ SORTS = {
     "price_desc": (Product.price_vnd.desc(), Product.id.desc()),
 }
 PER_PAGE = 24
-
-
-def _listing(query):
-    """Eager-load what a product card shows: main photo and seller."""
-    return query.options(selectinload(Product.images), joinedload(Product.seller))
 
 
 def visible_products():
@@ -44,34 +40,35 @@ def at_most_per_seller(products: list[Product], limit: int, per_seller: int = PE
     return row
 
 
-def new_arrivals(limit: int = 12) -> list[Product]:
+def new_arrivals(limit: int = 12) -> list[Card]:
     """The newest products on sale, at most two of one seller."""
-    query = _listing(visible_products().order_by(*SORTS["newest"]).limit(limit * _CANDIDATES_PER_SLOT))
-    return at_most_per_seller(list(db.session.scalars(query).unique()), limit)
+    query = card_select().where(Product.visible()).order_by(*SORTS["newest"]).limit(limit * _CANDIDATES_PER_SLOT)
+    return at_most_per_seller(read_cards(query), limit)
 
 
-def featured_products(limit: int = 8) -> list[Product]:
+def featured_products(limit: int = 8) -> list[Card]:
     """Products of sellers enrolled in featured programs, newest first, at most two of one seller."""
     featured_sellers = (
         select(Enrolment.seller_id)
         .join(Program, Program.id == Enrolment.program_id)
         .where(Program.featured.is_(True), Enrolment.status == "approved")
     )
-    query = (visible_products().where(Product.seller_id.in_(featured_sellers)).order_by(*SORTS["newest"])
-             .limit(limit * _CANDIDATES_PER_SLOT))
-    return at_most_per_seller(list(db.session.scalars(_listing(query)).unique()), limit)
+    query = (card_select().where(Product.visible(), Product.seller_id.in_(featured_sellers))
+             .order_by(*SORTS["newest"]).limit(limit * _CANDIDATES_PER_SLOT))
+    return at_most_per_seller(read_cards(query), limit)
 
 
-def category_products(category: Category, sort: str, page: int) -> Page:
-    """A category's visible products, its sub-categories' included."""
+def category_products(category, sort: str, page: int) -> Page:
+    """A category's visible products (cards), its sub-categories' included."""
     ids = [category.id] + [child.id for child in category.children]
-    query = visible_products().where(Product.category_id.in_(ids)).order_by(*SORTS.get(sort, SORTS["newest"]))
-    return paginate(_listing(query), page, PER_PAGE)
+    conditions = (Product.visible(), Product.category_id.in_(ids))
+    return card_page(conditions, SORTS.get(sort, SORTS["newest"]), page, PER_PAGE)
 
 
 def seller_products_page(seller_id: int, page: int, sort: str = "newest") -> Page:
-    query = visible_products().where(Product.seller_id == seller_id).order_by(*SORTS.get(sort, SORTS["newest"]))
-    return paginate(_listing(query), page, PER_PAGE)
+    """A seller's visible products (cards)."""
+    conditions = (Product.visible(), Product.seller_id == seller_id)
+    return card_page(conditions, SORTS.get(sort, SORTS["newest"]), page, PER_PAGE)
 
 
 def visible_product(slug: str) -> Product | None:
@@ -84,12 +81,13 @@ def visible_product(slug: str) -> Product | None:
     return db.session.scalar(query)
 
 
-def more_from_seller(product: Product, limit: int = 6) -> list[Product]:
-    query = visible_products().where(Product.seller_id == product.seller_id, Product.id != product.id)
-    return list(db.session.scalars(_listing(query.order_by(*SORTS["newest"]).limit(limit))).unique())
+def more_from_seller(product: Product, limit: int = 6) -> list[Card]:
+    """The seller's other visible products, newest first (cards)."""
+    query = card_select().where(Product.visible(), Product.seller_id == product.seller_id, Product.id != product.id)
+    return read_cards(query.order_by(*SORTS["newest"]).limit(limit))
 
 
-def seller_badges(products: list[Product]) -> dict[int, list[Program]]:
+def seller_badges(products) -> dict[int, list[Program]]:
     """Program badges of the sellers of a list of products, in one query."""
     return badges_of(sorted({product.seller_id for product in products}))
 

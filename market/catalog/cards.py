@@ -1,0 +1,116 @@
+"""Product cards: what a listing shows of a product, read in one statement, rendered once.
+
+A listing page used to load whole products through the ORM (every column, the seller's
+26 columns, every photo) to show a name, a price and a thumbnail, then render each card
+through a Jinja macro on every request: most of a page's time. Here a card is the dozen
+values it shows, read by one plain SELECT, and its HTML is kept per worker, keyed by those
+values and the language: a card whose product changed has another key, so the kept HTML
+is never stale and nothing needs to be told about changes.
+"""
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import get_locale
+from markupsafe import Markup
+from sqlalchemy import Select, case, func, select
+
+from market.catalog.models import OcopStatus, Product, ProductImage
+from market.core.paging import Page
+from market.extensions import db
+from market.sellers.models import Seller
+
+# Distinct cards kept per worker (each a few hundred bytes of HTML); when full, the oldest
+# half goes. A catalog of 10,000 products in two languages fits its busy part comfortably.
+MAX_KEPT_CARDS = 8_192
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """The values a product card shows (hashable: they are the key of its HTML)."""
+
+    id: int
+    slug: str
+    name: str
+    price_vnd: int
+    compare_at_price_vnd: int | None
+    unit: str
+    photo: str | None  # the main photo's token
+    seller_id: int
+    seller_name: str
+    ocop_stars: int | None  # only once staff verified the certificate
+    stock: int
+
+    @classmethod
+    def of(cls, product: Product) -> "Card":
+        """The card of a product already loaded (its photos and seller too)."""
+        image = product.main_image
+        return cls(product.id, product.slug, product.name, product.price_vnd, product.compare_at_price_vnd,
+                   product.unit, image.token if image else None, product.seller_id, product.seller.name,
+                   product.shown_ocop_stars, product.stock)
+
+
+def _main_photo():
+    """The token of a product's first photo (the one `Product.main_image` gives)."""
+    return (
+        select(ProductImage.token)
+        .where(ProductImage.product_id == Product.id)
+        .order_by(ProductImage.position, ProductImage.id)
+        .limit(1)
+        .correlate(Product)
+        .scalar_subquery()
+    )
+
+
+def card_select() -> Select:
+    """SELECT of every card column, products joined to their seller; add WHERE and ORDER BY."""
+    shown_stars = case((Product.ocop_status == OcopStatus.VERIFIED, Product.ocop_stars), else_=None)
+    return select(
+        Product.id, Product.slug, Product.name, Product.price_vnd, Product.compare_at_price_vnd, Product.unit,
+        _main_photo(), Product.seller_id, Seller.name, shown_stars, Product.stock,
+    ).join(Seller, Seller.id == Product.seller_id)
+
+
+def read_cards(query: Select) -> list[Card]:
+    """The cards a `card_select()` query finds, in its order."""
+    return [Card(*row) for row in db.session.execute(query)]
+
+
+def cards_by_id(ids: Iterable[int], *conditions) -> dict[int, Card]:
+    """Cards of these products (those meeting `conditions`), by product id."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {card.id: card for card in read_cards(card_select().where(Product.id.in_(ids), *conditions))}
+
+
+def card_page(conditions: Sequence, order_by: Sequence, page: int, per_page: int) -> Page:
+    """Page `page` of the cards of products meeting `conditions`: a count, then the page.
+
+    A page past the end shows the last page, as `core.paging.paginate` does.
+    """
+    total = db.session.scalar(select(func.count(Product.id)).where(*conditions))
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    query = card_select().where(*conditions).order_by(*order_by).limit(per_page).offset((page - 1) * per_page)
+    return Page(read_cards(query), total, page, per_page)
+
+
+def card_html(item: "Card | Product", badges: dict) -> Markup:
+    """Template global: the card's HTML (`<li>`), rendered once per worker for its values.
+
+    `badges` maps seller id to the seller's programs (those with a `badge`).
+    """
+    card = item if isinstance(item, Card) else Card.of(item)
+    badge_texts = tuple(program.badge for program in badges.get(card.seller_id, ()))
+    locale = get_locale()
+    key = (str(locale) if locale else "", card, badge_texts)
+    kept = current_app.extensions.setdefault("product_cards", {})
+    html = kept.get(key)
+    if html is None:
+        macro = current_app.jinja_env.get_template("catalog/_card.html").module.card
+        html = Markup(macro(card, badge_texts))
+        if len(kept) >= MAX_KEPT_CARDS:
+            for old in list(kept)[: MAX_KEPT_CARDS // 2]:
+                del kept[old]
+        kept[key] = html
+    return html
