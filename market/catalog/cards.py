@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import get_locale
 from markupsafe import Markup
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 
 from market.catalog.models import OcopStatus, Product, ProductImage
 from market.core.paging import Page
@@ -71,9 +71,9 @@ def card_select() -> Select:
     ).join(Seller, Seller.id == Product.seller_id)
 
 
-def read_cards(query: Select) -> list[Card]:
+def read_cards(query: Select, params: dict | None = None) -> list[Card]:
     """The cards a `card_select()` query finds, in its order."""
-    return [Card(*row) for row in db.session.execute(query)]
+    return [Card(*row) for row in db.session.execute(query, params)]
 
 
 def cards_by_id(ids: Iterable[int], *conditions) -> dict[int, Card]:
@@ -84,15 +84,33 @@ def cards_by_id(ids: Iterable[int], *conditions) -> dict[int, Card]:
     return {card.id: card for card in read_cards(card_select().where(Product.id.in_(ids), *conditions))}
 
 
-def card_page(conditions: Sequence, order_by: Sequence, page: int, per_page: int) -> Page:
-    """Page `page` of the cards of products meeting `conditions`: a count, then the page.
+@dataclass(frozen=True)
+class CardList:
+    """A paged list's two statements, built once per process (building a statement and its
+    cache key cost more than running it): the count, and one page of cards."""
+
+    count: Select
+    page: Select
+
+
+def card_list(conditions: Sequence, order_by: Sequence) -> CardList:
+    """The statements of a paged card list: products meeting `conditions` (which may hold
+    bind parameters), in `order_by` order; the page takes `limit` and `offset`."""
+    return CardList(
+        select(func.count(Product.id)).where(*conditions),
+        card_select().where(*conditions).order_by(*order_by).limit(bindparam("limit")).offset(bindparam("offset")),
+    )
+
+
+def card_page(statements: CardList, params: dict, page: int, per_page: int) -> Page:
+    """Page `page` of a card list, its bind parameters in `params`: a count, then the page.
 
     A page past the end shows the last page, as `core.paging.paginate` does.
     """
-    total = db.session.scalar(select(func.count(Product.id)).where(*conditions))
+    total = db.session.scalar(statements.count, params)
     page = max(1, min(page, max(1, -(-total // per_page))))
-    query = card_select().where(*conditions).order_by(*order_by).limit(per_page).offset((page - 1) * per_page)
-    return Page(read_cards(query), total, page, per_page)
+    rows = db.session.execute(statements.page, {**params, "limit": per_page, "offset": (page - 1) * per_page})
+    return Page([Card(*row) for row in rows], total, page, per_page)
 
 
 def card_html(item: "Card | Product", badges: dict) -> Markup:
@@ -101,14 +119,13 @@ def card_html(item: "Card | Product", badges: dict) -> Markup:
     `badges` maps seller id to the seller's programs (those with a `badge`).
     """
     card = item if isinstance(item, Card) else Card.of(item)
-    badge_texts = tuple(program.badge for program in badges.get(card.seller_id, ()))
-    locale = get_locale()
-    key = (str(locale) if locale else "", card, badge_texts)
+    programs = tuple(badges.get(card.seller_id, ()))  # programs.services.Badge: plain, hashable
+    key = (get_locale(), card, programs)
     kept = current_app.extensions.setdefault("product_cards", {})
     html = kept.get(key)
     if html is None:
         macro = current_app.jinja_env.get_template("catalog/_card.html").module.card
-        html = Markup(macro(card, badge_texts))
+        html = Markup(macro(card, [program.badge for program in programs]))
         if len(kept) >= MAX_KEPT_CARDS:
             for old in list(kept)[: MAX_KEPT_CARDS // 2]:
                 del kept[old]

@@ -40,6 +40,11 @@ def kept(name: str, tables: tuple[str, ...], build: Callable[[], T]) -> T:
     return value
 
 
+def forget_entry(name: str) -> None:
+    """Drop one entry (read again at its next use)."""
+    _store().pop(name, None)
+
+
 def forget(changed: set[str]) -> None:
     """Drop the entries read from any of the `changed` tables (every entry for EVERY_TABLE)."""
     store = _store()
