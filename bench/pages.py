@@ -318,6 +318,7 @@ def main(argv=None) -> int:
                 return lambda seconds: wrk_load(wrk, port, path, seconds, args.concurrency, headers)
             return lambda seconds: python_load(pool, processes, port, path, seconds, args.concurrency, headers)
 
+        memory_checked = {server.name: memory_of(server.process) for server in running.values()}
         busy, load_before = machine_busy(), load_average()
         print(f"loading each URL for {args.seconds:g} s after {args.warmup:g} s of warm-up, with {client}...", flush=True)
         hello = running["hello"]
@@ -330,7 +331,8 @@ def main(argv=None) -> int:
                 check_page(case, server, label, path, cookie)  # still her page after the load
             results.append(result)
         results.append(measure(args, loader(hello.port, "/", {}), hello, "hello", "hello (again)", "/"))
-        memory = {server.name: memory_of(server.process) for server in running.values()}
+        memory = {server.name: {**memory_of(server.process), "workers_mb_before_load": memory_checked[server.name]["workers_mb"]}
+                  for server in running.values()}
         load_after = load_average()
         for server in running.values():
             if server.process.poll() is not None:
@@ -440,8 +442,9 @@ def report(args, results: list[Result], memory: dict, catalog: dict, run: dict) 
         verdict = "" if name == "hello" or largest is None else (
             "  PASS" if largest < MEMORY_GOAL_MB else "  OVER the goal")
         master = f"{figures['master_mb']:.1f}" if figures["master_mb"] is not None else "?"
+        before = ", ".join(f"{mb:.1f}" for mb in figures["workers_mb_before_load"].values())
         print(f"  {name:10} master {master} MB; workers " + ", ".join(f"{mb:.1f}" for mb in workers.values())
-              + f" MB{verdict}")
+              + f" MB{verdict}  (after the first requests, before the load: {before} MB)")
     print(f"latency is measured at the client and includes the wait in gunicorn's listen queue; "
           f"total run {run['elapsed']:.0f} s")
 

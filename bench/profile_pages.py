@@ -163,6 +163,48 @@ def self_times(profiler) -> tuple[Counter, Counter, float]:
     return by_package, by_function, (root.time if root else 0.0)
 
 
+def view_frames(root) -> list:
+    """The view function's frames: the first frames of the app (market/) below Flask's dispatch,
+    past the page cache's wrapper. pyinstrument's raw tree keeps one frame per run of samples
+    (a request is several), so a view has many; the function with the most time is the view."""
+    stack, found = [(root, False)], []
+    while stack:
+        frame, below_dispatch = stack.pop()
+        path = (frame.file_path or "").replace("\\", "/")
+        if below_dispatch and "/market/" in path and not path.endswith("core/page_cache.py"):
+            found.append(frame)
+            continue
+        inside = below_dispatch or frame.function == "dispatch_request"
+        stack.extend((child, inside) for child in frame.children)
+    by_identifier = Counter()
+    for frame in found:
+        by_identifier[frame.identifier] += frame.time
+    if not by_identifier:
+        return []
+    view = by_identifier.most_common(1)[0][0]
+    return [frame for frame in found if frame.identifier == view]
+
+
+def print_view_breakdown(root, requests: int, total: float) -> None:
+    """What the view spends its time on: its direct calls (queries, render_template...), summed."""
+    frames = view_frames(root)
+    if not frames:
+        return
+    calls, view_time = Counter(), sum(frame.time for frame in frames)
+    for view in frames:
+        for child in view.children:
+            if child.is_synthetic:
+                calls["(the view's own lines)"] += child.time
+            else:
+                calls[f"{child.function}  {child.file_path_short or child.file_path}:{child.line_no or ''}"] += child.time
+    outside = total - view_time
+    print(f"  the view {frames[0].function}() takes {view_time / total:.0%}; outside it (Flask, extensions, request "
+          f"hooks, the test client) {outside * 1000 / requests:.2f} ms per request ({outside / total:.0%}); its calls:")
+    for call, seconds in calls.most_common(10):
+        if seconds > 0:
+            print(f"    {seconds * 1000 / requests:7.2f} ms {seconds / total:5.1%}  {call}")
+
+
 def print_profile(name: str, profiler, requests: int, tree_lines: int) -> None:
     by_package, by_function, total = self_times(profiler)
     if not total:
@@ -172,10 +214,12 @@ def print_profile(name: str, profiler, requests: int, tree_lines: int) -> None:
     print(f"  profiled: {per_request:.2f} ms per request under pyinstrument (sampling every 0.5 ms)")
     print("  self time by package: " + ", ".join(
         f"{package} {seconds / total:.0%}" for package, seconds in by_package.most_common(12)))
+    print_view_breakdown(profiler.last_session.root_frame(trim_stem=False), requests, total)
     print(f"  top {TOP_FUNCTIONS} functions by self time (ms per request, share):")
     for function, seconds in by_function.most_common(TOP_FUNCTIONS):
         print(f"    {seconds * 1000 / requests:6.3f} {seconds / total:5.1%}  {function}")
-    text = profiler.output_text(unicode=False, color=False, show_all=False)
+    # Frames under 2% of the time left out: the cards' nested Jinja macros would fill the lines.
+    text = profiler.output_text(unicode=False, color=False, show_all=False, processor_options={"filter_threshold": 0.02})
     lines = [line for line in text.splitlines() if line.strip()]
     # pyinstrument's banner first; the tree begins at the first line that starts with a time.
     first = next((index for index, line in enumerate(lines) if re.match(r"\s*\d+\.\d+ ", line)), len(lines))
