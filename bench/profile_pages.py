@@ -9,7 +9,7 @@ In one process it:
   2. signs in as the demo shopper through the sign-in form (CSRF on: the token is read from
      the form) unless --anonymous, and checks each page is rendered for her;
   3. for each page (home, category, product, seller, search page, search API; --page picks):
-     a warm-up, then --requests requests timed one by one (median and p90 ms, SQL statements
+     a warm-up, then --requests requests timed one by one (median and p90 ms, median CPU ms, SQL statements
      per request), then --requests more under pyinstrument;
   4. prints per page the timings, the profile's self time by package and its top functions,
      and pyinstrument's call tree (trimmed); --html DIR also saves each profile as HTML.
@@ -98,18 +98,20 @@ def page_headers(path: str) -> dict:
     return {**HEADERS, **({"Accept": "application/json"} if path.startswith("/api/") else {})}
 
 
-def timed(client, path: str, count: int, statements: list[int]) -> list[float]:
-    """Milliseconds of each of `count` requests; `statements` (a one-item counter) gains the SQL sent."""
+def timed(client, path: str, count: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds of each of `count` requests. The CPU time (this thread's)
+    leaves out the waits for a core on a shared machine; the wall time includes them."""
     headers = page_headers(path)
-    times = []
+    walls, cpus = [], []
     for _ in range(count):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.thread_time()
         response = client.get(path, headers=headers)
         response.get_data()
-        times.append((time.perf_counter() - began) * 1000)
+        cpus.append((time.thread_time() - began_cpu) * 1000)
+        walls.append((time.perf_counter() - began) * 1000)
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code} during the run")
-    return times
+    return walls, cpus
 
 
 def profiled(client, path: str, count: int):
@@ -211,7 +213,8 @@ def print_profile(name: str, profiler, requests: int, tree_lines: int) -> None:
         print("  (no samples)")
         return
     per_request = total * 1000 / requests
-    print(f"  profiled: {per_request:.2f} ms per request under pyinstrument (sampling every 0.5 ms)")
+    print(f"  profiled: {per_request:.2f} ms per request of wall-clock under pyinstrument (sampling every 0.5 ms; "
+          "its overhead and any wait for a core included: read the shares)")
     print("  self time by package: " + ", ".join(
         f"{package} {seconds / total:.0%}" for package, seconds in by_package.most_common(12)))
     print_view_breakdown(profiler.last_session.root_frame(trim_stem=False), requests, total)
@@ -233,14 +236,15 @@ def print_profile(name: str, profiler, requests: int, tree_lines: int) -> None:
 
 # --- the run ---------------------------------------------------------------------------------------
 
-def hello_figures(count: int, warmup: int) -> float:
-    """Median ms of the hello-world through its own test client."""
+def hello_figures(count: int, warmup: int) -> tuple[float, float]:
+    """Median wall and CPU ms of the hello-world through its own test client."""
     import hello_app
 
     client = hello_app.app.test_client()
     for _ in range(warmup):
         client.get("/")
-    return statistics.median(timed(client, "/", count, [0]))
+    walls, cpus = timed(client, "/", count)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main(argv=None) -> int:
@@ -274,7 +278,7 @@ def run(args, catalog: dict) -> int:
     if signed_in:
         sign_in(client)
     paths = dict(pages.pages_of(catalog, []))
-    statements = [0]
+    statements = [0]  # SQL statements sent, counted by the engine's event
     with app.app_context():
         engine = db.engine
 
@@ -282,26 +286,27 @@ def run(args, catalog: dict) -> int:
         statements[0] += 1
 
     event.listen(engine, "before_cursor_execute", count_statement)
-    hello_ms = hello_figures(args.requests, args.warmup)
+    hello_ms, hello_cpu = hello_figures(args.requests, args.warmup)
     who = f"signed in as {pages.SHOPPER_EMAIL}" if signed_in else "anonymous"
     print(f"\nIn-process profile, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, "
           f"load average {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     print(f"Flask test client, {who}, PAGE_CACHE_SECONDS=0, MARKET_ENV=production, SQLite; "
           f"{catalog['products']} visible products ({catalog['source']})")
     print(f"{args.warmup} warm-up requests, then {args.requests} timed, then {args.requests} under pyinstrument, per page")
-    print(f"hello-world (bench/hello_app.py, its own test client): median {hello_ms:.3f} ms\n")
+    print(f"hello-world (bench/hello_app.py, its own test client): median {hello_ms:.3f} ms, CPU {hello_cpu:.3f} ms\n")
     summary = []
     for name in args.page:
         path = paths[name]
         size = check(client, name, path, signed_in)
-        timed(client, path, args.warmup, statements)
+        timed(client, path, args.warmup)
         statements[0] = 0
-        times = sorted(timed(client, path, args.requests, statements))
+        walls, cpus = timed(client, path, args.requests)
         per_request = statements[0] / args.requests
-        median, p90 = statistics.median(times), times[int(len(times) * 0.9) - 1]
-        summary.append((name, path, median, p90, per_request, size))
-        print(f"== {name} {path}: median {median:.2f} ms, p90 {p90:.2f} ms, {per_request:.1f} SQL statements, "
-              f"{size} bytes, {median / hello_ms:.0f}x the hello-world")
+        walls.sort()
+        median, p90, cpu = statistics.median(walls), walls[int(len(walls) * 0.9) - 1], statistics.median(cpus)
+        summary.append((name, path, median, p90, cpu, per_request, size))
+        print(f"== {name} {path}: median {median:.2f} ms (CPU {cpu:.2f} ms), p90 {p90:.2f} ms, "
+              f"{per_request:.1f} SQL statements, {size} bytes, {cpu / hello_cpu:.0f}x the hello-world's CPU")
         profiler = profiled(client, path, args.requests)
         print_profile(name, profiler, args.requests, args.tree_lines)
         if args.html:
@@ -310,9 +315,9 @@ def run(args, catalog: dict) -> int:
             profiler.write_html(target)
             print(f"  saved {target}")
         print()
-    print(f"summary ({who}): page, median ms, p90 ms, SQL statements per request, bytes")
-    for name, path, median, p90, per_request, size in summary:
-        print(f"  {name:9} {path[:44]:44} {median:7.2f} {p90:7.2f} {per_request:5.1f} {size:7d}")
+    print(f"summary ({who}): page, median ms, p90 ms, median CPU ms, SQL statements per request, bytes")
+    for name, path, median, p90, cpu, per_request, size in summary:
+        print(f"  {name:9} {path[:44]:44} {median:7.2f} {p90:7.2f} {cpu:7.2f} {per_request:5.1f} {size:7d}")
     return 0
 
 
