@@ -86,8 +86,9 @@ def cards_by_id(ids: Iterable[int], *conditions) -> dict[int, Card]:
 
 @dataclass(frozen=True)
 class CardList:
-    """A paged list's two statements, built once per process (building a statement and its
-    cache key cost more than running it): the count, and one page of cards."""
+    """A paged list's statements, built once per process (building a statement and its
+    cache key cost more than running it): one page of cards with the list's length beside
+    each row, and the length alone (for a page asked past the end)."""
 
     count: Select
     page: Select
@@ -98,19 +99,29 @@ def card_list(conditions: Sequence, order_by: Sequence) -> CardList:
     bind parameters), in `order_by` order; the page takes `limit` and `offset`."""
     return CardList(
         select(func.count(Product.id)).where(*conditions),
-        card_select().where(*conditions).order_by(*order_by).limit(bindparam("limit")).offset(bindparam("offset")),
+        card_select().add_columns(func.count().over().label("total")).where(*conditions).order_by(*order_by)
+        .limit(bindparam("limit")).offset(bindparam("offset")),
     )
 
 
 def card_page(statements: CardList, params: dict, page: int, per_page: int) -> Page:
-    """Page `page` of a card list, its bind parameters in `params`: a count, then the page.
+    """Page `page` of a card list, its bind parameters in `params`, in one statement (the
+    list's length comes with each row).
 
-    A page past the end shows the last page, as `core.paging.paginate` does.
+    A page past the end shows the last page, as `core.paging.paginate` does: that case
+    alone counts first, then reads the last page.
     """
-    total = db.session.scalar(statements.count, params)
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    rows = db.session.execute(statements.page, {**params, "limit": per_page, "offset": (page - 1) * per_page})
-    return Page([Card(*row) for row in rows], total, page, per_page)
+    rows = _page_rows(statements, params, page, per_page)
+    if rows:
+        return Page([Card(*row[:-1]) for row in rows], rows[0][-1], page, per_page)
+    total = db.session.scalar(statements.count, params) if page > 1 else 0
+    last = max(1, -(-total // per_page))
+    rows = _page_rows(statements, params, last, per_page) if total else []
+    return Page([Card(*row[:-1]) for row in rows], total, last, per_page)
+
+
+def _page_rows(statements: CardList, params: dict, page: int, per_page: int) -> list:
+    return db.session.execute(statements.page, {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
 
 
 def card_html(item: "Card | Product", badges: dict) -> Markup:
