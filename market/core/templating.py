@@ -13,6 +13,7 @@ from market.core.states import status_label
 from market.core.urls import public_url
 from market.geo.provinces import get_by_code
 from market.core.icons import icon
+from market.core.kept_data import kept
 from market.core.i18n import (LANGUAGE_NAMES, format_day, format_moment, format_money, install_template_gettext,
                               select_locale)
 
@@ -84,6 +85,14 @@ def _kept_html(name: str, caller) -> Markup:
     return html
 
 
+def _kept_fragment(name: str, key, tables: tuple[str, ...], caller) -> Markup:
+    """`{% call kept_fragment("name", key, tables) %}...{% endcall %}`: the block rendered
+    once per worker, language and `key`, kept as data read from `tables` is
+    (core/kept_data.py: dropped when this worker changes one of them, else after
+    KEPT_DATA_SECONDS). Only for blocks that depend on nothing but the key and the tables."""
+    return kept(f"html:{name}:{select_locale()}:{key!r}", tuple(tables), lambda: Markup(caller()))
+
+
 def register_filters_and_globals(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     # Smaller pages for cheap phones on slow networks.
@@ -107,6 +116,7 @@ def register_filters_and_globals(app: Flask) -> None:
     app.add_template_global(icon, "icon")
     app.add_template_global(_kept_url_for, "url_for")
     app.add_template_global(_kept_html, "kept_html")
+    app.add_template_global(_kept_fragment, "kept_fragment")
     install_template_gettext(app)
     # A form on a cached page carries `page_hole("csrf_token")`: each visitor gets their own.
     register_page_hole("csrf_token", generate_csrf)

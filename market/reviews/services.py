@@ -285,16 +285,17 @@ def _visible_newest_first(condition):
             .order_by(Review.created_at.desc(), Review.id.desc()))
 
 
-def reviews_for_product(product_id: int, page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """One page of a product's visible reviews, newest first, photos and authors loaded."""
-    return paginate(_visible_newest_first(Review.product_id == product_id), page, per_page)
+def reviews_for_product(product_id: int, page: int = 1, per_page: int = PER_PAGE, total: int | None = None) -> Page:
+    """One page of a product's visible reviews, newest first, photos and authors loaded
+    (`total`: how many there are, when the caller knows it from the summary)."""
+    return paginate(_visible_newest_first(Review.product_id == product_id), page, per_page, total)
 
 
-def reviews_for_seller(seller_id: int, page: int = 1, per_page: int = PER_PAGE) -> Page:
+def reviews_for_seller(seller_id: int, page: int = 1, per_page: int = PER_PAGE, total: int | None = None) -> Page:
     """One page of the visible reviews of all a seller's products (each with its product)."""
     query = _visible_newest_first(Review.seller_id == seller_id).options(
         joinedload(Review.product).load_only(Product.name, Product.slug))
-    return paginate(query, page, per_page)
+    return paginate(query, page, per_page, total)
 
 
 def latest_reviews(product_id: int, limit: int = 5) -> list[Review]:

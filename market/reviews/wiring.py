@@ -8,7 +8,11 @@ from flask_login import current_user
 from market.catalog.extras import register_product_json_ld
 from market.core.numbers import int_arg
 from market.core.paging import MAX_PAGE, Page
+from market.accounts.models import User
+from market.catalog.models import Product
 from market.reviews import services
+from market.reviews.models import Review, ReviewPhoto
+from market.sellers.models import Seller
 
 JSON_LD_REVIEWS = 5
 
@@ -40,14 +44,16 @@ def _no_reviews() -> Page:
 def product_reviews(product) -> dict:
     """The product's review summary and one page of its reviews (no reading when there are none)."""
     summary = _product_summary(product.id)
-    page = services.reviews_for_product(product.id, _reviews_page()) if summary.count else _no_reviews()
+    page = (services.reviews_for_product(product.id, _reviews_page(), total=summary.count) if summary.count
+            else _no_reviews())
     return {"summary": summary, "page": page}
 
 
 def seller_reviews(seller) -> dict:
     """The seller's review summary and one page of its reviews (no reading when there are none)."""
     summary = services.seller_summary(seller.id)
-    page = services.reviews_for_seller(seller.id, _reviews_page()) if summary.count else _no_reviews()
+    page = (services.reviews_for_seller(seller.id, _reviews_page(), total=summary.count) if summary.count
+            else _no_reviews())
     return {"summary": summary, "page": page}
 
 
@@ -72,8 +78,15 @@ def product_json_ld(product, data: dict) -> None:
     ]
 
 
+# What a review block shows is read from these (author names, product names, the seller's
+# name on a reply): a kept review block is dropped when one of them changes.
+REVIEW_BLOCK_TABLES = tuple(model.__tablename__ for model in (Review, ReviewPhoto, User, Product, Seller))
+
+
 def init_reviews(app: Flask) -> None:
     app.jinja_env.globals.update(
+        review_block_tables=REVIEW_BLOCK_TABLES,
+        reviews_page_number=_reviews_page,
         review_prompts=review_prompts,
         product_reviews=product_reviews,
         seller_reviews=seller_reviews,
