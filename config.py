@@ -101,6 +101,9 @@ class Config:
     COMPLAINT_DECISION_DAYS = _int("COMPLAINT_DECISION_DAYS", 5)
     # Seconds a worker keeps a storefront page it rendered for anonymous visitors (0: off).
     PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 15)
+    # Seconds a worker keeps small, rarely changed tables it read (category tree, program
+    # badges; core/kept_data.py): another worker's change to them shows within this time.
+    KEPT_DATA_SECONDS = _int("KEPT_DATA_SECONDS", 60)
 
     # Uploads (under the instance folder unless UPLOAD_FOLDER says otherwise).
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # default: <instance>/uploads

@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     from market.catalog.for_sellers import register_seller_lookups as hand_down_product_counts
     from market.core.i18n import select_locale, select_timezone
     from market.core.mail import init_mail
+    from market.core.kept_data import forget_after_own_writes
     from market.core.page_cache import forget_pages_after_writes
     from market.orders.figures import register_program_sales
     from market.orders.invariants import guard_order_totals
@@ -75,6 +76,7 @@ def register_extensions(app: Flask) -> None:
     init_search_engines(app)  # get_backend() builds the engine SEARCH_BACKEND names
     init_search_sync()
     forget_pages_after_writes()
+    forget_after_own_writes()
     guard_order_totals()
     register_providers()  # payments offer their methods through orders' registry
     register_program_sales()  # program figures count orders and sales (orders sits above programs)

@@ -124,7 +124,7 @@ def test_enrolment_flow_with_reasons_audit_and_notices(app, make_user, staff, pr
     emails = db.session.scalars(select(OutboundEmail).where(OutboundEmail.to_address == "hoa@example.vn")).all()
     assert any("Hỗ trợ hợp tác xã phụ nữ" in e.body for e in emails)
     assert services.enrolled_sellers(program) == [seller]
-    assert services.badges_of([seller.id])[seller.id] == [program]
+    assert [badge.slug for badge in services.badges_of([seller.id])[seller.id]] == [program.slug]
 
 
 def test_provincial_staff_decide_only_their_province(app, make_user, staff, program):

@@ -1,7 +1,8 @@
 """Storefront pages: home, categories, products, a seller's page, photos, sitemap and robots.txt."""
 from flask import Response, abort, render_template, request
 
-from market.catalog import bp, queries, services
+from market.catalog import bp, category_nodes, queries, services
+from market.catalog.cards import card_html
 from market.catalog.extras import extend_product_json_ld
 from market.catalog.models import OCOP_STATUS_LABELS, PRODUCT_STATUS_LABELS
 from market.catalog.units import UNIT_LABELS
@@ -31,6 +32,7 @@ def register_template_globals(state) -> None:
         ocop_status_labels=OCOP_STATUS_LABELS,
         low_stock=state.app.config["LOW_STOCK_THRESHOLD"],
         category_icons=CATEGORY_ICONS,
+        card_html=card_html,
     )
 
 
@@ -44,7 +46,7 @@ def home():
         "catalog/home.html",
         featured=featured,
         arrivals=arrivals,
-        categories=services.category_tree(),
+        categories=category_nodes.category_tree(),
         badges=queries.seller_badges(featured + arrivals),
     )
 
@@ -52,7 +54,7 @@ def home():
 @bp.route("/c/<slug>")
 @cached_for_visitors
 def category(slug: str):
-    category = services.category_by_slug(slug)
+    category = category_nodes.category_by_slug(slug)
     if category is None:
         abort(404)
     sort = request.args.get("sort", "newest")
@@ -71,6 +73,7 @@ def product(slug: str):
         abort(404)
     more = queries.more_from_seller(product)
     return render_template("catalog/product.html", product=product, more=more, json_ld=_json_ld(product),
+                           category=category_nodes.category_by_id(product.category_id),
                            badges=queries.seller_badges([product] + more))
 
 

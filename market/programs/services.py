@@ -15,6 +15,8 @@ from market.core.audit import record_audit
 from market.core.clock import utcnow
 from market.core.days import start_of_day
 from market.core.domain import DomainError
+from market.core.i18n import localised
+from market.core.kept_data import kept
 from market.core.slugs import unique_slug
 from market.core.states import change_status, review, status_label
 from market.core.urls import site_path
@@ -80,20 +82,48 @@ def enrolled_sellers(program: Program) -> list[Seller]:
     return list(db.session.scalars(query))
 
 
-def badges_of(seller_ids: list[int]) -> dict[int, list[Program]]:
-    """The programs each seller is enrolled in (approved), in one query for a whole page."""
-    if not seller_ids:
-        return {}
+@dataclass(frozen=True, slots=True)
+class Badge:
+    """What a storefront shows of a program a seller is enrolled in (kept per worker)."""
+
+    id: int
+    slug: str
+    name_vi: str
+    name_en: str
+    badge_vi: str
+    badge_en: str
+
+    @property
+    def name(self) -> str:
+        return localised(self.name_vi, self.name_en)
+
+    @property
+    def badge(self) -> str:
+        return localised(self.badge_vi, self.badge_en)
+
+
+def _read_badges() -> dict[int, tuple[Badge, ...]]:
     query = (
-        select(Enrolment.seller_id, Program)
+        select(Enrolment.seller_id, Program.id, Program.slug, Program.name_vi, Program.name_en, Program.badge_vi,
+               Program.badge_en)
         .join(Program, Program.id == Enrolment.program_id)
-        .where(Enrolment.seller_id.in_(seller_ids), Enrolment.status == "approved")
+        .where(Enrolment.status == "approved")
         .order_by(Program.id)
     )
-    badges: dict[int, list[Program]] = {}
-    for seller_id, program in db.session.execute(query):
-        badges.setdefault(seller_id, []).append(program)
-    return badges
+    badges: dict[int, list[Badge]] = {}
+    for seller_id, *program in db.session.execute(query):
+        badges.setdefault(seller_id, []).append(Badge(*program))
+    return {seller_id: tuple(found) for seller_id, found in badges.items()}
+
+
+def badges_of(seller_ids) -> dict[int, tuple[Badge, ...]]:
+    """The programs each seller is enrolled in (approved), for a whole page.
+
+    Every seller's badges are read at once and kept per worker (core/kept_data.py): there
+    are a handful per seller, and they change only when staff decide an enrolment.
+    """
+    every = kept("program_badges", (Enrolment.__tablename__, Program.__tablename__), _read_badges)
+    return {seller_id: every[seller_id] for seller_id in seller_ids if seller_id in every}
 
 
 def enrolments_of(seller: Seller) -> dict[int, Enrolment]:
