@@ -437,10 +437,26 @@ def run_phases(app, catalog: Catalog, args, work: Path) -> tuple[list[tuple[Phas
         from checkout_http import http_phase
 
         phase = Phase(f"POST /checkout, {args.buyers} buyers, {args.workers} wk", args.buyers)
-        products = {i: (catalog.slugs[i], stock) for i, (_price, stock) in catalog.products.items()}
+        products = {i: (catalog.slugs[i], stock) for i, stock in stock_now(app, catalog).items() if stock > 0}
         extra = http_phase(phase, Tally(), products, args.database_url, work, args, WARMUP_S, args.seed + 2)
         done(phase, base_n, "orders")
     return rows, extra
+
+
+def stock_now(app, catalog: Catalog) -> dict[int, int]:
+    """The stock of the products orders buy, as the database has it now (the HTTP phase's
+    carts hold only products still on sale: a sold-out product's page has no cart form)."""
+    from sqlalchemy import select
+
+    from market.catalog.models import Product
+    from market.extensions import db
+
+    with app.app_context():
+        try:
+            return dict(db.session.execute(select(Product.id, Product.stock)
+                                           .where(Product.id.in_(sorted(catalog.products)))).all())
+        finally:
+            db.session.remove()
 
 
 def print_http(phase: Phase, extra: dict, args) -> None:

@@ -192,7 +192,7 @@ def checkout(port: int, cookie: str, token: str, email: str) -> tuple[str, str]:
 def http_phase(phase, tally, products: dict[int, tuple[str, int]], database_url: str, work: Path, args,
                warmup_s: float, seed_value: int) -> dict:
     """Fill `phase` (and `tally`) with `args.buyers` buyers' checkouts against gunicorn;
-    `products`: id -> (slug, stock as seeded). Returns what the report adds: carts prepared,
+    `products`: id -> (slug, stock), those still in stock. Returns what the report adds: carts prepared,
     seconds preparing, gunicorn CPU and the machine's busy share over the timed part."""
     server = Gunicorn(database_url, work, args.workers)
     extra: dict = {}
