@@ -7,6 +7,8 @@ from flask_login import current_user
 
 from market.catalog.extras import register_product_json_ld
 from market.core.numbers import int_arg
+from market.core.i18n import select_locale
+from market.core.kept_data import kept
 from market.core.paging import MAX_PAGE, Page
 from market.accounts.models import User
 from market.catalog.models import Product
@@ -58,24 +60,32 @@ def seller_reviews(seller) -> dict:
 
 
 def product_json_ld(product, data: dict) -> None:
-    """schema.org aggregateRating and the latest reviews, when the product has visible reviews."""
-    summary = _product_summary(product.id)
+    """schema.org aggregateRating and the latest reviews, when the product has visible reviews
+    (kept per worker and language like the review block: core/kept_data.py)."""
+    name = f"review-json-ld:{product.id}:{select_locale()}"
+    data.update(kept(name, REVIEW_BLOCK_TABLES, lambda: _review_json_ld(product.id)))
+
+
+def _review_json_ld(product_id: int) -> dict:
+    summary = _product_summary(product_id)
     if not summary.count:
-        return
-    data["aggregateRating"] = {
-        "@type": "AggregateRating", "ratingValue": float(summary.average), "reviewCount": summary.count,
-        "bestRating": 5, "worstRating": 1,
+        return {}
+    return {
+        "aggregateRating": {
+            "@type": "AggregateRating", "ratingValue": float(summary.average), "reviewCount": summary.count,
+            "bestRating": 5, "worstRating": 1,
+        },
+        "review": [
+            {
+                "@type": "Review",
+                "author": {"@type": "Person", "name": services.author_name(review)},
+                "reviewRating": {"@type": "Rating", "ratingValue": review.rating, "bestRating": 5, "worstRating": 1},
+                **({"reviewBody": review.body} if review.body else {}),
+                "datePublished": to_user_timezone(review.created_at).date().isoformat(),  # the day in Vietnam
+            }
+            for review in services.latest_reviews(product_id, JSON_LD_REVIEWS)
+        ],
     }
-    data["review"] = [
-        {
-            "@type": "Review",
-            "author": {"@type": "Person", "name": services.author_name(review)},
-            "reviewRating": {"@type": "Rating", "ratingValue": review.rating, "bestRating": 5, "worstRating": 1},
-            **({"reviewBody": review.body} if review.body else {}),
-            "datePublished": to_user_timezone(review.created_at).date().isoformat(),  # the day in Vietnam
-        }
-        for review in services.latest_reviews(product.id, JSON_LD_REVIEWS)
-    ]
 
 
 # What a review block shows is read from these (author names, product names, the seller's
