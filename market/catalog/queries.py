@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from market.catalog.cards import Card, CardList, card_list, card_page, card_select, read_cards
 from market.catalog.models import Category, Product
+from market.core.kept_data import kept
 from market.core.paging import Page
 from market.extensions import db
 from market.programs.models import Enrolment, Program
@@ -57,14 +58,23 @@ def _newest_cards(featured_only: bool, candidates: int) -> Select:
     return card_select().where(*conditions).order_by(*SORTS["newest"]).limit(candidates)
 
 
+# The home page's rows are the same for everyone and read on every visit: kept per worker
+# (core/kept_data.py), dropped when this worker changes a product, a photo, a seller or an
+# enrolment, and read again after at most this many seconds (another worker's sale shows then).
+HOME_ROWS_SECONDS = 15
+_HOME_ROW_TABLES = ("products", "product_images", "sellers", "enrolments", "programs")
+
+
 def new_arrivals(limit: int = 12) -> list[Card]:
     """The newest products on sale, at most two of one seller."""
-    return at_most_per_seller(read_cards(_newest_cards(False, limit * _CANDIDATES_PER_SLOT)), limit)
+    return kept(f"new_arrivals:{limit}", _HOME_ROW_TABLES, at_most=HOME_ROWS_SECONDS, build=lambda: at_most_per_seller(
+        read_cards(_newest_cards(False, limit * _CANDIDATES_PER_SLOT)), limit))
 
 
 def featured_products(limit: int = 8) -> list[Card]:
     """Products of sellers enrolled in featured programs, newest first, at most two of one seller."""
-    return at_most_per_seller(read_cards(_newest_cards(True, limit * _CANDIDATES_PER_SLOT)), limit)
+    return kept(f"featured:{limit}", _HOME_ROW_TABLES, at_most=HOME_ROWS_SECONDS, build=lambda: at_most_per_seller(
+        read_cards(_newest_cards(True, limit * _CANDIDATES_PER_SLOT)), limit))
 
 
 @cache

@@ -28,9 +28,13 @@ def _store() -> dict:
     return current_app.extensions.setdefault("kept_data", {})
 
 
-def kept(name: str, tables: tuple[str, ...], build: Callable[[], T]) -> T:
-    """The value kept under `name`, built by `build()` (reading only `tables`) when missing or old."""
+def kept(name: str, tables: tuple[str, ...], build: Callable[[], T], at_most: float | None = None) -> T:
+    """The value kept under `name`, built by `build()` (reading only `tables`) when missing or
+    old: older than KEPT_DATA_SECONDS, or than `at_most` seconds when that is shorter (for
+    what changes often, such as a listing's stock)."""
     seconds = current_app.config["KEPT_DATA_SECONDS"]
+    if at_most is not None:
+        seconds = min(seconds, at_most)
     store = _store()
     entry = store.get(name)
     now = time.monotonic()
