@@ -102,15 +102,24 @@ def card_html(item: "Card | Product", badges: dict) -> Markup:
     """
     card = item if isinstance(item, Card) else Card.of(item)
     badge_texts = tuple(program.badge for program in badges.get(card.seller_id, ()))
+    return kept_html("product_cards", (card, badge_texts), "catalog/_card.html", "card", card, badge_texts)
+
+
+def kept_html(store: str, key: tuple, template: str, macro: str, *args) -> Markup:
+    """The HTML of `macro` of `template` called with `args`, kept per worker under `key`
+    (with the language) in the `store` of at most MAX_KEPT_CARDS entries.
+
+    `key` must hold every value the HTML depends on (the args themselves, or what they are
+    made of): then a change has another key and kept HTML is never stale.
+    """
     locale = get_locale()
-    key = (str(locale) if locale else "", card, badge_texts)
-    kept = current_app.extensions.setdefault("product_cards", {})
+    key = (str(locale) if locale else "", *key)
+    kept = current_app.extensions.setdefault(store, {})
     html = kept.get(key)
     if html is None:
-        macro = current_app.jinja_env.get_template("catalog/_card.html").module.card
-        html = Markup(macro(card, badge_texts))
+        html = Markup(getattr(current_app.jinja_env.get_template(template).module, macro)(*args))
         if len(kept) >= MAX_KEPT_CARDS:
             for old in list(kept)[: MAX_KEPT_CARDS // 2]:
-                del kept[old]
+                kept.pop(old, None)  # another thread may have dropped it
         kept[key] = html
     return html

@@ -1,45 +1,81 @@
 """The search page and the as-you-type suggestions."""
+from collections.abc import Callable
+from urllib.parse import urlencode
+
 from flask import jsonify, render_template, request, url_for
 from flask_babel import get_locale
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from market.catalog import services as catalog_services
-from market.catalog.queries import seller_badges
-from market.programs.services import all_programs
+from market.catalog.cards import Card, kept_html
+from market.catalog.category_nodes import categories_by_id
+from market.core.i18n import format_money
+from market.programs.services import badges_of, programs_by_id
 from market.search import bp, services
-from market.search.backend import PRICE_BANDS
+from market.search.backend import PRICE_BANDS, Hit
 
 FILTERS = ("category", "province", "program", "ocop", "price", "in_stock")
+# The characters url_for (werkzeug's query encoding) leaves as they are.
+_QUERY_SAFE = "!$'()*,/:;?@"
 
 
-def _url_with(args: MultiDict, **changes) -> str:
-    """This search's URL with some arguments changed (None removes one); back to page 1."""
-    params = {key: value for key, value in args.items() if key in FILTERS + ("q", "sort") and value}
-    params.pop("page", None)
-    for key, value in changes.items():
-        if value is None:
-            params.pop(key, None)
-        else:
-            params[key] = value
-    return url_for("search.results", **params)
+def _url_maker(args: MultiDict) -> Callable[..., str]:
+    """`url_with(**changes)`: this search's URL with some arguments changed (None removes
+    one); back to page 1. What url_for would build, with the path found once per page
+    (a page has a hundred such links)."""
+    path = url_for("search.results")
+    kept = {key: value for key, value in args.items() if key in FILTERS + ("q", "sort") and value}
+
+    def url_with(**changes) -> str:
+        params = dict(kept)
+        for key, value in changes.items():
+            if value is None:
+                params.pop(key, None)
+            else:
+                params[key] = value
+        return f"{path}?{urlencode(params, safe=_QUERY_SAFE)}" if params else path
+
+    return url_with
+
+
+# Price bands' labels by language: money formatting (Babel) costs more than the rest of a link.
+_PRICE_LABELS: dict[str, dict[str, str]] = {}
+
+
+def _price_labels(locale: str) -> dict[str, str]:
+    """Each price band's label ("100.000 ₫ – 300.000 ₫") in the request's language."""
+    labels = _PRICE_LABELS.get(locale)
+    if labels is None:
+        labels = _PRICE_LABELS[locale] = {
+            key: f"{format_money(low)} – {format_money(high) if high else ''}" for key, low, high in PRICE_BANDS
+        }
+    return labels
+
+
+def hit_html(hit: Hit, card: Card, badges: dict) -> Markup:
+    """A hit's card (`<li>`, its name and description highlighted), rendered once per worker
+    for its values (see catalog/cards.py's kept_html)."""
+    badge_texts = tuple(program.badge for program in badges.get(card.seller_id, ()))
+    return kept_html("search_hit_cards", (card, hit.name, hit.description, badge_texts), "search/_hit.html",
+                     "hit_card", card, hit.name, hit.description, badge_texts)
 
 
 @bp.route("/search")
 def results():
     search = services.request_from_args(request.args)
     locale = get_locale()
-    result, products = services.search_products(search, language=locale.language if locale else "vi")
-    categories = {c.id: c for top in catalog_services.category_tree() for c in (top, *top.children)}
+    result, cards = services.search_products(search, language=locale.language if locale else "vi")
     return render_template(
         "search/results.html",
         search=search,
         result=result,
-        products=products,
-        badges=seller_badges(list(products.values())),
-        categories=categories,
-        programs={program.id: program for program in all_programs()},
-        price_bands={key: (low, high) for key, low, high in PRICE_BANDS},
-        url_with=lambda **changes: _url_with(request.args, **changes),
+        cards=cards,
+        hit_html=hit_html,
+        badges=badges_of(sorted({card.seller_id for card in cards.values()})),
+        categories=categories_by_id(),
+        programs=programs_by_id(),
+        price_labels=_price_labels(str(locale) if locale else ""),
+        url_with=_url_maker(request.args),
         filters=FILTERS,
         active=_active_filters(search),
     )
