@@ -6,7 +6,7 @@ storefront keeps its HTML error pages everywhere else.
 """
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from flask import current_app, jsonify, request
@@ -51,7 +51,8 @@ limiter.shared_limit(_rate_limit, scope="api")(bp)
 @bp.get("/products")
 def products():
     """Search, filter and page products on sale: the search page's parameters, as JSON."""
-    search = search_services.request_from_args(_checked_query(openapi.SEARCH_PARAMETERS))
+    # no highlighted names: the API gives plain ones
+    search = replace(search_services.request_from_args(_checked_query(openapi.SEARCH_PARAMETERS)), highlight=False)
     result, found = search_services.search_products(search, read=_visible_listed)
     categories, url = categories_by_id(), public_url_builder()
     body = {

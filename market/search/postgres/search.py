@@ -117,8 +117,8 @@ def _search(connection, request: SearchRequest, words: list[str], filters: Filte
             hits.append(Hit(
                 product_id=int(product_id),
                 score=float(score_value or 0.0),
-                name=snippet(name, matches, window=False),
-                description=snippet(description, matches, window=True) if words else None,
+                name=snippet(name, matches, window=False) if request.highlight else None,
+                description=snippet(description, matches, window=True) if words and request.highlight else None,
             ))
     return SearchResult(hits=hits, total=total, page=page, per_page=per_page, facets=facets,
                         suggestion=suggestion)

@@ -51,7 +51,6 @@ from market.search.matching import (
     query_words,
     typing_last_word,
     with_accents,
-    words_of,
 )
 from market.search.whoosh.analysis import TEXT_FIELDS, make_schema
 from market.search.whoosh.bitsets import count_bits
@@ -224,14 +223,15 @@ class WhooshBackend(SearchBackend):
                 page_docs = self._ranked(view, groups, matched, [] if loose else words, end)[start:end]
             else:
                 page_docs = view.top_sorted(sort, matched, end)[start:end]
-            matches = Matcher(words, loose)
+            matches, highlight = Matcher(words, loose), request.highlight
             for score, docnum in page_docs:
                 stored = view.stored_fields(docnum)
                 hits.append(Hit(
                     product_id=int(stored["id"]),
                     score=float(score),
-                    name=snippet(stored.get("name", ""), matches, window=False),
-                    description=snippet(stored.get("description", ""), matches, window=True) if words else None,
+                    name=snippet(stored.get("name", ""), matches, window=False) if highlight else None,
+                    description=(snippet(stored.get("description", ""), matches, window=True)
+                                 if words and highlight else None),
                 ))
         return SearchResult(hits=hits, total=total, page=page, per_page=per_page, facets=facets,
                             suggestion=suggestion)
@@ -255,8 +255,7 @@ class WhooshBackend(SearchBackend):
             if any(tier):
                 best = view.top_scored(groups, tier, k - len(ranked))
                 if exact:  # a name that is the query, no more, first (stable: by score after that)
-                    best.sort(key=lambda found: " ".join(words_of(view.stored_fields(found[1]).get("name", "")))
-                              != exact)
+                    best.sort(key=lambda found: view.folded_name(found[1]) != exact)
                 ranked += best
         return ranked
 
