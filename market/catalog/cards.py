@@ -105,9 +105,9 @@ def card_html(item: "Card | Product", badges: dict) -> Markup:
     return kept_html("product_cards", (card, badge_texts), "catalog/_card.html", "card", card, badge_texts)
 
 
-def kept_html(store: str, key: tuple, template: str, macro: str, *args) -> Markup:
+def kept_html(store: str, key: tuple, template: str, macro: str, *args, limit: int = MAX_KEPT_CARDS) -> Markup:
     """The HTML of `macro` of `template` called with `args`, kept per worker under `key`
-    (with the language) in the `store` of at most MAX_KEPT_CARDS entries.
+    (with the language) in the `store` of at most `limit` entries.
 
     `key` must hold every value the HTML depends on (the args themselves, or what they are
     made of): then a change has another key and kept HTML is never stale.
@@ -118,8 +118,8 @@ def kept_html(store: str, key: tuple, template: str, macro: str, *args) -> Marku
     html = kept.get(key)
     if html is None:
         html = Markup(getattr(current_app.jinja_env.get_template(template).module, macro)(*args))
-        if len(kept) >= MAX_KEPT_CARDS:
-            for old in list(kept)[: MAX_KEPT_CARDS // 2]:
+        if len(kept) >= limit:
+            for old in list(kept)[: limit // 2]:
                 kept.pop(old, None)  # another thread may have dropped it
         kept[key] = html
     return html

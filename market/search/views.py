@@ -2,8 +2,8 @@
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from flask import jsonify, render_template, request, url_for
-from flask_babel import get_locale
+from flask import current_app, jsonify, render_template, request, url_for
+from flask_babel import get_locale, gettext
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
@@ -12,7 +12,7 @@ from market.catalog.category_nodes import categories_by_id
 from market.core.i18n import format_money
 from market.programs.services import badges_of, programs_by_id
 from market.search import bp, services
-from market.search.backend import PRICE_BANDS, Hit
+from market.search.backend import PRICE_BANDS, Hit, SearchResult
 
 FILTERS = ("category", "province", "program", "ocop", "price", "in_stock")
 # The characters url_for (werkzeug's query encoding) leaves as they are.
@@ -38,6 +38,9 @@ def _url_maker(args: MultiDict) -> Callable[..., str]:
     return url_with
 
 
+# Hit cards kept per worker (each ~1 kB with its key's texts): fewer than product cards, as
+# every query highlights other words.
+KEPT_HITS = 4096
 # Price bands' labels by language: money formatting (Babel) costs more than the rest of a link.
 _PRICE_LABELS: dict[str, dict[str, str]] = {}
 
@@ -52,12 +55,39 @@ def _price_labels(locale: str) -> dict[str, str]:
     return labels
 
 
+def _facet_labels(result: SearchResult, active: dict[str, str], locale: str) -> dict[str, dict[str, str]]:
+    """What each facet's values and each filter in force are called, by facet and value
+    (each named once per page, though a page shows most of them twice or three times)."""
+    categories, programs = categories_by_id(), programs_by_id()
+    province_name = current_app.jinja_env.filters["province_name"]
+    price_labels = _price_labels(locale)
+
+    def label(name: str, value: str) -> str:
+        known = int(value) if value.isdigit() else None
+        if name == "category":
+            return categories[known].name if known in categories else value
+        if name == "program":
+            return programs[known].badge if known in programs else value
+        if name == "province":
+            return province_name(value)
+        if name == "ocop":
+            return f"OCOP {value} ★"
+        if name == "price":
+            return price_labels.get(value, "")
+        return gettext("In stock only")  # in_stock
+
+    values = {name: {*counts, *([active[name]] if name in active else [])} for name, counts in result.facets.items()}
+    for name, value in active.items():
+        values.setdefault(name, {value})
+    return {name: {value: label(name, value) for value in found} for name, found in values.items()}
+
+
 def hit_html(hit: Hit, card: Card, badges: dict) -> Markup:
     """A hit's card (`<li>`, its name and description highlighted), rendered once per worker
     for its values (see catalog/cards.py's kept_html)."""
     badge_texts = tuple(program.badge for program in badges.get(card.seller_id, ()))
     return kept_html("search_hit_cards", (card, hit.name, hit.description, badge_texts), "search/_hit.html",
-                     "hit_card", card, hit.name, hit.description, badge_texts)
+                     "hit_card", card, hit.name, hit.description, badge_texts, limit=KEPT_HITS)
 
 
 @bp.route("/search")
@@ -65,6 +95,7 @@ def results():
     search = services.request_from_args(request.args)
     locale = get_locale()
     result, cards = services.search_products(search, language=locale.language if locale else "vi")
+    active = _active_filters(search)
     return render_template(
         "search/results.html",
         search=search,
@@ -74,10 +105,10 @@ def results():
         badges=badges_of(sorted({card.seller_id for card in cards.values()})),
         categories=categories_by_id(),
         programs=programs_by_id(),
-        price_labels=_price_labels(str(locale) if locale else ""),
         url_with=_url_maker(request.args),
         filters=FILTERS,
-        active=_active_filters(search),
+        active=active,
+        facet_labels=_facet_labels(result, active, str(locale) if locale else ""),
     )
 
 

@@ -41,7 +41,6 @@ from market.search.backend import (
 from market.search.matching import (
     FEW_HITS,
     MAX_PER_PAGE,
-    Matcher,
     bounded_int,
     corrected_queries,
     corrections,
@@ -57,7 +56,7 @@ from market.search.whoosh.bitsets import count_bits
 from market.search.whoosh.segments import SegmentCache
 from market.search.whoosh.store import IndexStore
 from market.search.whoosh.view import Group, View, exact_clauses
-from market.search.words import snippet
+from market.search.words import highlighted
 from market.text import fold
 
 log = logging.getLogger(__name__)
@@ -223,14 +222,14 @@ class WhooshBackend(SearchBackend):
                 page_docs = self._ranked(view, groups, matched, [] if loose else words, end)[start:end]
             else:
                 page_docs = view.top_sorted(sort, matched, end)[start:end]
-            matches, highlight = Matcher(words, loose), request.highlight
+            query, highlight = tuple(words), request.highlight
             for score, docnum in page_docs:
                 stored = view.stored_fields(docnum)
                 hits.append(Hit(
                     product_id=int(stored["id"]),
                     score=float(score),
-                    name=snippet(stored.get("name", ""), matches, window=False) if highlight else None,
-                    description=(snippet(stored.get("description", ""), matches, window=True)
+                    name=highlighted(stored.get("name", ""), query, loose, window=False) if highlight else None,
+                    description=(highlighted(stored.get("description", ""), query, loose, window=True)
                                  if words and highlight else None),
                 ))
         return SearchResult(hits=hits, total=total, page=page, per_page=per_page, facets=facets,
