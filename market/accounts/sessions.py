@@ -9,10 +9,11 @@ its cookies worthless, because the user loader finds no live session for their k
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, bindparam, delete, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
@@ -84,15 +85,24 @@ def start_session(user: User, user_agent: str | None, ip_address: str | None) ->
     return key
 
 
+@cache
+def _live_session_query() -> Select:
+    """The session with the bound `key_hash`, alive (`_alive`) if seen after `seen_after`,
+    with its user: built once per process, as every signed-in request runs it."""
+    return (
+        select(UserSession)
+        .options(joinedload(UserSession.user))
+        .where(UserSession.key_hash == bindparam("key_hash"), UserSession.ended_at.is_(None),
+               UserSession.last_seen_at > bindparam("seen_after"))
+    )
+
+
 def find_live_session(user_id: int, key: str) -> UserSession | None:
     """User `user_id`'s live session with this key, with the user, in one unique-index lookup."""
     if not key:
         return None
-    found = db.session.scalar(
-        select(UserSession)
-        .options(joinedload(UserSession.user))
-        .where(UserSession.key_hash == hash_key(key), _alive(utcnow()))
-    )
+    found = db.session.scalar(_live_session_query(),
+                              {"key_hash": hash_key(key), "seen_after": utcnow() - idle_limit()})
     return found if found is not None and found.user_id == user_id else None
 
 
