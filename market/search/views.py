@@ -1,6 +1,6 @@
 """The search page and the as-you-type suggestions."""
 from collections.abc import Callable
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from flask import current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale, gettext
@@ -21,21 +21,26 @@ _QUERY_SAFE = "!$'()*,/:;?@"
 
 def _url_maker(args: MultiDict) -> Callable[..., str]:
     """`url_with(**changes)`: this search's URL with some arguments changed (None removes
-    one); back to page 1. What url_for would build, with the path found once per page
-    (a page has a hundred such links)."""
+    one); back to page 1. What url_for would build (urlencode's pairs, in the same order),
+    with the path found and the arguments kept encoded once per page (a page has a hundred
+    such links)."""
     path = url_for("search.results")
-    kept = {key: value for key, value in args.items() if key in FILTERS + ("q", "sort") and value}
+    kept = {key: _pair(key, value) for key, value in args.items() if key in FILTERS + ("q", "sort") and value}
 
     def url_with(**changes) -> str:
-        params = dict(kept)
+        pairs = dict(kept)
         for key, value in changes.items():
             if value is None:
-                params.pop(key, None)
+                pairs.pop(key, None)
             else:
-                params[key] = value
-        return f"{path}?{urlencode(params, safe=_QUERY_SAFE)}" if params else path
+                pairs[key] = _pair(key, value)
+        return f"{path}?{'&'.join(pairs.values())}" if pairs else path
 
     return url_with
+
+
+def _pair(key: str, value) -> str:
+    return f"{quote_plus(key, safe=_QUERY_SAFE)}={quote_plus(str(value), safe=_QUERY_SAFE)}"
 
 
 # Hit cards kept per worker (each ~1 kB with its key's texts): fewer than product cards, as
