@@ -180,7 +180,7 @@ def _visible_listed(ids: list[int]) -> dict[int, _Listed]:
     """Of those of these products still visible, by id: one SELECT of the card's columns and three more."""
     if not ids:
         return {}
-    return {row[0]: _Listed(*row) for row in db.session.execute(_listed_query(), {"ids": ids})}
+    return {row[0]: _Listed(*row) for row in search_services.read_rows(_listed_query(), ids)}
 
 
 def _product_summary(item: _Listed, categories: dict, url: Callable[..., str]) -> dict:

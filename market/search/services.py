@@ -89,7 +89,13 @@ def visible_cards(ids: list[int]) -> dict[int, Card]:
     """The cards of those of these products still visible, by id."""
     if not ids:
         return {}
-    return {row[0]: Card(*row) for row in db.session.execute(_visible_cards_query(), {"ids": ids})}
+    return {row[0]: Card(*row) for row in read_rows(_visible_cards_query(), ids)}
+
+
+def read_rows(query: Select, ids: list[int]):
+    """The rows of a `visible_among` query for these ids, through the session's connection
+    (its transaction): plain rows, without the ORM's per-statement set-up for entities."""
+    return db.session.connection().execute(query, {"ids": ids})
 
 
 # Longer queries are cut to their first words before dropping any: a query that finds
