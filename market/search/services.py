@@ -18,6 +18,7 @@ from market.search.documents import all_documents
 from market.search.matching import query_words, spread_sellers, telex_query
 
 PER_PAGE = 24
+_PROVINCE_CODE = re.compile(r"[0-9]{2}")  # a code, not a number: "01" is Hà Nội
 
 
 class Listed(Protocol):
@@ -25,7 +26,6 @@ class Listed(Protocol):
 
     seller_id: int
     stock: int
-_PROVINCE_CODE = re.compile(r"[0-9]{2}")  # a code, not a number: "01" is Hà Nội
 
 
 def request_from_args(args) -> SearchRequest:

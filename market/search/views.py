@@ -81,9 +81,9 @@ def _facet_labels(result: SearchResult, active: dict[str, str], locale: str) -> 
             return price_labels.get(value, "")
         return gettext("In stock only")  # in_stock
 
-    values = {name: {*counts, *([active[name]] if name in active else [])} for name, counts in result.facets.items()}
+    values = {name: set(counts) for name, counts in result.facets.items()}
     for name, value in active.items():
-        values.setdefault(name, {value})
+        values.setdefault(name, set()).add(value)
     return {name: {value: label(name, value) for value in found} for name, found in values.items()}
 
 
@@ -108,8 +108,6 @@ def results():
         cards=cards,
         hit_html=hit_html,
         badges=badges_of(sorted({card.seller_id for card in cards.values()})),
-        categories=categories_by_id(),
-        programs=programs_by_id(),
         url_with=_url_maker(request.args),
         filters=FILTERS,
         active=active,
