@@ -1,8 +1,10 @@
 """Placing orders on PostgreSQL: orders per second with 1 and with N buyers at once, latency
-of `place_order`, and a check that nothing was oversold; against a bare stock UPDATE.
+of `place_order`, the same over HTTP against gunicorn, and a check that nothing was
+oversold; against a bare stock UPDATE.
 
-    .venv/bin/python bench/checkout.py                      # 15 s per phase, 20 buyers (about 1.5 min)
+    .venv/bin/python bench/checkout.py                      # 15 s per phase, 20 buyers (about 3 min)
     .venv/bin/python bench/checkout.py --seconds 5 --buyers 8
+    .venv/bin/python bench/checkout.py --http-only          # the baselines and the HTTP phase only
     MARKET_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/other .venv/bin/python bench/checkout.py
 
 In one run it:
@@ -20,6 +22,10 @@ In one run it:
      1-3 random lines (1-2 units each) over both sellers' products, cash on delivery; a cart
      that holds a sold-out product is refused (CartChanged) and counted, as a shopper would
      be sent back to the cart page;
+  3b. over HTTP (bench/checkout_http.py; `--workers 0` skips it): `--buyers` threads POST
+     /checkout (CSRF token, cash on delivery) against gunicorn with `--workers` sync workers
+     serving `wsgi:app` (MARKET_ENV=production, this database, SEARCH_BACKEND=postgres), each
+     on guest carts prepared over HTTP before the timed part; gunicorn's CPU per order from /proc;
   4. checks, for every product: initial stock - units in order lines of parts not cancelled
      == stock now, and stock >= 0; and that the database holds exactly the orders the
      buyers were told were placed. Prints PASS or FAIL;
@@ -182,28 +188,26 @@ class Catalog:
     scarce: list[int]
     baseline: list[int]  # products only the bare UPDATE loop touches
     sellers: int
+    slugs: dict[int, str] = field(default_factory=dict)  # for the HTTP phase's product pages
 
 
 def seed(args) -> Catalog:
     """Staff, two approved sellers and their products, through the services (call in an app context)."""
-    from market.accounts.services import create_user
+    from market.accounts.models import Role
     from market.catalog import services as catalog
-    from tests.catalog_helpers import approved_seller, make_product
+    from tests.builders import approved_seller, make_product, make_user
 
     catalog.seed_categories()
-
-    def make_user(email, role="shopper"):
-        return create_user(email, role, PASSWORD)
-
-    staff = make_user("staff@bench.example.vn", role="staff")
+    staff = make_user("staff@bench.example.vn", Role.STAFF, password=PASSWORD)
     owners = [
-        approved_seller(make_user, staff, "hoa@bench.example.vn", name="HTX Mật ong Hưng Yên")[0],
-        approved_seller(make_user, staff, "lan@bench.example.vn", name="HTX Chè Tân Cương", province="Hà Nội")[0],
+        approved_seller(staff, "hoa@bench.example.vn", name="HTX Mật ong Hưng Yên")[0],
+        approved_seller(staff, "lan@bench.example.vn", name="HTX Chè Tân Cương", province="Hà Nội")[0],
     ]
     rng = random.Random(args.seed)
     products: dict[int, tuple[int, int]] = {}
     scarce: list[int] = []
     baseline: list[int] = []
+    slugs: dict[int, str] = {}
     total = args.products + args.scarce + args.buyers
     for i in range(total):
         owner = owners[i % 2]
@@ -216,9 +220,10 @@ def seed(args) -> Catalog:
             baseline.append(product.id)
         else:
             products[product.id] = (price, stock)
+            slugs[product.id] = product.slug
             if kind == "scarce":
                 scarce.append(product.id)
-    return Catalog(products, scarce, baseline, sellers=2)
+    return Catalog(products, scarce, baseline, sellers=2, slugs=slugs)
 
 
 # --- load --------------------------------------------------------------------------------------
@@ -404,10 +409,68 @@ def print_table(rows: list[tuple[Phase, Phase | None]]) -> None:
     for phase, base in rows:
         ratio = f"{phase.rate / base.rate:.1%}" if base and base.rate else ("(baseline)" if base is None else "-")
         cpu = phase.cpu_s * 1000 / phase.done if phase.done else None
-        per_call = phase.statements / phase.calls if phase.calls else None
+        per_call = phase.statements / phase.calls if phase.calls and phase.statements else None
         print(f"{phase.label:<34} {phase.threads:>3} {phase.done:>7,} {fmt(phase.rate):>8} {fmt(phase.pct(50), 2):>7}"
               f" {fmt(phase.pct(95), 2):>7} {phase.refused:>7,} {len(phase.errors):>6} {fmt(cpu, 2):>9}"
               f" {fmt(per_call):>8} {phase.load:>5.2f} {ratio:>15}")
+
+
+def run_phases(app, catalog: Catalog, args, work: Path) -> tuple[list[tuple[Phase, Phase | None]], dict]:
+    """The timed phases in order, each printed as it ends: [(phase, its baseline or None)], and
+    what the HTTP phase adds to the report."""
+    rows: list[tuple[Phase, Phase | None]] = []
+    total = 2 + 2 * (not args.http_only) + bool(args.workers)
+
+    def done(phase: Phase, base: Phase | None, unit: str) -> Phase:
+        rows.append((phase, base))
+        print(f"[{len(rows)}/{total}] {phase.label}: {fmt(phase.rate)} {unit}/s", flush=True)
+        return phase
+
+    base_1 = done(baseline(args.database_url, catalog.baseline, 1, args.seconds), None, "tx")
+    if not args.http_only:
+        done(order_phase(app, catalog, 1, args.seconds, args.seed), base_1, "orders")
+    base_n = done(baseline(args.database_url, catalog.baseline, args.buyers, args.seconds), None, "tx")
+    if not args.http_only:
+        done(order_phase(app, catalog, args.buyers, args.seconds, args.seed + 1), base_n, "orders")
+    extra: dict = {}
+    if args.workers:
+        from checkout_http import http_phase
+
+        phase = Phase(f"POST /checkout, {args.buyers} buyers, {args.workers} wk", args.buyers)
+        products = {i: (catalog.slugs[i], stock) for i, stock in stock_now(app, catalog).items() if stock > 0}
+        extra = http_phase(phase, Tally(), products, args.database_url, work, args, WARMUP_S, args.seed + 2)
+        done(phase, base_n, "orders")
+    return rows, extra
+
+
+def stock_now(app, catalog: Catalog) -> dict[int, int]:
+    """The stock of the products orders buy, as the database has it now (the HTTP phase's
+    carts hold only products still on sale: a sold-out product's page has no cart form)."""
+    from sqlalchemy import select
+
+    from market.catalog.models import Product
+    from market.extensions import db
+
+    with app.app_context():
+        try:
+            return dict(db.session.execute(select(Product.id, Product.stock)
+                                           .where(Product.id.in_(sorted(catalog.products)))).all())
+        finally:
+            db.session.remove()
+
+
+def print_http(phase: Phase, extra: dict, args) -> None:
+    server = extra.get("server_cpu_s")
+    per_order = f"{server * 1000 / phase.done:.1f} ms" if server is not None and phase.done else "-"
+    client = fmt(phase.cpu_s * 1000 / phase.done if phase.done else None, 2)
+    print(f"\nHTTP phase: gunicorn `wsgi:app`, {args.workers} sync workers, MARKET_ENV=production,"
+          f" SEARCH_BACKEND=postgres; {extra.get('carts', 0):,} guest carts prepared over HTTP before it in"
+          f" {extra.get('prepare_s', 0):.0f} s (product page + one POST /cart/add per line, not timed). gunicorn CPU"
+          f" (master + workers) per order placed: {per_order}; this client's CPU per order: {client}"
+          f" ms; the whole machine was {extra.get('machine_busy', 0):.0%} busy (all its CPUs: gunicorn, PostgreSQL,"
+          f" this client, anyone else).")
+    if extra.get("ran_out"):
+        print("  NOTE: buyers used up their prepared carts before the end of the phase: raise --http-rate-cap.")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -422,11 +485,19 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="SEARCH_BACKEND while ordering (default postgres, as in production)")
     parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     parser.add_argument("--keep", action="store_true", help="keep the database at the end (to look at it)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn sync workers of the HTTP phase; 0 skips that phase (default 2)")
+    parser.add_argument("--http-rate-cap", type=float, default=160.0,
+                        help="carts prepared for the HTTP phase: this many orders/s over the phase (default 160)")
+    parser.add_argument("--http-only", action="store_true",
+                        help="skip the in-process place_order phases (the bare UPDATE baselines still run)")
     args = parser.parse_args(argv)
     if not 0.5 <= args.seconds <= 600:
         parser.error("--seconds: between 0.5 and 600")
     if not 1 <= args.buyers <= 64:
         parser.error("--buyers: between 1 and 64")
+    if not 0 <= args.workers <= 8 or not 1 <= args.http_rate_cap <= 2_000:
+        parser.error("--workers: 0 to 8; --http-rate-cap: 1 to 2,000")
     if not 3 <= args.products <= 5_000 or not 0 <= args.scarce <= 100:
         parser.error("--products: 3 to 5,000; --scarce: 0 to 100")
     return args
@@ -476,17 +547,8 @@ def main(argv=None) -> int:
         with psycopg.connect(psycopg_url(args.database_url), autocommit=True) as conn:
             conn.execute("ANALYZE")
 
-        base_1 = baseline(args.database_url, catalog.baseline, 1, args.seconds)
-        print(f"[1/4] {base_1.label}: {fmt(base_1.rate)} tx/s", flush=True)
-        orders_1 = order_phase(app, catalog, 1, args.seconds, args.seed)
-        print(f"[2/4] {orders_1.label}: {fmt(orders_1.rate)} orders/s", flush=True)
-        base_n = baseline(args.database_url, catalog.baseline, args.buyers, args.seconds)
-        print(f"[3/4] {base_n.label}: {fmt(base_n.rate)} tx/s", flush=True)
-        orders_n = order_phase(app, catalog, args.buyers, args.seconds, args.seed + 1)
-        print(f"[4/4] {orders_n.label}: {fmt(orders_n.rate)} orders/s", flush=True)
-        rows = [(base_1, None), (orders_1, base_1), (base_n, None), (orders_n, base_n)]
-
-        placed = sum(phase.done + phase.warmup_done for phase in (orders_1, orders_n))
+        rows, http_extra = run_phases(app, catalog, args, work)
+        placed = sum(phase.done + phase.warmup_done for phase, base in rows if base is not None)
         ok, lines = check(app, catalog, placed)
         print_table(rows)
         errors = [e for phase, _ in rows for e in phase.errors]
@@ -495,6 +557,8 @@ def main(argv=None) -> int:
         print(f"\nstock check: {'PASS' if ok and not errors else 'FAIL'}: " + "; ".join(lines[:1]))
         for line in lines[1:]:
             print(f"  {line}")
+        if http_extra:
+            print_http(rows[-1][0], http_extra, args)
         print(f"\nload average {' / '.join(f'{x:.2f}' for x in os.getloadavg())} at the end;"
               f" whole run {time.perf_counter() - started:.0f} s")
         print("per s: transactions (bare UPDATE) or orders placed per second of the timed phase; p50/p95: latency of"

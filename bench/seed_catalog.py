@@ -6,9 +6,10 @@ serve (MARKET_INSTANCE_PATH, DATABASE_URL, MARKET_ENV...). Uses the team's
 `--products` products itself through `market.catalog.services.create_product`, as the
 demo sellers would (one generated JPEG photo each, put on sale at once).
 
-Prints one JSON line: {"source", "products", "category", "product"} where category and
-product are slugs to benchmark (the top category with the most visible products, and a
-visible product of it).
+Prints one JSON line: {"source", "products", "category", "product", "seller"} where
+category, product and seller are slugs to benchmark (the top category with the most
+visible products, a visible product of it, and the approved seller with the most visible
+products).
 """
 import argparse
 import colorsys
@@ -111,6 +112,20 @@ def _own_catalog(count: int) -> int:
     return count
 
 
+def _busiest_seller() -> str:
+    """The slug of the approved seller with the most visible products (its page lists the most)."""
+    from sqlalchemy import func, select
+
+    from market.catalog.models import Product
+    from market.extensions import db
+    from market.sellers.models import Seller
+
+    return db.session.scalar(
+        select(Seller.slug).join(Product, Product.seller_id == Seller.id).where(Product.visible())
+        .group_by(Seller.id, Seller.slug).order_by(func.count(Product.id).desc(), Seller.id).limit(1)
+    )
+
+
 def _pick_urls() -> tuple[int, str, str]:
     from sqlalchemy import func, select
 
@@ -155,7 +170,9 @@ def main() -> None:
             _own_catalog(args.products)
             source = f"bench/seed_catalog.py ({args.products} products via services.create_product)"
         visible, category_slug, product_slug = _pick_urls()
-    print(json.dumps({"source": source, "products": visible, "category": category_slug, "product": product_slug}))
+        seller_slug = _busiest_seller()
+    print(json.dumps({"source": source, "products": visible, "category": category_slug, "product": product_slug,
+                      "seller": seller_slug}))
 
 
 if __name__ == "__main__":

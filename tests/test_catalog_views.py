@@ -12,7 +12,6 @@ from market.accounts.models import User
 from market.catalog import services as catalog
 from market.catalog.models import OcopStatus, Product
 from market.core.audit import history
-from market.core.kept_data import EVERY_TABLE, forget
 from market.extensions import db
 from market.programs.models import Program
 from market.sellers import services as sellers
@@ -403,7 +402,6 @@ def query_counts(client, urls) -> dict:
     counts = {}
     for url in urls:
         db.session.remove()  # nothing remembered from building the data: every read hits the database
-        forget({EVERY_TABLE})  # nor kept by the worker (core/kept_data.py)
         with counted_queries() as statements:
             response = client.get(url)
         assert response.status_code == 200, url

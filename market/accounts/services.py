@@ -2,7 +2,7 @@
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -187,9 +187,15 @@ def notifications_for(user: User, limit: int = 50) -> list[Notification]:
     return list(db.session.scalars(query))
 
 
+@cache
+def _unread_count_query():
+    # Built once per process: the header counts on every signed-in page.
+    return select(func.count()).where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+
+
 def unread_count(user: User) -> int:
-    query = select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    return db.session.scalar(query) or 0
+    """How many of the user's messages are unread."""
+    return db.session.scalar(_unread_count_query(), {"user_id": user.id}) or 0
 
 
 def mark_notifications_read(user: User) -> None:

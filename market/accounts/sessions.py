@@ -13,7 +13,7 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
@@ -86,9 +86,9 @@ def start_session(user: User, user_agent: str | None, ip_address: str | None) ->
 
 
 @cache
-def _live_session_query() -> Select:
-    """The session with the bound `key_hash`, alive (`_alive`) if seen after `seen_after`,
-    with its user: built once per process, as every signed-in request runs it."""
+def _live_session_by_key():
+    """Built once per process: this runs on every signed-in request, and building the
+    statement (with its cache key) cost more than running it."""
     return (
         select(UserSession)
         .options(joinedload(UserSession.user))
@@ -101,7 +101,7 @@ def find_live_session(user_id: int, key: str) -> UserSession | None:
     """User `user_id`'s live session with this key, with the user, in one unique-index lookup."""
     if not key:
         return None
-    found = db.session.scalar(_live_session_query(),
+    found = db.session.scalar(_live_session_by_key(),
                               {"key_hash": hash_key(key), "seen_after": utcnow() - idle_limit()})
     return found if found is not None and found.user_id == user_id else None
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import get_locale
 from markupsafe import Markup
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 
 from market.catalog.models import OcopStatus, Product, ProductImage
 from market.core.paging import Page
@@ -71,9 +71,9 @@ def card_select() -> Select:
     ).join(Seller, Seller.id == Product.seller_id)
 
 
-def read_cards(query: Select) -> list[Card]:
+def read_cards(query: Select, params: dict | None = None) -> list[Card]:
     """The cards a `card_select()` query finds, in its order."""
-    return [Card(*row) for row in db.session.execute(query)]
+    return [Card(*row) for row in db.session.execute(query, params)]
 
 
 def cards_by_id(ids: Iterable[int], *conditions) -> dict[int, Card]:
@@ -84,15 +84,44 @@ def cards_by_id(ids: Iterable[int], *conditions) -> dict[int, Card]:
     return {card.id: card for card in read_cards(card_select().where(Product.id.in_(ids), *conditions))}
 
 
-def card_page(conditions: Sequence, order_by: Sequence, page: int, per_page: int) -> Page:
-    """Page `page` of the cards of products meeting `conditions`: a count, then the page.
+@dataclass(frozen=True)
+class CardList:
+    """A paged list's statements, built once per process (building a statement and its
+    cache key cost more than running it): one page of cards with the list's length beside
+    each row, and the length alone (for a page asked past the end)."""
 
-    A page past the end shows the last page, as `core.paging.paginate` does.
+    count: Select
+    page: Select
+
+
+def card_list(conditions: Sequence, order_by: Sequence) -> CardList:
+    """The statements of a paged card list: products meeting `conditions` (which may hold
+    bind parameters), in `order_by` order; the page takes `limit` and `offset`."""
+    return CardList(
+        select(func.count(Product.id)).where(*conditions),
+        card_select().add_columns(func.count().over().label("total")).where(*conditions).order_by(*order_by)
+        .limit(bindparam("limit")).offset(bindparam("offset")),
+    )
+
+
+def card_page(statements: CardList, params: dict, page: int, per_page: int) -> Page:
+    """Page `page` of a card list, its bind parameters in `params`, in one statement (the
+    list's length comes with each row).
+
+    A page past the end shows the last page, as `core.paging.paginate` does: that case
+    alone counts first, then reads the last page.
     """
-    total = db.session.scalar(select(func.count(Product.id)).where(*conditions))
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    query = card_select().where(*conditions).order_by(*order_by).limit(per_page).offset((page - 1) * per_page)
-    return Page(read_cards(query), total, page, per_page)
+    rows = _page_rows(statements, params, page, per_page)
+    if rows:
+        return Page([Card(*row[:-1]) for row in rows], rows[0][-1], page, per_page)
+    total = db.session.scalar(statements.count, params) if page > 1 else 0
+    last = max(1, -(-total // per_page))
+    rows = _page_rows(statements, params, last, per_page) if total else []
+    return Page([Card(*row[:-1]) for row in rows], total, last, per_page)
+
+
+def _page_rows(statements: CardList, params: dict, page: int, per_page: int) -> list:
+    return db.session.execute(statements.page, {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
 
 
 def card_html(item: "Card | Product", badges: dict) -> Markup:
@@ -101,19 +130,28 @@ def card_html(item: "Card | Product", badges: dict) -> Markup:
     `badges` maps seller id to the seller's programs (those with a `badge`).
     """
     card = item if isinstance(item, Card) else Card.of(item)
-    badge_texts = tuple(program.badge for program in badges.get(card.seller_id, ()))
-    return kept_html("product_cards", (card, badge_texts), "catalog/_card.html", "card", card, badge_texts)
+    programs = tuple(badges.get(card.seller_id, ()))  # programs.services.Badge: plain, hashable
+    key = (get_locale(), card, programs)
+    kept = current_app.extensions.setdefault("product_cards", {})
+    html = kept.get(key)
+    if html is None:
+        macro = current_app.jinja_env.get_template("catalog/_card.html").module.card
+        html = Markup(macro(card, [program.badge for program in programs]))
+        if len(kept) >= MAX_KEPT_CARDS:
+            for old in list(kept)[: MAX_KEPT_CARDS // 2]:
+                del kept[old]
+        kept[key] = html
+    return html
 
 
 def kept_html(store: str, key: tuple, template: str, macro: str, *args, limit: int = MAX_KEPT_CARDS) -> Markup:
     """The HTML of `macro` of `template` called with `args`, kept per worker under `key`
-    (with the language) in the `store` of at most `limit` entries.
+    (with the language) in the `store` of at most `limit` entries (as card_html keeps cards).
 
     `key` must hold every value the HTML depends on (the args themselves, or what they are
     made of): then a change has another key and kept HTML is never stale.
     """
-    locale = get_locale()
-    key = (str(locale) if locale else "", *key)
+    key = (get_locale(), *key)
     kept = current_app.extensions.setdefault(store, {})
     html = kept.get(key)
     if html is None:

@@ -10,8 +10,11 @@ from sqlalchemy import select
 
 from market.catalog.models import Category
 from market.core.i18n import localised
-from market.core.kept_data import kept
+from market.core.kept_data import forget_entry, kept
 from market.extensions import db
+
+
+KEPT_NAME = "category_tree"
 
 
 @dataclass(eq=False, slots=True)
@@ -55,7 +58,13 @@ def _read_tree() -> _Tree:
 
 
 def _tree() -> _Tree:
-    return kept("category_tree", (Category.__tablename__,), _read_tree)
+    return kept(KEPT_NAME, (Category.__tablename__,), _read_tree)
+
+
+def _fresh_tree() -> _Tree:
+    """The tree read again: a category another worker added lately is not in the kept one."""
+    forget_entry(KEPT_NAME)
+    return _tree()
 
 
 def category_tree() -> list[CategoryNode]:
@@ -64,9 +73,16 @@ def category_tree() -> list[CategoryNode]:
 
 
 def category_by_slug(slug: str) -> CategoryNode | None:
-    return _tree().by_slug.get(slug)
+    """The category with this slug (None when there is none, even after reading again)."""
+    found = _tree().by_slug.get(slug)
+    return found if found is not None else _fresh_tree().by_slug.get(slug)
+
+
+def category_by_id(category_id: int) -> CategoryNode | None:
+    found = _tree().by_id.get(category_id)
+    return found if found is not None else _fresh_tree().by_id.get(category_id)
 
 
 def categories_by_id() -> dict[int, CategoryNode]:
-    """Every category (top and sub) by id."""
+    """Every category (top and sub) by id, as kept."""
     return _tree().by_id

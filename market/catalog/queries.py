@@ -1,8 +1,10 @@
 """Storefront reads: what shoppers see, each page in a bounded number of queries."""
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from functools import cache
 
-from market.catalog.cards import Card, card_page, card_select, read_cards
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import joinedload
+
+from market.catalog.cards import Card, CardList, card_list, card_page, card_select, read_cards
 from market.catalog.models import Category, Product
 from market.core.paging import Page
 from market.extensions import db
@@ -40,51 +42,78 @@ def at_most_per_seller(products: list[Product], limit: int, per_seller: int = PE
     return row
 
 
+# Statements are built once per process (functools.cache): building a statement and its
+# cache key took longer than running it.
+@cache
+def _newest_cards(featured_only: bool, candidates: int) -> Select:
+    conditions = [Product.visible()]
+    if featured_only:
+        featured_sellers = (
+            select(Enrolment.seller_id)
+            .join(Program, Program.id == Enrolment.program_id)
+            .where(Program.featured.is_(True), Enrolment.status == "approved")
+        )
+        conditions.append(Product.seller_id.in_(featured_sellers))
+    return card_select().where(*conditions).order_by(*SORTS["newest"]).limit(candidates)
+
+
 def new_arrivals(limit: int = 12) -> list[Card]:
     """The newest products on sale, at most two of one seller."""
-    query = card_select().where(Product.visible()).order_by(*SORTS["newest"]).limit(limit * _CANDIDATES_PER_SLOT)
-    return at_most_per_seller(read_cards(query), limit)
+    return at_most_per_seller(read_cards(_newest_cards(False, limit * _CANDIDATES_PER_SLOT)), limit)
 
 
 def featured_products(limit: int = 8) -> list[Card]:
     """Products of sellers enrolled in featured programs, newest first, at most two of one seller."""
-    featured_sellers = (
-        select(Enrolment.seller_id)
-        .join(Program, Program.id == Enrolment.program_id)
-        .where(Program.featured.is_(True), Enrolment.status == "approved")
-    )
-    query = (card_select().where(Product.visible(), Product.seller_id.in_(featured_sellers))
-             .order_by(*SORTS["newest"]).limit(limit * _CANDIDATES_PER_SLOT))
-    return at_most_per_seller(read_cards(query), limit)
+    return at_most_per_seller(read_cards(_newest_cards(True, limit * _CANDIDATES_PER_SLOT)), limit)
+
+
+@cache
+def _category_list(sort: str) -> CardList:
+    return card_list((Product.visible(), Product.category_id.in_(bindparam("category_ids", expanding=True))),
+                     SORTS[sort])
 
 
 def category_products(category, sort: str, page: int) -> Page:
     """A category's visible products (cards), its sub-categories' included."""
     ids = [category.id] + [child.id for child in category.children]
-    conditions = (Product.visible(), Product.category_id.in_(ids))
-    return card_page(conditions, SORTS.get(sort, SORTS["newest"]), page, PER_PAGE)
+    return card_page(_category_list(sort if sort in SORTS else "newest"), {"category_ids": ids}, page, PER_PAGE)
+
+
+@cache
+def _seller_list(sort: str) -> CardList:
+    return card_list((Product.visible(), Product.seller_id == bindparam("seller_id")), SORTS[sort])
 
 
 def seller_products_page(seller_id: int, page: int, sort: str = "newest") -> Page:
     """A seller's visible products (cards)."""
-    conditions = (Product.visible(), Product.seller_id == seller_id)
-    return card_page(conditions, SORTS.get(sort, SORTS["newest"]), page, PER_PAGE)
+    return card_page(_seller_list(sort if sort in SORTS else "newest"), {"seller_id": seller_id}, page, PER_PAGE)
+
+
+@cache
+def _visible_product_by_slug() -> Select:
+    # One statement: photos joined (a product has a handful), the category from the kept
+    # tree (category_nodes), the statement built once per process.
+    return (
+        visible_products()
+        .where(Product.slug == bindparam("slug"))
+        .options(joinedload(Product.images), joinedload(Product.seller))
+    )
 
 
 def visible_product(slug: str) -> Product | None:
-    """A product shown to shoppers (404 otherwise), with its photos, seller and category."""
-    query = (
-        visible_products()
-        .where(Product.slug == slug)
-        .options(selectinload(Product.images), joinedload(Product.seller), joinedload(Product.category).joinedload(Category.parent))
-    )
-    return db.session.scalar(query)
+    """A product shown to shoppers (404 otherwise), with its photos and seller."""
+    return db.session.scalars(_visible_product_by_slug(), {"slug": slug}).unique().first()
 
 
-def more_from_seller(product: Product, limit: int = 6) -> list[Card]:
+@cache
+def _more_from_seller(limit: int) -> Select:
+    others = (Product.visible(), Product.seller_id == bindparam("seller_id"), Product.id != bindparam("product_id"))
+    return card_select().where(*others).order_by(*SORTS["newest"]).limit(limit)
+
+
+def more_from_seller(product, limit: int = 6) -> list[Card]:
     """The seller's other visible products, newest first (cards)."""
-    query = card_select().where(Product.visible(), Product.seller_id == product.seller_id, Product.id != product.id)
-    return read_cards(query.order_by(*SORTS["newest"]).limit(limit))
+    return read_cards(_more_from_seller(limit), {"seller_id": product.seller_id, "product_id": product.id})
 
 
 def seller_badges(products) -> dict[int, list[Program]]:

@@ -73,6 +73,7 @@ def product(slug: str):
         abort(404)
     more = queries.more_from_seller(product)
     return render_template("catalog/product.html", product=product, more=more, json_ld=_json_ld(product),
+                           category=category_nodes.category_by_id(product.category_id),
                            badges=queries.seller_badges([product] + more))
 
 

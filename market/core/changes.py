@@ -21,3 +21,15 @@ def forget_loaded(model, object_id: int, *attributes: str) -> None:
     loaded = db.session.identity_map.get(identity_key(model, object_id))
     if loaded is not None:
         db.session.expire(loaded, list(attributes) or None)
+
+
+def note_stock_changed(model, object_id: int, before: int, after: int) -> None:
+    """Record that an UPDATE changed only the stock of row `object_id` of `model`, from
+    `before` to `after` (first and last value when it moves twice in one transaction).
+
+    Kept apart from `note_changed`: the search index holds only whether a product is in
+    stock, so it rewrites a product's document only when the stock crosses zero.
+    """
+    moves = db.session.info.setdefault("stock_moves", {})
+    first = moves.get((model.__name__, object_id), (before, after))[0]
+    moves[(model.__name__, object_id)] = (first, after)

@@ -1,9 +1,12 @@
 """Which language and time zone a request uses, and money/date formatting per locale."""
 from datetime import date, datetime
 
+from functools import lru_cache
+
+from babel import numbers
 from blinker import Namespace
-from flask import current_app, has_request_context, request, session
-from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
+from flask import current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import format_date, format_datetime, format_time, get_locale, get_translations
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -33,8 +36,14 @@ def select_locale() -> str:
 
 def localised(vietnamese: str, english: str) -> str:
     """The English text for English readers (when there is one), else the Vietnamese."""
-    locale = get_locale()
+    locale = _chosen_locale()
     return english if english and locale is not None and locale.language == "en" else vietnamese
+
+
+def _chosen_locale():
+    """The request's locale as Flask-Babel chose it (or `force_locale` set it), read in one
+    lookup once chosen: names of categories and programs ask for it dozens of times a page."""
+    return (getattr(g.get("_flask_babel"), "babel_locale", None) if has_app_context() else None) or get_locale()
 
 
 def select_timezone() -> str:
@@ -45,7 +54,41 @@ def format_money(amount_vnd: int | None) -> str:
     """An integer number of đồng as the locale writes it: `150.000 ₫` in Vietnamese."""
     if amount_vnd is None:
         return ""
-    return format_currency(int(amount_vnd), "VND")
+    return _money_in(get_locale(), int(amount_vnd))
+
+
+@lru_cache(maxsize=8192)
+def _money_in(locale, amount_vnd: int) -> str:
+    # Babel parses the locale's currency pattern on every call; a page shows dozens of
+    # prices, most of them seen before.
+    return numbers.format_currency(amount_vnd, "VND", locale=locale)
+
+
+# --- translations in templates --------------------------------------------------------------
+
+_translations_by_locale: dict = {}
+
+
+def _current_translations():
+    """This request's translations. Flask-Babel looks them up through five context lookups
+    per call; a page makes dozens of calls. The locale object is the one Flask-Babel chose
+    (or `force_locale` set) for this request, so an e-mail in another language still gets its own."""
+    locale = getattr(g.get("_flask_babel"), "babel_locale", None) if has_app_context() else None
+    if locale is None:  # not chosen yet in this request (or no request): Flask-Babel's way
+        return get_translations()
+    translations = _translations_by_locale.get(locale)
+    if translations is None:
+        translations = _translations_by_locale[locale] = get_translations()
+    return translations
+
+
+def install_template_gettext(app) -> None:
+    """Templates' `_()` and `ngettext()` through `_current_translations` (after Flask-Babel's own)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: _current_translations().ugettext(string),
+        ngettext=lambda singular, plural, n: _current_translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
 
 
 def format_day(value: date | datetime | None, style: str = "medium") -> str:

@@ -19,6 +19,8 @@ from sqlalchemy.sql.dml import UpdateBase
 
 T = TypeVar("T")
 EVERY_TABLE = "*"
+# Entries per worker (a few are per seller or per page): past this, all go and are read again.
+MAX_ENTRIES = 4_096
 _lock = threading.Lock()
 
 
@@ -36,8 +38,15 @@ def kept(name: str, tables: tuple[str, ...], build: Callable[[], T]) -> T:
         return entry[2]
     value = build()
     if seconds:
+        if len(store) >= MAX_ENTRIES:
+            store.clear()
         store[name] = (now + seconds, frozenset(tables), value)
     return value
+
+
+def forget_entry(name: str) -> None:
+    """Drop one entry (read again at its next use)."""
+    _store().pop(name, None)
 
 
 def forget(changed: set[str]) -> None:

@@ -34,14 +34,16 @@ class Page:
         return self.page < self.pages
 
 
-def paginate(query: Select, page: int, per_page: int) -> Page:
-    """Page `page` of `query`'s entities, in two queries: the count and the page.
+def paginate(query: Select, page: int, per_page: int, total: int | None = None) -> Page:
+    """Page `page` of `query`'s entities, in two queries: the count and the page (one when
+    the caller already knows `total`).
 
     A page past the end shows the last page (a bookmarked page 9 of a list that shrank
     still shows products, not nothing). Eager loads on `query` apply to the page's items
     only; the count leaves out the ordering.
     """
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = max(1, min(page, max(1, -(-total // per_page))))
     # unique(): a joined eager load of a collection repeats the parent row.
     items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())

@@ -1,9 +1,10 @@
 """Jinja filters and globals shared by every template."""
 from datetime import datetime, timezone
 
-from flask import Flask, request
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_decimal, format_timedelta
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from market.core.audit import ACTION_LABELS
 from market.core.page_cache import page_hole, register_page_hole
@@ -12,7 +13,9 @@ from market.core.states import status_label
 from market.core.urls import public_url
 from market.geo.provinces import get_by_code
 from market.core.icons import icon
-from market.core.i18n import LANGUAGE_NAMES, format_day, format_moment, format_money, select_locale
+from market.core.kept_data import kept
+from market.core.i18n import (LANGUAGE_NAMES, format_day, format_moment, format_money, install_template_gettext,
+                              select_locale)
 
 
 def _current_path() -> str:
@@ -41,6 +44,55 @@ def _waiting(since: datetime | None) -> str:
     return format_timedelta(datetime.now(timezone.utc) - since, threshold=1.0)
 
 
+# Distinct relative URLs remembered per worker before the memory starts afresh.
+MAX_KEPT_URLS = 20_000
+
+
+def _kept_url_for(endpoint: str, /, **values) -> str:
+    """Templates' `url_for`: a relative URL built once per worker for the same arguments.
+
+    Building a URL through the routing map costs tens of microseconds and a page asks for
+    dozens, mostly the same ones. Only what depends on nothing but the arguments and the
+    app's mount point is remembered: relative URLs to absolute endpoint names; anything
+    else (`_external`, `_scheme`, a ".relative" endpoint, unhashable values) is built each time.
+    """
+    if (not has_request_context() or endpoint.startswith(".")
+            or any(name.startswith("_") and name != "_anchor" for name in values)):
+        return url_for(endpoint, **values)
+    kept = current_app.extensions.setdefault("kept_urls", {})
+    try:
+        key = (request.script_root, endpoint, *sorted(values.items()))
+        url = kept.get(key)
+    except TypeError:  # a value that cannot be a key (a list): build it
+        return url_for(endpoint, **values)
+    if url is None:
+        url = url_for(endpoint, **values)
+        if len(kept) >= MAX_KEPT_URLS:
+            kept.clear()
+        kept[key] = url
+    return url
+
+
+def _kept_html(name: str, caller) -> Markup:
+    """`{% call kept_html("name") %}...{% endcall %}`: the block rendered once per worker and
+    language, then reused. Only for parts of the page layout that depend on nothing but the
+    language (no user, no path, no data)."""
+    kept = current_app.extensions.setdefault("kept_html", {})
+    key = (name, select_locale())
+    html = kept.get(key)
+    if html is None:
+        html = kept[key] = Markup(caller())
+    return html
+
+
+def _kept_fragment(name: str, key, tables: tuple[str, ...], caller) -> Markup:
+    """`{% call kept_fragment("name", key, tables) %}...{% endcall %}`: the block rendered
+    once per worker, language and `key`, kept as data read from `tables` is
+    (core/kept_data.py: dropped when this worker changes one of them, else after
+    KEPT_DATA_SECONDS). Only for blocks that depend on nothing but the key and the tables."""
+    return kept(f"html:{name}:{select_locale()}:{key!r}", tuple(tables), lambda: Markup(caller()))
+
+
 def register_filters_and_globals(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     # Smaller pages for cheap phones on slow networks.
@@ -62,5 +114,9 @@ def register_filters_and_globals(app: Flask) -> None:
     app.add_template_global(page_hole, "page_hole")
     app.add_template_global(public_url, "public_url")
     app.add_template_global(icon, "icon")
+    app.add_template_global(_kept_url_for, "url_for")
+    app.add_template_global(_kept_html, "kept_html")
+    app.add_template_global(_kept_fragment, "kept_fragment")
+    install_template_gettext(app)
     # A form on a cached page carries `page_hole("csrf_token")`: each visitor gets their own.
     register_page_hole("csrf_token", generate_csrf)

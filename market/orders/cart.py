@@ -6,11 +6,12 @@ be accepted, never applied silently.
 """
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from market.catalog.models import Product
 from market.core.domain import DomainError
@@ -50,6 +51,12 @@ class SessionCart:
         """Nothing to write: the session travels with the response."""
 
 
+@cache
+def _units_in_cart():
+    # Built once per process: building a statement costs more than running this one.
+    return select(func.coalesce(func.sum(CartItem.quantity), 0)).where(CartItem.user_id == bindparam("user_id"))
+
+
 class UserCart:
     """A signed-in shopper's cart rows (kept across devices and sign-ins)."""
 
@@ -62,6 +69,10 @@ class UserCart:
 
     def items(self) -> dict[int, tuple[int, int]]:
         return {pid: (row.quantity, row.price_seen_vnd) for pid, row in self._rows().items()}
+
+    def count(self) -> int:
+        """Units in the cart, counted by the database (the header shows it on every page)."""
+        return db.session.scalar(_units_in_cart(), {"user_id": self.user_id})
 
     def put(self, product_id: int, quantity: int, price_seen_vnd: int) -> None:
         row = self._rows().get(product_id)
@@ -229,16 +240,15 @@ def accept_changes(store) -> None:
     store.save()
 
 
-def summarise(store) -> CartSummary:
-    """The cart's lines with their products, grouped by seller (in the order first added)."""
+def summarise(store, photos: bool = True) -> CartSummary:
+    """The cart's lines with their products, grouped by seller (in the order first added).
+    `photos`: load the products' photos too (pages show them; placing an order does not)."""
     items = store.items()
     products = {}
     if items:
-        query = (
-            select(Product)
-            .where(Product.id.in_(items), Product.visible())
-            .options(selectinload(Product.images), selectinload(Product.seller))
-        )
+        # The seller in the same query (one per product): one statement less than loading it apart.
+        options = [joinedload(Product.seller), *([selectinload(Product.images)] if photos else [])]
+        query = select(Product).where(Product.id.in_(items), Product.visible()).options(*options)
         products = {product.id: product for product in db.session.scalars(query)}
     groups: dict[int, SellerGroup] = {}
     gone: list[CartLine] = []
@@ -254,6 +264,8 @@ def summarise(store) -> CartSummary:
 
 def cart_count(store) -> int:
     """Number of items in the cart (for the header)."""
+    if isinstance(store, UserCart):
+        return store.count()
     return sum(quantity for quantity, _price in store.items().values())
 
 

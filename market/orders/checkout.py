@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from market.catalog.models import Product, ProductStatus
 from market.core.audit import record_audit
-from market.core.changes import forget_loaded, note_changed
+from market.core.changes import forget_loaded, note_stock_changed
 from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.core.phones import parse_vn_phone
@@ -102,13 +103,21 @@ def check_details(details: CheckoutDetails, signed_in: bool, enabled_methods: li
 
 def commission_rate_for(seller_id: int, today: date) -> int:
     """The seller's commission rate now: the lowest of its programs open today, else the default."""
-    rates = db.session.scalars(
-        select(Program.commission_rate_bp)
-        .join(Enrolment, Enrolment.program_id == Program.id)
-        .where(Enrolment.seller_id == seller_id, Enrolment.status == "approved", Program.starts_on <= today,
+    return commission_rates_for([seller_id], today)[seller_id]
+
+
+def commission_rates_for(seller_ids, today: date) -> dict[int, int]:
+    """Each seller's commission rate now (as `commission_rate_for`), in one query."""
+    ids = sorted(set(seller_ids))
+    lowest = dict(db.session.execute(
+        select(Enrolment.seller_id, func.min(Program.commission_rate_bp))
+        .join(Program, Program.id == Enrolment.program_id)
+        .where(Enrolment.seller_id.in_(ids), Enrolment.status == "approved", Program.starts_on <= today,
                (Program.ends_on.is_(None)) | (Program.ends_on >= today))
-    ).all()
-    return min(rates) if rates else current_app.config["DEFAULT_COMMISSION_BP"]
+        .group_by(Enrolment.seller_id)
+    ).all()) if ids else {}
+    default = current_app.config["DEFAULT_COMMISSION_BP"]
+    return {seller_id: lowest.get(seller_id, default) for seller_id in ids}
 
 
 def _refuse_changed_lines(cart: CartSummary) -> None:
@@ -140,21 +149,29 @@ class TakenLine:
         return self.unit_price_vnd * self.quantity
 
 
+_PRODUCTS = Product.__table__
+# One conditional UPDATE per product (a Core statement: the ORM's bulk-update machinery costs
+# more Python than the statement itself), returning the stock left so that the search index
+# hears only of products it shows as sold out from now on.
+_TAKE_STOCK = (
+    update(_PRODUCTS)
+    .where(_PRODUCTS.c.id == bindparam("product_id"), _PRODUCTS.c.stock >= bindparam("quantity"),
+           _PRODUCTS.c.status == ProductStatus.ACTIVE, _PRODUCTS.c.price_vnd == bindparam("price_seen"))
+    .values(stock=_PRODUCTS.c.stock - bindparam("quantity"))
+    .returning(_PRODUCTS.c.stock)
+)
+
+
 def _take_stock(line: CartLine) -> TakenLine | None:
     """Take the line's units in the current transaction, only if that many are there at the
-    price the shopper saw (row count); the line as taken, or None."""
+    price the shopper saw; the line as taken, or None."""
     product = line.product
-    result = db.session.execute(
-        update(Product)
-        .where(Product.id == line.product_id, Product.stock >= line.quantity, Product.status == ProductStatus.ACTIVE,
-               Product.price_vnd == line.price_seen_vnd)
-        .values(stock=Product.stock - line.quantity)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    left = db.session.execute(_TAKE_STOCK, {"product_id": line.product_id, "quantity": line.quantity,
+                                            "price_seen": line.price_seen_vnd}).scalar()
+    if left is None:
         return None
-    note_changed(Product, line.product_id)
-    forget_loaded(Product, line.product_id, "stock")  # the search document must say "sold out" when it is
+    note_stock_changed(Product, line.product_id, left + line.quantity, left)
+    forget_loaded(Product, line.product_id, "stock")  # whoever reads it next in this transaction needs the new value
     return TakenLine(line.product_id, product.seller_id, product.name, product.unit, line.price_seen_vnd, line.quantity)
 
 
@@ -162,14 +179,18 @@ def _local_year() -> int:
     return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).year
 
 
-def place_order(store, details: CheckoutDetails, user_id: int | None, enabled_methods: list[str]) -> Order:
+def place_order(store, details: CheckoutDetails, user_id: int | None, enabled_methods: list[str],
+                cart: CartSummary | None = None) -> Order:
     """Place the cart as one order (all or nothing) and empty the cart; returns the order.
 
-    Raises CheckoutError (form mistakes), CartChanged (a line changed since the shopper saw
-    it, or its stock ran out meanwhile: nothing is taken, the message names the line).
+    `cart`: `summarise(store)` if the caller has it already in this transaction (the checkout
+    page does), else it is read here. Raises CheckoutError (form mistakes), CartChanged (a
+    line changed since the shopper saw it, or its stock ran out meanwhile: nothing is taken,
+    the message names the line).
     """
     destination = check_details(details, user_id is not None, enabled_methods)
-    cart = summarise(store)
+    if cart is None:
+        cart = summarise(store, photos=False)
     if cart.is_empty:
         raise CartChanged(_("Your cart is empty."))
     _refuse_changed_lines(cart)
@@ -190,20 +211,27 @@ def place_order(store, details: CheckoutDetails, user_id: int | None, enabled_me
         if hasattr(store, "user_id"):
             store.clear()  # the stored cart empties in the order's own transaction
         notices.order_placed(order)
+        fixed = {key: getattr(order, key) for key in _FIXED_WHEN_PLACED}
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    for key, value in fixed.items():
+        set_committed_value(order, key, value)
     store.clear()
     store.save()
     return order
 
 
-def _seller_part(seller: Seller, lines: list[TakenLine], today: date) -> SellerOrder:
-    """One seller's part, its money computed from the lines as taken."""
+# What the page after placing reads and no later change alters: kept on the order through
+# the commit, which would otherwise make that page read the order again.
+_FIXED_WHEN_PLACED = ("number", "token", "payment_method")
+
+
+def _seller_part(seller: Seller, lines: list[TakenLine], rate: int) -> SellerOrder:
+    """One seller's part at commission `rate`, its money computed from the lines as taken."""
     items_subtotal = sum(line.line_total_vnd for line in lines)
     shipping = shipping_fee(items_subtotal, seller.shipping_fee_vnd, seller.free_shipping_over_vnd)
-    rate = commission_rate_for(seller.id, today)
     subtotal, fee, net = split(items_subtotal, shipping, rate)
     part = SellerOrder(
         seller_id=seller.id, status=SellerOrderStatus.PENDING, items_subtotal_vnd=items_subtotal,
@@ -219,11 +247,11 @@ def _seller_part(seller: Seller, lines: list[TakenLine], today: date) -> SellerO
 
 def _build_order(cart: CartSummary, taken: list[TakenLine], destination: Destination, details: CheckoutDetails,
                  user_id: int | None) -> Order:
-    today = utcnow().date()
+    rates = commission_rates_for((group.seller.id for group in cart.groups), utcnow().date())
     parts = []
     for group in cart.groups:  # sellers in the order the shopper added them
         lines = sorted((line for line in taken if line.seller_id == group.seller.id), key=_added_order(group))
-        parts.append(_seller_part(group.seller, lines, today))
+        parts.append(_seller_part(group.seller, lines, rates[group.seller.id]))
     order = Order(
         number=f"new-{secrets.token_hex(8)}",  # 20 characters; replaced below once the id is known
         token=secrets.token_urlsafe(32),

@@ -48,11 +48,26 @@ def _tell_shopper(order: Order, subject_and_body, email=None) -> None:
             queue_email(order.email, subject[:200], f"{body}\n\n{page}")
 
 
-def _tell_seller(seller_order: SellerOrder, subject_and_body, email=None) -> None:
-    members = db.session.scalars(
-        select(SellerMember).where(SellerMember.seller_id == seller_order.seller_id)
-        .options(joinedload(SellerMember.user))
-    ).all()
+def _members_of(seller_ids) -> dict[int, list[SellerMember]]:
+    """The members (with their accounts) of each seller, in one query. No flush first: the
+    notices about to be written would otherwise go one statement at a time, not together at
+    the commit."""
+    with db.session.no_autoflush:
+        members = db.session.scalars(
+            select(SellerMember).where(SellerMember.seller_id.in_(sorted(set(seller_ids))))
+            .options(joinedload(SellerMember.user)).order_by(SellerMember.id)
+        ).all()
+    found: dict[int, list[SellerMember]] = {}
+    for member in members:
+        found.setdefault(member.seller_id, []).append(member)
+    return found
+
+
+def _tell_seller(seller_order: SellerOrder, subject_and_body, email=None,
+                 members: list[SellerMember] | None = None) -> None:
+    """Every member of the part's seller (`members`, when the caller loaded them)."""
+    if members is None:
+        members = _members_of([seller_order.seller_id]).get(seller_order.seller_id, [])
     for member in members:
         locale = member.user.locale or "vi"
         with force_locale(locale):
@@ -72,9 +87,10 @@ def order_placed(order: Order) -> None:
         ),
         email=lambda subject: order_placed_email(order, subject),
     )
-    for seller_order in order.seller_orders:
-        if seller_order.status == SellerOrderStatus.PENDING:
-            new_order_for_seller(seller_order)
+    waiting = [part for part in order.seller_orders if part.status == SellerOrderStatus.PENDING]
+    members = _members_of(part.seller_id for part in waiting) if waiting else {}
+    for seller_order in waiting:
+        new_order_for_seller(seller_order, members.get(seller_order.seller_id, []))
 
 
 def order_placed_email(order: Order, subject: str | None = None) -> RenderedEmail:
@@ -105,7 +121,7 @@ def order_placed_email(order: Order, subject: str | None = None) -> RenderedEmai
     )
 
 
-def new_order_for_seller(seller_order: SellerOrder) -> None:
+def new_order_for_seller(seller_order: SellerOrder, members: list[SellerMember] | None = None) -> None:
     _tell_seller(
         seller_order,
         lambda: (
@@ -114,6 +130,7 @@ def new_order_for_seller(seller_order: SellerOrder) -> None:
               number=seller_order.order.number, amount=format_money(seller_order.subtotal_vnd)),
         ),
         email=lambda subject, locale: new_order_for_seller_email(seller_order, locale, subject),
+        members=members,
     )
 
 

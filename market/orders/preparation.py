@@ -11,6 +11,7 @@ from sqlalchemy import and_, select
 
 from market.core.clock import aware
 from market.core.audit import AuditEntry
+from market.core.kept_data import kept
 from market.extensions import db
 from market.orders.models import Order, PaymentMethod, SellerOrder, SellerOrderStatus
 
@@ -20,7 +21,16 @@ MIN_PARTS = 3
 
 def usual_preparation_days(seller_id: int) -> int | None:
     """The median number of days (rounded up, at least 1) the seller took to ship its latest
-    parts, or None when it has shipped fewer than MIN_PARTS."""
+    parts, or None when it has shipped fewer than MIN_PARTS.
+
+    Kept per worker (core/kept_data.py): every product page of the seller shows it, and it
+    moves only when a part ships.
+    """
+    tables = (Order.__tablename__, SellerOrder.__tablename__, AuditEntry.__tablename__)
+    return kept(f"preparation_days:{seller_id}", tables, lambda: _measure(seller_id))
+
+
+def _measure(seller_id: int) -> int | None:
     rows = db.session.execute(
         select(Order.payment_method, Order.created_at, Order.paid_at, AuditEntry.created_at)
         .join(SellerOrder, SellerOrder.order_id == Order.id)

@@ -15,7 +15,7 @@ from market.accounts.models import User
 from market.catalog.models import Product
 from market.core import uploads
 from market.core.audit import history, record_audit
-from market.core.changes import forget_loaded, note_changed
+from market.core.changes import forget_loaded, note_changed, note_stock_changed
 from market.core.clock import utcnow
 from market.core.days import DayRange
 from market.core.domain import DomainError
@@ -171,11 +171,12 @@ def _return_stock(parts: list[SellerOrder]) -> None:
     the same products never wait on each other in a cycle.
     """
     for line in sorted((line for part in parts for line in part.lines), key=lambda line: line.product_id):
-        db.session.execute(
+        left = db.session.execute(
             update(Product).where(Product.id == line.product_id).values(stock=Product.stock + line.quantity)
-            .execution_options(synchronize_session=False)
-        )
-        note_changed(Product, line.product_id)
+            .returning(Product.stock).execution_options(synchronize_session=False)
+        ).scalar()
+        if left is not None:  # a product deleted since is nothing to give back to
+            note_stock_changed(Product, line.product_id, left - line.quantity, left)
         forget_loaded(Product, line.product_id, "stock")
 
 

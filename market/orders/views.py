@@ -169,7 +169,7 @@ def _placed(response) -> bool:
 @limiter.limit(lambda: current_app.config["CHECKOUT_LIMIT_PER_IP"], methods=["POST"], deduct_when=_placed)
 def checkout():
     store = _store()
-    summary = carts.summarise(store)
+    summary = carts.summarise(store, photos=False)  # the checkout page shows no photos
     if summary.is_empty:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("orders.cart"))
@@ -185,7 +185,7 @@ def checkout():
         )
         user_id = current_user.id if current_user.is_authenticated else None
         try:
-            order = place_order(store, details, user_id, enabled_methods())
+            order = place_order(store, details, user_id, enabled_methods(), summary)
         except CheckoutError as error:
             for name, message in error.errors.items():
                 getattr(form, name).errors = [*getattr(form, name).errors, message]

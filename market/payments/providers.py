@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 
 from market.orders.models import Order, PaymentMethod, PaymentStatus
 from market.orders.payment_methods import PaymentProvider, register_provider
-from market.payments.stripe_checkout import checkout_url
 from market.payments.vietqr import build_payload, qr_svg
 
 
@@ -53,6 +52,9 @@ class Card(PaymentProvider):
         return max(1, min(24, current_app.config["PAYMENT_EXPIRY_HOURS"]))
 
     def start_url(self, order: Order, return_url: str) -> str | None:
+        # Stripe's library (with what it needs, some 10 MB per worker) loads at the first card payment.
+        from market.payments.stripe_checkout import checkout_url
+
         return checkout_url(order, return_url)
 
 

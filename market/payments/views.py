@@ -4,7 +4,6 @@ import io
 import logging
 
 import segno
-import stripe
 from flask import Response, abort, current_app, jsonify, request
 
 from market.extensions import csrf, limiter
@@ -12,7 +11,6 @@ from market.orders.payment_methods import get_provider
 from market.orders.services import order_by_token
 from market.payments import bp
 from market.payments import models  # noqa: F401
-from market.payments.stripe_checkout import handle_event
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +28,11 @@ def stripe_webhook():
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         abort(404)
+    # Stripe's library (some 10 MB per worker) loads when a webhook first arrives.
+    import stripe
+
+    from market.payments.stripe_checkout import handle_event
+
     payload = request.get_data()  # the raw bytes: the signature covers them exactly
     try:
         event = stripe.Webhook.construct_event(payload, request.headers.get("Stripe-Signature"), secret)

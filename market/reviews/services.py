@@ -25,9 +25,10 @@ from market.core.numbers import parse_int
 from market.core.paging import Page, paginate
 from market.core.urls import site_path
 from market.extensions import db
+from market.catalog.models import Product
 from market.orders.models import Order, OrderLine, SellerOrderStatus
 from market.reviews.models import Review, ReviewPhoto
-from market.sellers.models import SellerMember
+from market.sellers.models import Seller, SellerMember
 
 PHOTO_AREA = "review-photos"
 MAX_PHOTOS = 3
@@ -275,20 +276,26 @@ def seller_summary(seller_id: int) -> Summary:
 
 
 def _visible_newest_first(condition):
+    # A review shows its author's name, its seller's name and (on a seller's page) its
+    # product's name: only those columns are read of each (load_only), not whole rows.
     return (select(Review).where(condition, Review.hidden_at.is_(None))
-            .options(selectinload(Review.photos), joinedload(Review.author), joinedload(Review.seller))
+            .options(selectinload(Review.photos),
+                     joinedload(Review.author).load_only(User.full_name, User.deleted_at),
+                     joinedload(Review.seller).load_only(Seller.name))
             .order_by(Review.created_at.desc(), Review.id.desc()))
 
 
-def reviews_for_product(product_id: int, page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """One page of a product's visible reviews, newest first, photos and authors loaded."""
-    return paginate(_visible_newest_first(Review.product_id == product_id), page, per_page)
+def reviews_for_product(product_id: int, page: int = 1, per_page: int = PER_PAGE, total: int | None = None) -> Page:
+    """One page of a product's visible reviews, newest first, photos and authors loaded
+    (`total`: how many there are, when the caller knows it from the summary)."""
+    return paginate(_visible_newest_first(Review.product_id == product_id), page, per_page, total)
 
 
-def reviews_for_seller(seller_id: int, page: int = 1, per_page: int = PER_PAGE) -> Page:
+def reviews_for_seller(seller_id: int, page: int = 1, per_page: int = PER_PAGE, total: int | None = None) -> Page:
     """One page of the visible reviews of all a seller's products (each with its product)."""
-    query = _visible_newest_first(Review.seller_id == seller_id).options(joinedload(Review.product))
-    return paginate(query, page, per_page)
+    query = _visible_newest_first(Review.seller_id == seller_id).options(
+        joinedload(Review.product).load_only(Product.name, Product.slug))
+    return paginate(query, page, per_page, total)
 
 
 def latest_reviews(product_id: int, limit: int = 5) -> list[Review]:

@@ -4,6 +4,12 @@ Every flush notes which products, sellers, enrolments and programs changed (plus
 changed by UPDATE statements, via `market.core.changes.note_changed`). Before the commit
 these become product ids.
 
+A product whose stock alone moved by an UPDATE (`note_stock_changed`: an order taking it, a
+cancellation putting it back) is written only when its stock crossed zero: the index holds
+whether a product is in stock, never how many (`ProductDocument.stock` is stored by no
+engine), so any other stock move leaves its document as it was. Placing an order thus
+writes nothing to the index unless it sells the last unit of something.
+
 A transactional engine (PostgreSQL) writes them in the same transaction, having first
 locked them (`backend.lock_products`) so that it reads them after any other transaction
 writing them has committed.
@@ -47,6 +53,7 @@ from market.sellers.models import Seller
 
 PENDING = "search_pending"  # session.info keys
 PRODUCT_IDS = "search_product_ids"
+STOCK_MOVES = "stock_moves"  # written by market.core.changes.note_stock_changed
 QUEUE_BATCH = 500  # waiting products a write takes along besides its own (also the size of one statement)
 MAX_ROUNDS = 3  # times one write goes round while newer changes of its products keep being queued
 QUEUE_RETRIES = 3  # attempts at queueing the ids of a failed write (the database may be busy too)
@@ -79,7 +86,15 @@ def _after_flush(session, _context) -> None:
 _NOTED_MODELS = {model.__name__: model for model in (Product, Seller, Enrolment, Program)}
 
 
+def _stock_crossing_zero(session) -> set[int]:
+    """Products whose stock alone moved (by UPDATE) and went from none to some or back."""
+    moves = session.info.pop(STOCK_MOVES, {})
+    return {object_id for (model_name, object_id), (before, after) in moves.items()
+            if model_name == Product.__name__ and (before > 0) != (after > 0)}
+
+
 def _affected_products(session) -> set[int]:
+    crossing = _stock_crossing_zero(session)
     pending = _pending(session)
     for model_name, object_id in session.info.pop("changed_rows", set()):
         model = _NOTED_MODELS.get(model_name)
@@ -92,7 +107,7 @@ def _affected_products(session) -> set[int]:
             session.scalars(select(Enrolment.seller_id).where(Enrolment.program_id.in_(sorted(pending["programs"]))))
         )
     pending["products"].discard(None)
-    return pending["products"] | product_ids_of_sellers(session, pending["sellers"])
+    return pending["products"] | crossing | product_ids_of_sellers(session, pending["sellers"])
 
 
 def _before_commit(session) -> None:
@@ -113,6 +128,7 @@ def _before_commit(session) -> None:
 
 
 def _after_commit(session) -> None:
+    session.info.pop(STOCK_MOVES, None)  # left by a commit that had the index off
     ids = session.info.pop(PRODUCT_IDS, None)
     if ids:
         _write(ids, queued_only=True)
@@ -122,6 +138,7 @@ def _after_rollback(session) -> None:
     session.info.pop(PENDING, None)
     session.info.pop(PRODUCT_IDS, None)
     session.info.pop("changed_rows", None)
+    session.info.pop(STOCK_MOVES, None)
 
 
 def write_to_index(product_ids: set[int]) -> bool:

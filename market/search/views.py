@@ -46,26 +46,14 @@ def _pair(key: str, value) -> str:
 # Hit cards kept per worker (each ~1 kB with its key's texts): fewer than product cards, as
 # every query highlights other words.
 KEPT_HITS = 4096
-# Price bands' labels by language: money formatting (Babel) costs more than the rest of a link.
-_PRICE_LABELS: dict[str, dict[str, str]] = {}
 
 
-def _price_labels(locale: str) -> dict[str, str]:
-    """Each price band's label ("100.000 ₫ – 300.000 ₫") in the request's language."""
-    labels = _PRICE_LABELS.get(locale)
-    if labels is None:
-        labels = _PRICE_LABELS[locale] = {
-            key: f"{format_money(low)} – {format_money(high) if high else ''}" for key, low, high in PRICE_BANDS
-        }
-    return labels
-
-
-def _facet_labels(result: SearchResult, active: dict[str, str], locale: str) -> dict[str, dict[str, str]]:
+def _facet_labels(result: SearchResult, active: dict[str, str]) -> dict[str, dict[str, str]]:
     """What each facet's values and each filter in force are called, by facet and value
     (each named once per page, though a page shows most of them twice or three times)."""
     categories, programs = categories_by_id(), programs_by_id()
     province_name = current_app.jinja_env.filters["province_name"]
-    price_labels = _price_labels(locale)
+    bands = {key: (low, high) for key, low, high in PRICE_BANDS}
 
     def label(name: str, value: str) -> str:
         known = int(value) if value.isdigit() else None
@@ -78,7 +66,8 @@ def _facet_labels(result: SearchResult, active: dict[str, str], locale: str) -> 
         if name == "ocop":
             return f"OCOP {value} ★"
         if name == "price":
-            return price_labels.get(value, "")
+            low, high = bands.get(value, (None, None))
+            return f"{format_money(low)} – {format_money(high) if high else ''}" if value in bands else ""
         return gettext("In stock only")  # in_stock
 
     values = {name: set(counts) for name, counts in result.facets.items()}
@@ -90,9 +79,9 @@ def _facet_labels(result: SearchResult, active: dict[str, str], locale: str) -> 
 def hit_html(hit: Hit, card: Card, badges: dict) -> Markup:
     """A hit's card (`<li>`, its name and description highlighted), rendered once per worker
     for its values (see catalog/cards.py's kept_html)."""
-    badge_texts = tuple(program.badge for program in badges.get(card.seller_id, ()))
-    return kept_html("search_hit_cards", (card, hit.name, hit.description, badge_texts), "search/_hit.html",
-                     "hit_card", card, hit.name, hit.description, badge_texts, limit=KEPT_HITS)
+    programs = tuple(badges.get(card.seller_id, ()))  # programs.services.Badge: plain, hashable
+    return kept_html("search_hit_cards", (card, hit.name, hit.description, programs), "search/_hit.html",
+                     "hit_card", card, hit.name, hit.description, programs, limit=KEPT_HITS)
 
 
 @bp.route("/search")
@@ -111,7 +100,7 @@ def results():
         url_with=_url_maker(request.args),
         filters=FILTERS,
         active=active,
-        facet_labels=_facet_labels(result, active, str(locale) if locale else ""),
+        facet_labels=_facet_labels(result, active),
     )
 
 

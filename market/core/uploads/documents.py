@@ -2,7 +2,6 @@
 from market.core.uploads.errors import NOT_A_DOCUMENT
 from market.core.uploads.images import DOCUMENT_IMAGE_FORMATS, store_image_data
 from market.core.uploads.limits import ImageBudget, budget_for
-from market.core.uploads.pdf_inspection import inspect_pdf
 from market.core.uploads.pdf_screen import PDF_HEADER, screen_pdf_bytes
 from market.core.uploads.storage import PDF_TYPE, StoredFile, display_name, read_upload, write_new
 
@@ -30,5 +29,8 @@ def _check_pdf(data: bytes) -> None:
     object (`inspect_pdf`).
     """
     screen_pdf_bytes(data)
+    # pypdf (some 9 MB per worker) loads at the first PDF uploaded, not in every worker.
+    from market.core.uploads.pdf_inspection import inspect_pdf
+
     inspect_pdf(data)
 
