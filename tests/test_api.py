@@ -250,7 +250,7 @@ def test_the_storefront_keeps_its_html_error_pages(client, shop):
 def test_a_server_error_is_500_problem_details(app, client, shop, monkeypatch):
     from market.search import services as search_services
 
-    def broken(_request):
+    def broken(_request, **_options):
         raise RuntimeError("index unreadable")
 
     monkeypatch.setattr(search_services, "search_products", broken)

@@ -5,25 +5,31 @@ Every error under /api/ is problem details (RFC 9457, `application/problem+json`
 storefront keeps its HTML error pages everywhere else.
 """
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cache
 
 from flask import current_app, jsonify, request
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 
 from market.api import bp, openapi
 from market.catalog import services as catalog_services
+from market.catalog.cards import Card, card_select
+from market.catalog.category_nodes import categories_by_id
 from market.catalog.models import Category, Product
-from market.core.urls import public_url
 from market.catalog.queries import visible_products
 from market.core import uploads
 from market.core.errors import render_error
 from market.core.i18n import localised
+from market.core.urls import public_url, public_url_builder
 from market.extensions import db, limiter
 from market.geo.provinces import get_by_code
 from market.programs.services import badges_of
 from market.search import services as search_services
+from market.sellers.models import Seller
 from market.sellers.services import public_seller
 
 API_PATH_PREFIX = "/api/"
@@ -45,11 +51,12 @@ limiter.shared_limit(_rate_limit, scope="api")(bp)
 @bp.get("/products")
 def products():
     """Search, filter and page products on sale: the search page's parameters, as JSON."""
-    search = search_services.request_from_args(_checked_query(openapi.SEARCH_PARAMETERS))
-    result, found = search_services.search_products(search)
-    categories = _categories_by_id()
+    # no highlighted names: the API gives plain ones
+    search = replace(search_services.request_from_args(_checked_query(openapi.SEARCH_PARAMETERS)), highlight=False)
+    result, found = search_services.search_products(search, read=_visible_listed)
+    categories, url = categories_by_id(), public_url_builder()
     body = {
-        "items": [_product_summary(found[hit.product_id], categories) for hit in result.hits],
+        "items": [_product_summary(found[hit.product_id], categories, url) for hit in result.hits],
         "total": result.total,
         "page": result.page,
         "pages": result.pages,
@@ -63,7 +70,7 @@ def product(product_id: int):
     item = _visible_product(product_id)
     if item is None:
         raise NotFound(f"No product on sale has the id {product_id}.")
-    body = _product_summary(item, {item.category.id: item.category})
+    body = _product_summary(_Listed.of(item), {item.category.id: item.category}, public_url)
     programs = badges_of([item.seller_id]).get(item.seller_id, [])
     body.update(
         description=item.description or "",
@@ -147,26 +154,51 @@ def _visible_product(product_id: int) -> Product | None:
     return db.session.scalar(query)
 
 
-def _categories_by_id() -> dict[int, Category]:
-    """Every category (the tree has two levels), in one query for a whole page of products."""
-    return {c.id: c for top in catalog_services.category_tree() for c in (top, *top.children)}
+@dataclass(frozen=True, slots=True)
+class _Listed(Card):
+    """A product's card and what the API tells of it besides."""
+
+    category_id: int
+    province_code: str
+    seller_slug: str
+
+    @classmethod
+    def of(cls, product: Product) -> "_Listed":
+        """Of a product already loaded (its photos and seller too)."""
+        card = Card.of(product)
+        return cls(*(getattr(card, name) for name in Card.__slots__), product.category_id,
+                   product.origin_province_code, product.seller.slug)
 
 
-def _product_summary(item: Product, categories: dict[int, Category]) -> dict:
-    category = categories.get(item.category_id) or item.category
-    image = item.main_image
+@cache
+def _listed_query() -> Select:
+    return search_services.visible_among(
+        card_select().add_columns(Product.category_id, Product.origin_province_code, Seller.slug))
+
+
+def _visible_listed(ids: list[int]) -> dict[int, _Listed]:
+    """Of those of these products still visible, by id: one SELECT of the card's columns and three more."""
+    if not ids:
+        return {}
+    return {row[0]: _Listed(*row) for row in search_services.read_rows(_listed_query(), ids)}
+
+
+def _product_summary(item: _Listed, categories: dict, url: Callable[..., str]) -> dict:
+    """`categories` by id (each with its id, slug and name); `url` builds public URLs."""
+    # a category made since this worker kept the tree (core/kept_data.py) is read anew
+    category = categories.get(item.category_id) or db.session.get(Category, item.category_id)
     return {
         "id": item.id,
         "name": item.name,
         "slug": item.slug,
-        "url": public_url("catalog.product", slug=item.slug),
+        "url": url("catalog.product", slug=item.slug),
         "price_vnd": item.price_vnd,
         "stock": item.stock,
-        "image": _photo_url(image.token, "large") if image else None,
+        "image": url("catalog.photo", name=uploads.variant_name(item.photo, "large")) if item.photo else None,
         "category": {"id": category.id, "slug": category.slug, "name": category.name},
-        "province": _province(item.origin_province_code),
-        "ocop_stars": item.shown_ocop_stars,
-        "seller": {"slug": item.seller.slug, "name": item.seller.name},
+        "province": _province(item.province_code),
+        "ocop_stars": item.ocop_stars,
+        "seller": {"slug": item.seller_slug, "name": item.seller_name},
     }
 
 

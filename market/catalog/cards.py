@@ -142,3 +142,22 @@ def card_html(item: "Card | Product", badges: dict) -> Markup:
                 del kept[old]
         kept[key] = html
     return html
+
+
+def kept_html(store: str, key: tuple, template: str, macro: str, *args, limit: int = MAX_KEPT_CARDS) -> Markup:
+    """The HTML of `macro` of `template` called with `args`, kept per worker under `key`
+    (with the language) in the `store` of at most `limit` entries (as card_html keeps cards).
+
+    `key` must hold every value the HTML depends on (the args themselves, or what they are
+    made of): then a change has another key and kept HTML is never stale.
+    """
+    key = (get_locale(), *key)
+    kept = current_app.extensions.setdefault(store, {})
+    html = kept.get(key)
+    if html is None:
+        html = Markup(getattr(current_app.jinja_env.get_template(template).module, macro)(*args))
+        if len(kept) >= limit:
+            for old in list(kept)[: limit // 2]:
+                kept.pop(old, None)  # another thread may have dropped it
+        kept[key] = html
+    return html

@@ -1,6 +1,7 @@
 """Absolute links (emails, canonical, Open Graph, JSON-LD, sitemap, API, payment return
 pages) from the configured public base URL, never from the request's Host header: a forged
 Host must not reach a shopper's email or a page another visitor is served from the cache."""
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -19,9 +20,14 @@ def public_host() -> str:
 def public_url(endpoint: str, **values) -> str:
     """The absolute URL of `endpoint` on the public site, built the same inside a request,
     a command or a test (the path a site mounted under a prefix has comes from the base URL)."""
+    return public_url_builder()(endpoint, **values)
+
+
+def public_url_builder() -> Callable[..., str]:
+    """`public_url` for many links in a row (an API page of products): the map is bound once."""
     base = urlsplit(public_base_url())
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
-    return adapter.build(endpoint, values, force_external=True)
+    return lambda endpoint, **values: adapter.build(endpoint, values, force_external=True)
 
 
 def site_path(endpoint: str, **values) -> str:

@@ -126,6 +126,16 @@ def badges_of(seller_ids) -> dict[int, tuple[Badge, ...]]:
     return {seller_id: every[seller_id] for seller_id in seller_ids if seller_id in every}
 
 
+def _read_programs() -> dict[int, Badge]:
+    query = select(Program.id, Program.slug, Program.name_vi, Program.name_en, Program.badge_vi, Program.badge_en)
+    return {row.id: Badge(*row) for row in db.session.execute(query)}
+
+
+def programs_by_id() -> dict[int, Badge]:
+    """Every program's names and badge by id (search facets' labels), kept per worker."""
+    return kept("program_names", (Program.__tablename__,), _read_programs)
+
+
 def enrolments_of(seller: Seller) -> dict[int, Enrolment]:
     """The seller's enrolments by program id."""
     query = select(Enrolment).where(Enrolment.seller_id == seller.id)

@@ -63,6 +63,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 24
+    highlight: bool = True  # hits' name and description as Snippets (None without: the API shows none)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class Snippet:
 class Hit:
     product_id: int
     score: float
-    name: Snippet
+    name: Snippet | None  # None when the request asked for no highlight
     description: Snippet | None
 
 

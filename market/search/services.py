@@ -1,11 +1,15 @@
 """Search for the storefront: parse what the shopper asked, ask the engine, load the rows."""
 import re
+from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
+from typing import Protocol
 
 import click
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session
 
+from market.catalog.cards import Card, card_select
 from market.catalog.models import Category, Product
 from market.core.numbers import int_arg
 from market.extensions import db
@@ -15,6 +19,13 @@ from market.search.matching import query_words, spread_sellers, telex_query
 
 PER_PAGE = 24
 _PROVINCE_CODE = re.compile(r"[0-9]{2}")  # a code, not a number: "01" is Hà Nội
+
+
+class Listed(Protocol):
+    """What search_products needs of a hit's product (a Card has it)."""
+
+    seller_id: int
+    stock: int
 
 
 def request_from_args(args) -> SearchRequest:
@@ -41,8 +52,11 @@ def request_from_args(args) -> SearchRequest:
     )
 
 
-def search_products(request: SearchRequest, language: str = "vi") -> tuple[SearchResult, dict[int, Product]]:
-    """The engine's result and the hits' products (photo and seller loaded) by id.
+def search_products(request: SearchRequest, language: str = "vi",
+                    read: Callable[[list[int]], dict[int, Listed]] | None = None) -> tuple[SearchResult, dict]:
+    """The engine's result and what `read(ids)` gives of those of the hits' products still
+    visible, by id: their cards (`visible_cards`) unless told otherwise; it must have their
+    `seller_id` and `stock`.
 
     When the text finds nothing, the road goes on (`_relaxed`): Telex converted, an English
     category name (for `language` "en"), then fewer words; the result says which. A
@@ -52,20 +66,36 @@ def search_products(request: SearchRequest, language: str = "vi") -> tuple[Searc
     result = get_backend().search(request)
     if result.total == 0 and query_words(request.text):
         result = _relaxed(request, result, language)
-    ids = [hit.product_id for hit in result.hits]
-    products = {}
-    if ids:
-        query = (
-            select(Product)
-            .where(Product.id.in_(ids), Product.visible())
-            .options(selectinload(Product.images), joinedload(Product.seller))
-        )
-        products = {product.id: product for product in db.session.scalars(query).unique()}
-    result.hits = [hit for hit in result.hits if hit.product_id in products]
+    found = (read or visible_cards)([hit.product_id for hit in result.hits])
+    result.hits = [hit for hit in result.hits if hit.product_id in found]
     if request.sort == "relevance" and request.text:
-        result.hits = spread_sellers(result.hits, {i: p.seller_id for i, p in products.items()},
-                                     {i: p.stock > 0 for i, p in products.items()})
-    return result, products
+        result.hits = spread_sellers(result.hits, {i: p.seller_id for i, p in found.items()},
+                                     {i: p.stock > 0 for i, p in found.items()})
+    return result, found
+
+
+def visible_among(query: Select) -> Select:
+    """`query` (of products) narrowed to the visible ones among the `ids` bound when it runs
+    (`{"ids": [...]}`): a statement built once per process, not per page."""
+    return query.where(Product.id.in_(bindparam("ids", expanding=True)), Product.visible())
+
+
+@cache
+def _visible_cards_query() -> Select:
+    return visible_among(card_select())
+
+
+def visible_cards(ids: list[int]) -> dict[int, Card]:
+    """The cards of those of these products still visible, by id."""
+    if not ids:
+        return {}
+    return {row[0]: Card(*row) for row in read_rows(_visible_cards_query(), ids)}
+
+
+def read_rows(query: Select, ids: list[int]):
+    """The rows of a `visible_among` query for these ids, through the session's connection
+    (its transaction): plain rows, without the ORM's per-statement set-up for entities."""
+    return db.session.connection().execute(query, {"ids": ids})
 
 
 # Longer queries are cut to their first words before dropping any: a query that finds

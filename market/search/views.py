@@ -1,47 +1,106 @@
 """The search page and the as-you-type suggestions."""
-from flask import jsonify, render_template, request, url_for
-from flask_babel import get_locale
+from collections.abc import Callable
+from urllib.parse import quote_plus
+
+from flask import current_app, jsonify, render_template, request, url_for
+from flask_babel import get_locale, gettext
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from market.catalog import services as catalog_services
-from market.catalog.queries import seller_badges
-from market.programs.services import all_programs
+from market.catalog.cards import Card, kept_html
+from market.catalog.category_nodes import categories_by_id
+from market.core.i18n import format_money
+from market.programs.services import badges_of, programs_by_id
 from market.search import bp, services
-from market.search.backend import PRICE_BANDS
+from market.search.backend import PRICE_BANDS, Hit, SearchResult
 
 FILTERS = ("category", "province", "program", "ocop", "price", "in_stock")
+# The characters url_for (werkzeug's query encoding) leaves as they are.
+_QUERY_SAFE = "!$'()*,/:;?@"
 
 
-def _url_with(args: MultiDict, **changes) -> str:
-    """This search's URL with some arguments changed (None removes one); back to page 1."""
-    params = {key: value for key, value in args.items() if key in FILTERS + ("q", "sort") and value}
-    params.pop("page", None)
-    for key, value in changes.items():
-        if value is None:
-            params.pop(key, None)
-        else:
-            params[key] = value
-    return url_for("search.results", **params)
+def _url_maker(args: MultiDict) -> Callable[..., str]:
+    """`url_with(**changes)`: this search's URL with some arguments changed (None removes
+    one); back to page 1. What url_for would build (urlencode's pairs, in the same order),
+    with the path found and the arguments kept encoded once per page (a page has a hundred
+    such links)."""
+    path = url_for("search.results")
+    kept = {key: _pair(key, value) for key, value in args.items() if key in FILTERS + ("q", "sort") and value}
+
+    def url_with(**changes) -> str:
+        pairs = dict(kept)
+        for key, value in changes.items():
+            if value is None:
+                pairs.pop(key, None)
+            else:
+                pairs[key] = _pair(key, value)
+        return f"{path}?{'&'.join(pairs.values())}" if pairs else path
+
+    return url_with
+
+
+def _pair(key: str, value) -> str:
+    return f"{quote_plus(key, safe=_QUERY_SAFE)}={quote_plus(str(value), safe=_QUERY_SAFE)}"
+
+
+# Hit cards kept per worker (each ~1 kB with its key's texts): fewer than product cards, as
+# every query highlights other words.
+KEPT_HITS = 4096
+
+
+def _facet_labels(result: SearchResult, active: dict[str, str]) -> dict[str, dict[str, str]]:
+    """What each facet's values and each filter in force are called, by facet and value
+    (each named once per page, though a page shows most of them twice or three times)."""
+    categories, programs = categories_by_id(), programs_by_id()
+    province_name = current_app.jinja_env.filters["province_name"]
+    bands = {key: (low, high) for key, low, high in PRICE_BANDS}
+
+    def label(name: str, value: str) -> str:
+        known = int(value) if value.isdigit() else None
+        if name == "category":
+            return categories[known].name if known in categories else value
+        if name == "program":
+            return programs[known].badge if known in programs else value
+        if name == "province":
+            return province_name(value)
+        if name == "ocop":
+            return f"OCOP {value} ★"
+        if name == "price":
+            low, high = bands.get(value, (None, None))
+            return f"{format_money(low)} – {format_money(high) if high else ''}" if value in bands else ""
+        return gettext("In stock only")  # in_stock
+
+    values = {name: set(counts) for name, counts in result.facets.items()}
+    for name, value in active.items():
+        values.setdefault(name, set()).add(value)
+    return {name: {value: label(name, value) for value in found} for name, found in values.items()}
+
+
+def hit_html(hit: Hit, card: Card, badges: dict) -> Markup:
+    """A hit's card (`<li>`, its name and description highlighted), rendered once per worker
+    for its values (see catalog/cards.py's kept_html)."""
+    programs = tuple(badges.get(card.seller_id, ()))  # programs.services.Badge: plain, hashable
+    return kept_html("search_hit_cards", (card, hit.name, hit.description, programs), "search/_hit.html",
+                     "hit_card", card, hit.name, hit.description, programs, limit=KEPT_HITS)
 
 
 @bp.route("/search")
 def results():
     search = services.request_from_args(request.args)
     locale = get_locale()
-    result, products = services.search_products(search, language=locale.language if locale else "vi")
-    categories = {c.id: c for top in catalog_services.category_tree() for c in (top, *top.children)}
+    result, cards = services.search_products(search, language=locale.language if locale else "vi")
+    active = _active_filters(search)
     return render_template(
         "search/results.html",
         search=search,
         result=result,
-        products=products,
-        badges=seller_badges(list(products.values())),
-        categories=categories,
-        programs={program.id: program for program in all_programs()},
-        price_bands={key: (low, high) for key, low, high in PRICE_BANDS},
-        url_with=lambda **changes: _url_with(request.args, **changes),
+        cards=cards,
+        hit_html=hit_html,
+        badges=badges_of(sorted({card.seller_id for card in cards.values()})),
+        url_with=_url_maker(request.args),
         filters=FILTERS,
-        active=_active_filters(search),
+        active=active,
+        facet_labels=_facet_labels(result, active),
     )
 
 

@@ -6,11 +6,14 @@ import unicodedata
 from collections.abc import Callable
 
 from market.search.backend import Snippet
-from market.search.matching import WORD_RE
+from market.search.matching import WORD_RE, Matcher
 from market.text import fold
 
 SNIPPET_WORDS = 30
 SNIPPET_BEFORE = 8
+# Highlights kept per process (a name or description and its query): the hits of a busy
+# query come back page after page. A few hundred bytes each.
+KEPT_HIGHLIGHTS = 4096
 
 
 @functools.lru_cache(maxsize=65536)
@@ -58,3 +61,10 @@ def snippet(text: str, matches: Callable[[str], bool], window: bool) -> Snippet 
     add(text[position:end], False)
     add(after, False)
     return Snippet(parts=tuple(parts))
+
+
+@functools.lru_cache(maxsize=KEPT_HIGHLIGHTS)
+def highlighted(text: str, words: tuple[str, ...], loose: bool, window: bool) -> Snippet | None:
+    """`snippet` of `text` for a search of the canonical `words` (when `loose`, their typos
+    and the last word as a prefix match too: matching.Matcher), kept per process."""
+    return snippet(text, Matcher(list(words), loose), window)

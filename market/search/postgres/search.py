@@ -16,11 +16,9 @@ from market.search.matching import (
     FEW_HITS,
     FUZZY_MIN_LENGTH,
     MAX_PER_PAGE,
-    Matcher,
     bounded_int,
     distinct_names,
     has_no_words,
-    highlight_words,
     is_loose,
     may_be_prefix,
     query_text,
@@ -47,7 +45,7 @@ from market.search.postgres.query import (
 )
 from market.search.postgres.spelling import did_you_mean, typo_alternatives
 from market.search.postgres.text import lexeme, tsquery_all
-from market.search.words import snippet
+from market.search.words import highlighted
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +109,13 @@ def _search(connection, request: SearchRequest, words: list[str], filters: Filte
         if found is None:
             in_stock = facets.get("in_stock", {}).get("true", 0)
             found = stock_first(connection, query, filters, sort, offset, per_page, in_stock, total)
-        # exact words only: a set lookup (this runs for every word of 24 descriptions)
-        matches = Matcher(words, True) if query.loose else highlight_words(words).__contains__
+        typed, highlight = tuple(words), request.highlight
         for product_id, score_value, name, description in found:
             hits.append(Hit(
                 product_id=int(product_id),
                 score=float(score_value or 0.0),
-                name=snippet(name, matches, window=False),
-                description=snippet(description, matches, window=True) if words else None,
+                name=highlighted(name, typed, query.loose, window=False) if highlight else None,
+                description=highlighted(description, typed, query.loose, window=True) if words and highlight else None,
             ))
     return SearchResult(hits=hits, total=total, page=page, per_page=per_page, facets=facets,
                         suggestion=suggestion)

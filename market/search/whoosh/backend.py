@@ -41,7 +41,6 @@ from market.search.backend import (
 from market.search.matching import (
     FEW_HITS,
     MAX_PER_PAGE,
-    Matcher,
     bounded_int,
     corrected_queries,
     corrections,
@@ -51,14 +50,13 @@ from market.search.matching import (
     query_words,
     typing_last_word,
     with_accents,
-    words_of,
 )
 from market.search.whoosh.analysis import TEXT_FIELDS, make_schema
 from market.search.whoosh.bitsets import count_bits
 from market.search.whoosh.segments import SegmentCache
 from market.search.whoosh.store import IndexStore
 from market.search.whoosh.view import Group, View, exact_clauses
-from market.search.words import snippet
+from market.search.words import highlighted
 from market.text import fold
 
 log = logging.getLogger(__name__)
@@ -224,14 +222,15 @@ class WhooshBackend(SearchBackend):
                 page_docs = self._ranked(view, groups, matched, [] if loose else words, end)[start:end]
             else:
                 page_docs = view.top_sorted(sort, matched, end)[start:end]
-            matches = Matcher(words, loose)
+            query, highlight = tuple(words), request.highlight
             for score, docnum in page_docs:
                 stored = view.stored_fields(docnum)
                 hits.append(Hit(
                     product_id=int(stored["id"]),
                     score=float(score),
-                    name=snippet(stored.get("name", ""), matches, window=False),
-                    description=snippet(stored.get("description", ""), matches, window=True) if words else None,
+                    name=highlighted(stored.get("name", ""), query, loose, window=False) if highlight else None,
+                    description=(highlighted(stored.get("description", ""), query, loose, window=True)
+                                 if words and highlight else None),
                 ))
         return SearchResult(hits=hits, total=total, page=page, per_page=per_page, facets=facets,
                             suggestion=suggestion)
@@ -255,8 +254,7 @@ class WhooshBackend(SearchBackend):
             if any(tier):
                 best = view.top_scored(groups, tier, k - len(ranked))
                 if exact:  # a name that is the query, no more, first (stable: by score after that)
-                    best.sort(key=lambda found: " ".join(words_of(view.stored_fields(found[1]).get("name", "")))
-                              != exact)
+                    best.sort(key=lambda found: view.folded_name(found[1]) != exact)
                 ranked += best
         return ranked
 

@@ -23,7 +23,7 @@ from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from market.search.backend import PRICE_BANDS, SearchRequest
-from market.search.matching import LOOSE_FIELDS, edit_distance, max_edits, may_be_prefix
+from market.search.matching import LOOSE_FIELDS, edit_distance, max_edits, may_be_prefix, words_of
 from market.search.whoosh.analysis import TEXT_FIELDS
 from market.search.whoosh.bitsets import BIT, bit_set, docnums_of
 from market.search.whoosh.internals import bm25_field_b
@@ -91,6 +91,7 @@ class View:
         self._addends: dict[str, tuple] = {}
         self._expansions: dict[tuple, object] = {}
         self.spelling: dict[str, list[tuple[str, int]]] | None = None
+        self._folded_names: dict[int, str] = {}
 
     # -- matching --
 
@@ -230,6 +231,14 @@ class View:
         i = bisect_right(self._offsets, docnum) - 1
         data, offset = self.parts[i][0], self.parts[i][1]
         return data.stored_fields(docnum - offset)
+
+    def folded_name(self, docnum: int) -> str:
+        """A document's name as its folded words, spaced (the ranking compares it with the
+        query's words on every relevance page: kept with the generation, a few dozen bytes each)."""
+        found = self._folded_names.get(docnum)
+        if found is None:
+            found = self._folded_names[docnum] = " ".join(words_of(self.stored_fields(docnum).get("name", "")))
+        return found
 
     # -- ranking --
 
