@@ -183,3 +183,32 @@ def test_a_listing_page_past_the_end_shows_the_last_page(client, goods, monkeypa
     monkeypatch.setattr(queries, "PER_PAGE", 4)
     second = queries.category_products(honey, "price_asc", 7)
     assert (second.page, second.pages, len(second.items)) == (2, 2, 2)
+
+
+def test_a_product_page_shows_an_edit_made_through_this_worker_at_once(client, goods):
+    url = f"/products/{goods.honey.slug}"
+    before = client.get(url).get_data(as_text=True)
+    assert "Mật ong hoa nhãn" in before and "Mô tả mới" not in before
+    data = catalog.ProductData(name="Mật ong hoa nhãn", category_id=builders.category_id("mat-ong"), price_vnd=150_000,
+                               stock=10, unit="bottle", description="Mô tả mới: hái ở Hưng Yên", weight_grams=750)
+    product = catalog.update_product(goods.shop.owner, goods.honey.id, data, new_photos=[builders.photo()])
+    after = client.get(url).get_data(as_text=True)
+    assert "Mô tả mới: hái ở Hưng Yên" in after and "750 g" in after
+    assert all(f"{image.token}-large.webp" in after for image in product.images) and len(product.images) == 2
+
+
+def test_the_header_counts_unread_messages_with_the_session_lookup(app, client_for, make_user, categories):
+    from market.accounts.services import notify
+
+    shopper = make_user("mai@example.vn")
+    browser = client_for("mai@example.vn")
+    assert 'class="dot"' not in browser.get("/").get_data(as_text=True)
+    notify(shopper, "Đơn hàng đã giao", "Đơn của bạn đã được giao.")
+    notify(shopper, "Đơn hàng mới", "Cảm ơn bạn.")
+    db.session.commit()
+    with counted_queries() as statements:
+        page = browser.get("/").get_data(as_text=True)
+    assert '<span class="dot">2<' in page
+    assert not any("FROM notifications" in statement and "user_sessions" not in statement for statement in statements)
+    browser.get("/account/messages")  # read now
+    assert 'class="dot"' not in browser.get("/").get_data(as_text=True)

@@ -28,6 +28,7 @@ def load_user(cookie_id: str) -> User | None:
     if user_session is None:
         return None
     g.user_session = user_session
+    g.unread_messages = user_session.unread_messages  # the header's count (accounts/views.py)
     if sessions.last_seen_is_stale(user_session):
         g.session_seen_due = user_session.id
     user = user_session.user

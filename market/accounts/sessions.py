@@ -13,11 +13,11 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
-from market.accounts.models import User, UserSession
+from market.accounts.models import Notification, User, UserSession
 from market.core.clock import aware, utcnow
 from market.core.domain import DomainError
 from market.extensions import db
@@ -88,9 +88,16 @@ def start_session(user: User, user_agent: str | None, ip_address: str | None) ->
 @cache
 def _live_session_by_key():
     """Built once per process: this runs on every signed-in request, and building the
-    statement (with its cache key) cost more than running it."""
+    statement (with its cache key) cost more than running it. The header's count of unread
+    messages comes with it, saving every page a statement of its own."""
+    unread = (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == UserSession.user_id, Notification.read_at.is_(None))
+        .correlate(UserSession)
+        .scalar_subquery()
+    )
     return (
-        select(UserSession)
+        select(UserSession, unread)
         .options(joinedload(UserSession.user))
         .where(UserSession.key_hash == bindparam("key_hash"), UserSession.ended_at.is_(None),
                UserSession.last_seen_at > bindparam("seen_after"))
@@ -98,12 +105,16 @@ def _live_session_by_key():
 
 
 def find_live_session(user_id: int, key: str) -> UserSession | None:
-    """User `user_id`'s live session with this key, with the user, in one unique-index lookup."""
+    """User `user_id`'s live session with this key, with the user and the number of her
+    unread messages (`unread_messages`), in one unique-index lookup."""
     if not key:
         return None
-    found = db.session.scalar(_live_session_by_key(),
-                              {"key_hash": hash_key(key), "seen_after": utcnow() - idle_limit()})
-    return found if found is not None and found.user_id == user_id else None
+    row = db.session.execute(_live_session_by_key(),
+                             {"key_hash": hash_key(key), "seen_after": utcnow() - idle_limit()}).first()
+    if row is None or row[0].user_id != user_id:
+        return None
+    found, found.unread_messages = row
+    return found
 
 
 def last_seen_is_stale(user_session: UserSession) -> bool:
