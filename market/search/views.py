@@ -1,5 +1,6 @@
 """The search page and the as-you-type suggestions."""
 from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import quote_plus
 
 from flask import current_app, jsonify, render_template, request, url_for
@@ -40,7 +41,12 @@ def _url_maker(args: MultiDict) -> Callable[..., str]:
 
 
 def _pair(key: str, value) -> str:
-    return f"{quote_plus(key, safe=_QUERY_SAFE)}={quote_plus(str(value), safe=_QUERY_SAFE)}"
+    return _encoded_pair(key, str(value))
+
+
+@lru_cache(maxsize=4096)  # facet values repeat on every page: province codes, category ids, bands
+def _encoded_pair(key: str, value: str) -> str:
+    return f"{quote_plus(key, safe=_QUERY_SAFE)}={quote_plus(value, safe=_QUERY_SAFE)}"
 
 
 # Hit cards kept per worker (each ~1 kB with its key's texts): fewer than product cards, as
