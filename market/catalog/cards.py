@@ -131,20 +131,11 @@ def card_html(item: "Card | Product", badges: dict) -> Markup:
     """
     card = item if isinstance(item, Card) else Card.of(item)
     programs = tuple(badges.get(card.seller_id, ()))  # programs.services.Badge: plain, hashable
-    key = (get_locale(), card, programs)
-    kept = current_app.extensions.setdefault("product_cards", {})
-    html = kept.get(key)
-    if html is None:
-        macro = current_app.jinja_env.get_template("catalog/_card.html").module.card
-        html = Markup(macro(card, [program.badge for program in programs]))
-        if len(kept) >= MAX_KEPT_CARDS:
-            for old in list(kept)[: MAX_KEPT_CARDS // 2]:
-                del kept[old]
-        kept[key] = html
-    return html
+    return kept_macro_html("product_cards", (card, programs), "catalog/_card.html", "card",
+                           card, [program.badge for program in programs])
 
 
-def kept_html(store: str, key: tuple, template: str, macro: str, *args, limit: int = MAX_KEPT_CARDS) -> Markup:
+def kept_macro_html(store: str, key: tuple, template: str, macro: str, *args, limit: int = MAX_KEPT_CARDS) -> Markup:
     """The HTML of `macro` of `template` called with `args`, kept per worker under `key`
     (with the language) in the `store` of at most `limit` entries (as card_html keeps cards).
 

@@ -8,7 +8,7 @@ from flask_babel import get_locale, gettext
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from market.catalog.cards import Card, kept_html
+from market.catalog.cards import Card, kept_macro_html
 from market.catalog.category_nodes import categories_by_id
 from market.core.i18n import format_money
 from market.programs.services import badges_of, programs_by_id
@@ -84,9 +84,9 @@ def _facet_labels(result: SearchResult, active: dict[str, str]) -> dict[str, dic
 
 def hit_html(hit: Hit, card: Card, badges: dict) -> Markup:
     """A hit's card (`<li>`, its name and description highlighted), rendered once per worker
-    for its values (see catalog/cards.py's kept_html)."""
+    for its values (see catalog/cards.py's kept_macro_html)."""
     programs = tuple(badges.get(card.seller_id, ()))  # programs.services.Badge: plain, hashable
-    return kept_html("search_hit_cards", (card, hit.name, hit.description, programs), "search/_hit.html",
+    return kept_macro_html("search_hit_cards", (card, hit.name, hit.description, programs), "search/_hit.html",
                      "hit_card", card, hit.name, hit.description, programs, limit=KEPT_HITS)
 
 
