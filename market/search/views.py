@@ -1,6 +1,7 @@
 """The search page and the as-you-type suggestions."""
 from collections.abc import Callable
 from functools import lru_cache
+from operator import itemgetter
 from urllib.parse import quote_plus
 
 from flask import current_app, jsonify, render_template, request, url_for
@@ -107,7 +108,14 @@ def results():
         filters=FILTERS,
         active=active,
         facet_labels=_facet_labels(result, active),
+        by_count=_by_count,
     )
+
+
+def _by_count(counts: dict) -> list[tuple[str, int]]:
+    """A facet's (value, count) pairs, most products first (ties in the engine's order).
+    Jinja's sort(attribute=...) looked each count up through the environment: a tenth of the page."""
+    return sorted(counts.items(), key=itemgetter(1), reverse=True)
 
 
 def _active_filters(search) -> dict[str, str]:
