@@ -40,6 +40,14 @@ def localised(vietnamese: str, english: str) -> str:
     return english if english and locale is not None and locale.language == "en" else vietnamese
 
 
+def current_locale() -> str:
+    """The language this page (or the e-mail being written under `force_locale`) is in: the
+    locale Flask-Babel chose once for the request. `select_locale` chooses it; asking it
+    again looks at the session, the user and Accept-Language each time."""
+    locale = _chosen_locale()
+    return str(locale) if locale is not None else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 def _chosen_locale():
     """The request's locale as Flask-Babel chose it (or `force_locale` set it), read in one
     lookup once chosen: names of categories and programs ask for it dozens of times a page."""

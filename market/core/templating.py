@@ -14,8 +14,8 @@ from market.core.urls import public_url
 from market.geo.provinces import get_by_code
 from market.core.icons import icon
 from market.core.kept_data import kept
-from market.core.i18n import (LANGUAGE_NAMES, format_day, format_moment, format_money, install_template_gettext,
-                              select_locale)
+from market.core.i18n import (LANGUAGE_NAMES, current_locale, format_day, format_moment, format_money,
+                              install_template_gettext)
 
 
 def _current_path() -> str:
@@ -27,7 +27,7 @@ def _province_name(code: str | None) -> str:
     province = get_by_code(code or "")
     if province is None:
         return ""
-    return province.name_en if select_locale() == "en" else province.name
+    return province.name_en if current_locale() == "en" else province.name
 
 
 def _label(key, table: dict) -> str:
@@ -78,7 +78,7 @@ def _kept_html(name: str, caller) -> Markup:
     language, then reused. Only for parts of the page layout that depend on nothing but the
     language (no user, no path, no data)."""
     kept = current_app.extensions.setdefault("kept_html", {})
-    key = (name, select_locale())
+    key = (name, current_locale())
     html = kept.get(key)
     if html is None:
         html = kept[key] = Markup(caller())
@@ -90,7 +90,7 @@ def _kept_fragment(name: str, key, tables: tuple[str, ...], caller) -> Markup:
     once per worker, language and `key`, kept as data read from `tables` is
     (core/kept_data.py: dropped when this worker changes one of them, else after
     KEPT_DATA_SECONDS). Only for blocks that depend on nothing but the key and the tables."""
-    return kept(f"html:{name}:{select_locale()}:{key!r}", tuple(tables), lambda: Markup(caller()))
+    return kept(f"html:{name}:{current_locale()}:{key!r}", tuple(tables), lambda: Markup(caller()))
 
 
 def register_filters_and_globals(app: Flask) -> None:
@@ -102,7 +102,7 @@ def register_filters_and_globals(app: Flask) -> None:
     app.add_template_filter(format_decimal, "number")
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_moment, "moment")
-    app.add_template_global(select_locale, "current_locale")
+    app.add_template_global(current_locale, "current_locale")
     app.add_template_global(_current_path, "current_path")
     app.add_template_global(LANGUAGE_NAMES, "language_names")
     app.add_template_filter(status_label, "status_label")

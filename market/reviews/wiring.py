@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from market.catalog.extras import register_product_json_ld
 from market.core.numbers import int_arg
-from market.core.i18n import select_locale
+from market.core.i18n import current_locale
 from market.core.kept_data import kept
 from market.core.paging import MAX_PAGE, Page
 from market.accounts.models import User
@@ -62,7 +62,7 @@ def seller_reviews(seller) -> dict:
 def product_json_ld(product, data: dict) -> None:
     """schema.org aggregateRating and the latest reviews, when the product has visible reviews
     (kept per worker and language like the review block: core/kept_data.py)."""
-    name = f"review-json-ld:{product.id}:{select_locale()}"
+    name = f"review-json-ld:{product.id}:{current_locale()}"
     data.update(kept(name, REVIEW_BLOCK_TABLES, lambda: _review_json_ld(product.id)))
 
 
