@@ -17,6 +17,7 @@ from market.extensions import db
 from market.programs import services as programs
 from tests import builders
 from tests.builders import counted_queries
+from tests.conftest import post_form
 
 EN = {"Accept-Language": "en"}
 
@@ -197,7 +198,7 @@ def test_a_product_page_shows_an_edit_made_through_this_worker_at_once(client, g
     assert all(f"{image.token}-large.webp" in after for image in product.images) and len(product.images) == 2
 
 
-def test_the_header_counts_unread_messages_with_the_session_lookup(app, client_for, make_user, categories):
+def test_the_header_counts_unread_messages_and_cart_units_with_the_session_lookup(app, client_for, make_user, goods):
     from market.accounts.services import notify
 
     shopper = make_user("mai@example.vn")
@@ -210,5 +211,9 @@ def test_the_header_counts_unread_messages_with_the_session_lookup(app, client_f
         page = browser.get("/").get_data(as_text=True)
     assert '<span class="dot">2<' in page
     assert not any("FROM notifications" in statement and "user_sessions" not in statement for statement in statements)
+    assert not any("FROM cart_items" in statement and "user_sessions" not in statement for statement in statements)
     browser.get("/account/messages")  # read now
     assert 'class="dot"' not in browser.get("/").get_data(as_text=True)
+    assert 'class="count"' not in page
+    post_form(browser, "/cart/add", {"product_id": goods.honey.id, "quantity": 3}, form_url=f"/products/{goods.honey.slug}")
+    assert '<span class="count">3<' in browser.get("/").get_data(as_text=True)

@@ -8,7 +8,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from functools import cache
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -57,6 +57,19 @@ def _units_in_cart():
     return select(func.coalesce(func.sum(CartItem.quantity), 0)).where(CartItem.user_id == bindparam("user_id"))
 
 
+def units_in_cart_of(user_id_column):
+    """The units in the cart of the user in `user_id_column`, as a scalar subquery (read with
+    each signed-in request's session lookup for the header: see orders/views.py)."""
+    return (select(func.coalesce(func.sum(CartItem.quantity), 0)).where(CartItem.user_id == user_id_column)
+            .scalar_subquery())
+
+
+def _note_cart_changed() -> None:
+    """The header's count read with the session is out of date for the rest of this request."""
+    if has_request_context():
+        g.cart_changed = True
+
+
 class UserCart:
     """A signed-in shopper's cart rows (kept across devices and sign-ins)."""
 
@@ -75,6 +88,7 @@ class UserCart:
         return db.session.scalar(_units_in_cart(), {"user_id": self.user_id})
 
     def put(self, product_id: int, quantity: int, price_seen_vnd: int) -> None:
+        _note_cart_changed()
         row = self._rows().get(product_id)
         if row is None:
             db.session.add(CartItem(user_id=self.user_id, product_id=product_id, quantity=quantity,
@@ -83,9 +97,11 @@ class UserCart:
             row.quantity, row.price_seen_vnd = quantity, price_seen_vnd
 
     def remove(self, product_id: int) -> None:
+        _note_cart_changed()
         db.session.execute(delete(CartItem).where(CartItem.user_id == self.user_id, CartItem.product_id == product_id))
 
     def clear(self) -> None:
+        _note_cart_changed()
         db.session.execute(delete(CartItem).where(CartItem.user_id == self.user_id))
 
     def save(self) -> None:

@@ -1,10 +1,12 @@
 """Shopper pages: cart, checkout, the order page, finding an order. The shopper's order history and
 address book (/account/...) are in `account_views.py`."""
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, user_logged_in
 from markupsafe import Markup
 
+from market.accounts.models import UserSession
+from market.accounts.sessions import read_with_session
 from market.core import uploads
 from market.core.domain import DomainError, get_owned_or_404
 from market.core.forms import ActionForm
@@ -43,6 +45,7 @@ def _setup(state) -> None:
         usual_preparation_days=usual_preparation_days,
     )
     register_page_hole("cart_count", _cart_badge)
+    read_with_session("cart_units", lambda: carts.units_in_cart_of(UserSession.user_id).correlate(UserSession))
 
 
 def _store():
@@ -52,8 +55,18 @@ def _store():
     return carts.SessionCart(session)
 
 
+def _cart_units() -> int:
+    """Units in the visitor's cart; for a signed-in shopper as read with her session
+    (accounts/sessions.read_with_session) unless her cart changed since in this request."""
+    if current_user.is_authenticated and not g.get("cart_changed"):
+        looked_up = getattr(g.get("user_session"), "looked_up", {})
+        if "cart_units" in looked_up:
+            return looked_up["cart_units"]
+    return carts.cart_count(_store())
+
+
 def _cart_badge() -> Markup:
-    count = carts.cart_count(_store())
+    count = _cart_units()
     if not count:
         return Markup("")
     # The number alone on the cart icon; a screen reader hears "2 items".
