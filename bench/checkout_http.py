@@ -22,13 +22,14 @@ import random
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.parse
 from pathlib import Path
+
+from pages_tools import cpu_seconds, free_port, signal_group
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT = 60.0
@@ -46,7 +47,7 @@ class Gunicorn:
     """One gunicorn master started by this run, in its own session; stopped by its pid."""
 
     def __init__(self, database_url: str, work: Path, workers: int):
-        self.port = _free_port()
+        self.port = free_port()
         self.log = work / "gunicorn.log"
         env = dict(os.environ)
         env.pop("FLASK_APP", None)
@@ -80,23 +81,15 @@ class Gunicorn:
 
     def cpu_seconds(self) -> float | None:
         """CPU time (user + system) of the master and its live workers so far (Linux /proc)."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0.0
-        for pid in [self.process.pid, *_children(self.process.pid)]:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            total += (int(fields[11]) + int(fields[12])) / ticks
-        return total
+        return cpu_seconds(self.process)
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            _signal_group(self.process.pid, signal.SIGTERM)
+            signal_group(self.process, signal.SIGTERM)
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            _signal_group(self.process.pid, signal.SIGKILL)
+            signal_group(self.process, signal.SIGKILL)
             self.process.wait(timeout=5)
 
     def tail(self, lines: int = 30) -> str:
@@ -104,26 +97,6 @@ class Gunicorn:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
-
-
-def _signal_group(pid: int, signum: int) -> None:
-    try:
-        os.killpg(pid, signum)  # the master we started and its workers (their own process group)
-    except ProcessLookupError:
-        pass
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def machine_ticks() -> tuple[int, int]:

@@ -61,18 +61,18 @@ class Servers:
     def stop_all(self) -> None:
         for process in self.processes:
             if process.poll() is None:
-                _signal_group(process, signal.SIGTERM)
+                signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + 15
         for process in self.processes:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                _signal_group(process, signal.SIGKILL)
+                signal_group(process, signal.SIGKILL)
                 process.wait(timeout=5)
         self.processes.clear()
 
 
-def _signal_group(process: subprocess.Popen, signum: int) -> None:
+def signal_group(process: subprocess.Popen, signum: int) -> None:
     """Signal the gunicorn master we started and its workers (its own process group)."""
     try:
         os.killpg(process.pid, signum)
