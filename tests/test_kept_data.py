@@ -217,3 +217,20 @@ def test_the_header_counts_unread_messages_and_cart_units_with_the_session_looku
     assert 'class="count"' not in page
     post_form(browser, "/cart/add", {"product_id": goods.honey.id, "quantity": 3}, form_url=f"/products/{goods.honey.slug}")
     assert '<span class="count">3<' in browser.get("/").get_data(as_text=True)
+
+
+def test_textual_reads_are_not_changes(app, categories):
+    tree = category_nodes.category_tree()
+    db.session.execute(text("SELECT count(*) FROM categories"))
+    db.session.commit()
+    assert category_nodes.category_tree() is tree
+
+
+def test_a_savepoint_undone_keeps_the_outer_change_noted(app, categories):
+    top = category_nodes.category_tree()[0]
+    db.session.execute(update(Category).where(Category.id == top.id).values(name_vi="Không bao giờ lưu"))
+    savepoint = db.session.begin_nested()
+    savepoint.rollback()
+    assert category_nodes.category_by_id(top.id).name_vi == "Không bao giờ lưu"  # read inside the transaction
+    db.session.rollback()  # the outer transaction undone too
+    assert category_nodes.category_by_id(top.id).name_vi == top.name_vi

@@ -75,13 +75,17 @@ def _note_flush(session, _context) -> None:
         changed.add(table.name if table is not None else EVERY_TABLE)
 
 
+_READING_WORDS = ("SELECT", "SET", "SHOW", "SAVEPOINT", "RELEASE", "EXPLAIN")
+
+
 def _note_statement(state) -> None:
-    """Bulk UPDATE/DELETE/INSERT through the session, and any textual SQL, count as changes."""
+    """Bulk UPDATE/DELETE/INSERT through the session count as changes to their table, and
+    textual SQL that does not begin by reading as a change to every table."""
     statement = state.statement
     if isinstance(statement, UpdateBase):
         table = getattr(statement, "table", None)
         _changed(state.session).add(getattr(table, "name", EVERY_TABLE))
-    elif not state.is_select:
+    elif not state.is_select and not str(statement).lstrip().upper().startswith(_READING_WORDS):
         _changed(state.session).add(EVERY_TABLE)
 
 
@@ -91,9 +95,14 @@ def _after_commit(session) -> None:
         forget(changed)
 
 
-def _after_rollback(session, *_previous) -> None:
-    # An entry built after a flush in this transaction may hold what was just undone.
-    _after_commit(session)
+def _after_rollback(session, previous_transaction=None) -> None:
+    # An entry built after a flush in this transaction may hold what was just undone. A
+    # savepoint's rollback leaves the outer transaction's changes to come: keep noting them.
+    changed = session.info.get("kept_data_changed")
+    if changed and has_app_context():
+        forget(changed)
+    if previous_transaction is None or not previous_transaction.nested:
+        session.info.pop("kept_data_changed", None)
 
 
 def forget_after_own_writes() -> None:
