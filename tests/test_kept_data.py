@@ -137,9 +137,9 @@ def test_a_card_of_a_loaded_product_is_the_card_read_by_the_listing(app, goods):
 
 
 def catalog_card(product_id: int) -> Card:
-    from market.catalog.cards import cards_by_id
+    from market.search.services import visible_cards
 
-    return cards_by_id([product_id])[product_id]
+    return visible_cards([product_id])[product_id]
 
 
 def test_a_sellers_name_in_a_card_is_escaped(client, staff, categories):

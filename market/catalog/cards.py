@@ -7,7 +7,7 @@ values it shows, read by one plain SELECT, and its HTML is kept per worker, keye
 values and the language: a card whose product changed has another key, so the kept HTML
 is never stale and nothing needs to be told about changes.
 """
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app
@@ -74,14 +74,6 @@ def card_select() -> Select:
 def read_cards(query: Select, params: dict | None = None) -> list[Card]:
     """The cards a `card_select()` query finds, in its order."""
     return [Card(*row) for row in db.session.execute(query, params)]
-
-
-def cards_by_id(ids: Iterable[int], *conditions) -> dict[int, Card]:
-    """Cards of these products (those meeting `conditions`), by product id."""
-    ids = list(ids)
-    if not ids:
-        return {}
-    return {card.id: card for card in read_cards(card_select().where(Product.id.in_(ids), *conditions))}
 
 
 @dataclass(frozen=True)

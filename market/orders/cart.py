@@ -34,6 +34,10 @@ class SessionCart:
         raw = self.session.get(SESSION_KEY) or {}
         return {int(pid): (int(qty), int(price)) for pid, (qty, price) in raw.items()}
 
+    def count(self) -> int:
+        """Units in the cart."""
+        return sum(quantity for quantity, _price in self.items().values())
+
     def put(self, product_id: int, quantity: int, price_seen_vnd: int) -> None:
         raw = dict(self.session.get(SESSION_KEY) or {})
         raw[str(product_id)] = [quantity, price_seen_vnd]
@@ -280,9 +284,7 @@ def summarise(store, photos: bool = True) -> CartSummary:
 
 def cart_count(store) -> int:
     """Number of items in the cart (for the header)."""
-    if isinstance(store, UserCart):
-        return store.count()
-    return sum(quantity for quantity, _price in store.items().values())
+    return store.count()
 
 
 def merge_guest_cart(user_id: int, guest_items: dict[int, tuple[int, int]]) -> None:
