@@ -82,6 +82,9 @@ def register_extensions(app: Flask) -> None:
     register_program_sales()  # program figures count orders and sales (orders sits above programs)
     hand_down_program_filter()  # the staff's seller list filters by program (programs sit above sellers)
     hand_down_product_counts()  # a decision on a seller says how many products it moves (catalog too)
+    # A new seller's first steps: catalog and orders answer theirs (imported to register).
+    from market.catalog import first_steps as catalog_first_steps  # noqa: F401
+    from market.orders import first_steps as orders_first_steps  # noqa: F401
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"

@@ -16,7 +16,7 @@ from market.core.domain import DomainError, get_owned_or_404
 from market.core.forms import ActionForm, show_errors
 from market.core.numbers import int_arg
 from market.core.phones import display_phone
-from market.sellers import bp, home, invitations, services
+from market.sellers import bp, first_steps, home, invitations, services
 from market.sellers.access import member_required
 from market.sellers.forms import FIXED_AFTER_APPROVAL, ApplicationForm, FiguresForm, InviteForm
 from market.sellers.models import DocumentKind, MemberRole, SellerDocument, SellerStatus
@@ -113,10 +113,13 @@ def dashboard():
 def _member_dashboard(membership):
     seller = membership.seller
     # What needs doing is the approved seller's home; the others keep the page of their status.
-    board = home.seller_home(seller, utcnow(), current_app.config["LOW_STOCK_THRESHOLD"]) \
-        if seller.status == SellerStatus.APPROVED else None
+    approved = seller.status == SellerStatus.APPROVED
+    now = utcnow()
+    board = home.seller_home(seller, now, current_app.config["LOW_STOCK_THRESHOLD"]) if approved else None
     return render_template("sellers/seller/dashboard.html", seller=seller, membership=membership, home=board,
-                           days_before=_days(board.span.last_month, board.span.same_until) if board else None)
+                           days_before=_days(board.span.last_month, board.span.same_until) if board else None,
+                           first_steps=first_steps.first_steps(seller, now) if approved else None,
+                           guide_url=first_steps.guide_url)
 
 
 def _days(start: date, end: date) -> str:

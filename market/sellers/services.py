@@ -438,14 +438,27 @@ def update_profile(owner: User, data: ApplicationData, logo=None) -> Seller:
     values = _validate(merged, seller, submitting=True)
     stored = _store_files(logo, [])
     with _files_follow_the_transaction(stored):
+        was_complete = _profile_complete(seller)
         for key in PROFILE_FIELDS:
             column = "commune_name" if key == "commune" else key
             setattr(seller, column, values[column])
         seller.commune_code = values["commune_code"]
         _attach_files(seller, owner, stored)
-        record_audit(owner.id, "seller", seller.id, "profile_updated")
+        # The save that completes the profile says so: the seller's first steps date it from here.
+        completed = not was_complete and _profile_complete(seller)
+        record_audit(owner.id, "seller", seller.id, "profile_updated", detail=PROFILE_COMPLETED if completed else None)
         db.session.commit()
     return seller
+
+
+# The detail of the "profile_updated" audit row of the save that gave the profile its last
+# missing part (read back by market.sellers.first_steps).
+PROFILE_COMPLETED = "profile complete: story and logo"
+
+
+def _profile_complete(seller: Seller) -> bool:
+    """A story and a logo: the first of a new seller's first steps."""
+    return bool((seller.story or "").strip() and seller.logo_name)
 
 
 def quarter_start(day: date) -> date:
