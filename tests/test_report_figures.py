@@ -185,6 +185,7 @@ def test_every_table_has_stable_keys_typed_columns_and_charts_on_its_columns(sta
         "sellers_activity", "sellers_total", "sellers_by_legal_form", "sellers_by_province", "program_targets",
         "program_targets_by_province", "commerce", "commerce_payment_methods", "commerce_cancellations",
         "commerce_cancel_reasons", "trends", "seller_figures", "seller_figures_missing",
+        "first_steps", "first_steps_days", "first_steps_by_province",
     ]
     for table in report.tables:
         keys = [column.key for column in table.columns]

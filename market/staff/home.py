@@ -5,7 +5,8 @@ province; central staff: every province):
   a deadline, how far it is), and that oldest item;
 - this month against last month (Vietnam's calendar months) for sellers approved, products
   put on sale, orders and sales;
-- the approved sellers who have not sent last quarter's figures.
+- the approved sellers who have not sent last quarter's figures;
+- how far the sellers approved this union year have come in their first steps.
 
 Speed: every count is one aggregate query (the counts of one table share it), each queue's
 oldest item one more small query, the list of sellers one page; nothing runs a query per row,
@@ -30,6 +31,7 @@ from market.programs.models import Enrolment
 from market.sellers.models import Seller, SellerFigures, SellerStatus
 from market.sellers.services import quarter_start
 from market.staff.digest import COMPLAINT_WARNING, STUCK_AFTER
+from market.staff.first_steps import FirstStepsCounts, first_steps_for_staff
 
 # The home is read through the day, so it warns of transfers closer to their end than the
 # daily digest does (12 hours, to reach the next morning's email).
@@ -371,9 +373,11 @@ class Overview:
     figures: list[Figure]
     missing: MissingPage
     now: datetime
+    first_steps: FirstStepsCounts  # the new sellers of this union year (market.staff.first_steps)
 
 
 def overview(staff: User, now: datetime, page: int = 1) -> Overview:
     """Everything the staff home shows to `staff` at `now` (`page`: of the sellers owing figures)."""
     span, figures = month_figures(staff, now)
-    return Overview(queues(staff, now), span, figures, missing_page(staff, now, page), now)
+    return Overview(queues(staff, now), span, figures, missing_page(staff, now, page), now,
+                    first_steps_for_staff(staff, vietnam_today(now)))

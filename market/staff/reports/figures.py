@@ -4,7 +4,7 @@ The tables, in order (their keys are stable: the page, the downloads and the com
 them): sellers_activity, sellers_total, sellers_by_legal_form, sellers_by_province,
 program_targets, program_targets_by_province, commerce, commerce_payment_methods,
 commerce_cancellations, commerce_cancel_reasons, trends, seller_figures,
-seller_figures_missing. Titles, column labels and notes are lazy strings; the text in rows
+seller_figures_missing, first_steps, first_steps_days, first_steps_by_province. Titles, column labels and notes are lazy strings; the text in rows
 (row labels, legal forms, payment methods, program names) is in the language active while
 `build_report` runs, so build it inside the reader's locale (`force_locale`).
 """
@@ -16,6 +16,7 @@ from market.core.domain import DomainError
 from market.geo.provinces import get_by_code
 from market.staff.reports.figures_commerce import commerce_tables
 from market.staff.reports.figures_common import program_with_slug, province_named, reach_of
+from market.staff.reports.figures_first_steps import first_steps_tables
 from market.staff.reports.figures_programs import program_tables
 from market.staff.reports.figures_sellers import figures_tables, seller_tables
 from market.staff.reports.tables import Period, Report, Scope
@@ -49,5 +50,6 @@ def build_report(period: Period, scope: Scope) -> Report:
         *program_tables(period, reach),
         *commerce_tables(period, reach),
         *figures_tables(period, reach),
+        *first_steps_tables(period, reach),
     ]
     return Report(period, scope, tables, utcnow())
