@@ -169,8 +169,8 @@ def test_the_home_lists_the_steps_numbered_with_their_state_and_links(shop, good
     with at("2026-11-03 03:00"):
         shipping.set_shipping(shop.owner, 25_000, None)
     page = read_home(client_for)
-    assert "Your first steps" in page and "3 of 7 steps done." in page
-    assert '<ol class="step-list">' in page
+    assert "Your first steps" in page and "All the steps (3 of 7 done)" in page
+    assert '<ol class="step-list">' in page and "Next: Profile and logo" in page
     assert page.count("Not done yet") == 4 and "Done on Nov 3, 2026" in page
     assert 'href="/sell/profile"' in page and 'href="/sell/figures"' in page
     assert 'href="/sell/orders?status=pending"' in page and 'href="/sell/orders?status=confirmed"' in page
