@@ -55,8 +55,8 @@ STEP_KINDS = (
     StepKind("on_sale", _l("First product on sale"), "catalog.seller_products", topic="on-sale"),
     StepKind("confirmed", _l("First order confirmed"), "orders.seller_orders", (("status", "pending"),),
              topic="confirm-order"),
-    StepKind("delivered", _l("First order delivered"), "orders.seller_orders", (("status", "confirmed"),),
-             topic="deliver-order"),
+    # Shipping comes before delivering: the whole list, where each order shows its next move.
+    StepKind("delivered", _l("First order delivered"), "orders.seller_orders", topic="deliver-order"),
     StepKind("figures", _l("First quarterly figures sent"), "sellers.figures", topic="figures"),
 )
 STEP_KEYS = tuple(kind.key for kind in STEP_KINDS)
