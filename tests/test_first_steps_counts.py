@@ -98,10 +98,20 @@ def test_provincial_staff_count_their_province_only(cohort, staff, lamdong):
     today = date(2026, 11, 30)
     assert union_year(today) == periods.preset("yearend", 2026)
     assert union_year(date(2026, 12, 1)) == periods.preset("yearend", 2027)
-    own = first_steps_for_staff(lamdong, today)
+    own = first_steps_for_staff(lamdong, union_year(today))
     assert own.total.approved == 3 and set(own.by_province) == {"68"}  # A, B and D (October)
-    everyone = first_steps_for_staff(staff, today)
+    everyone = first_steps_for_staff(staff, union_year(today))
     assert everyone.total.approved == 5 and set(everyone.by_province) == {"68", "01"}
+    assert first_steps_for_staff(lamdong, NOVEMBER).total.approved == 2  # A and B
+    shopper = builders.make_user("shopper@example.vn")
+    assert first_steps_for_staff(shopper, NOVEMBER).total.approved == 0
+
+
+def test_provincial_staff_download_their_province_only(cohort, client_for, lamdong):
+    response = client_for("ld@example.vn").get(
+        "/staff/reports/first_steps_by_province.csv?period=month&year=2026&month=11&province=01", headers=EN)
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == [LAM_DONG] and rows[1][1] == "2"
 
 
 def test_the_counts_cost_the_same_statements_whatever_the_data(cohort, staff):

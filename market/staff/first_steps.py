@@ -104,7 +104,8 @@ def union_year(today: date) -> Period:
     return periods.preset("yearend", today.year + 1 if today.month == 12 else today.year)
 
 
-def first_steps_for_staff(staff: User, today: date) -> FirstStepsCounts:
-    """The staff home's counts: the sellers approved in this union year, in the staff member's
-    scope (provincial staff: their province; central staff: all)."""
-    return count_first_steps(Seller.in_staff_scope(staff), union_year(today))
+def first_steps_for_staff(staff: User, period: Period) -> FirstStepsCounts:
+    """The counts of the sellers approved in `period`, in the staff member's scope (provincial
+    staff: their province; central staff: all provinces). The staff home asks for this union
+    year (`union_year`)."""
+    return count_first_steps(Seller.in_staff_scope(staff), period)

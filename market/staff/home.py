@@ -31,7 +31,7 @@ from market.programs.models import Enrolment
 from market.sellers.models import Seller, SellerFigures, SellerStatus
 from market.sellers.services import quarter_start
 from market.staff.digest import COMPLAINT_WARNING, STUCK_AFTER
-from market.staff.first_steps import FirstStepsCounts, first_steps_for_staff
+from market.staff.first_steps import FirstStepsCounts, first_steps_for_staff, union_year
 
 # The home is read through the day, so it warns of transfers closer to their end than the
 # daily digest does (12 hours, to reach the next morning's email).
@@ -380,4 +380,4 @@ def overview(staff: User, now: datetime, page: int = 1) -> Overview:
     """Everything the staff home shows to `staff` at `now` (`page`: of the sellers owing figures)."""
     span, figures = month_figures(staff, now)
     return Overview(queues(staff, now), span, figures, missing_page(staff, now, page), now,
-                    first_steps_for_staff(staff, vietnam_today(now)))
+                    first_steps_for_staff(staff, union_year(vietnam_today(now))))
