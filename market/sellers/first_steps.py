@@ -37,8 +37,8 @@ ALL_DONE_NOTE = timedelta(days=14)
 
 @dataclass(frozen=True)
 class StepKind:
-    """A step as every seller has it: where it is done (an endpoint and its arguments, None
-    when it is done elsewhere) and its guide's topic."""
+    """A step as every seller has it: where it is done (an endpoint and its arguments) and its
+    guide's topic (market.pages' /sell/help/<topic>)."""
 
     key: str
     label: str  # a lazy string
