@@ -102,6 +102,12 @@ def register_extensions(app: Flask) -> None:
     from market.sellers.terms import seller_terms_baseline
 
     init_terms_reminder(app, seller_terms_baseline)  # a new version of the seller terms is asked for at sign-in
+    from market.orders.guide_example import pricing_example
+    from market.pages.guides import register_guide_lookups
+    from market.sellers.services import seller_of
+
+    # The guides (pages) show the seller area's menu to members and work the pricing example.
+    register_guide_lookups(lambda user: seller_of(user) is not None, pricing_example)
 
 
 def register_blueprints(app: Flask) -> None:
