@@ -188,6 +188,7 @@ def register_commands(app: Flask) -> None:
     from market.catalog.commands import catalog_cli
     from market.core.mail import mail_cli
     from market.demo.commands import seed_demo_command
+    from market.demo.screenshots import guides_cli
     from market.orders.commands import orders_cli
     from market.reviews.commands import reviews_cli
     from market.search.commands import search_cli
@@ -198,6 +199,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(guides_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(orders_cli)
     app.cli.add_command(reviews_cli)

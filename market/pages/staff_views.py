@@ -13,7 +13,7 @@ from market.pages import bp, services
 from market.pages.formatting import render_body
 from market.pages.forms import PageVersionForm
 from market.pages.guides import HOW_TO_BUY, guide_for_slug
-from market.pages.pictures import picture
+from market.pages.pictures import PICTURES, picture
 
 
 def _central_only() -> None:
@@ -79,4 +79,5 @@ def staff_page(slug: str):
     return render_template(
         "pages/staff/page.html", slug=slug, label=services.PAGE_LABELS[slug], current=current, form=form,
         history=services.page_history(slug), today=today, render_body=_preview, public_url=public_url(slug),
+        pictures=PICTURES,
     )
