@@ -239,3 +239,12 @@ def test_the_pictures_exist_and_are_small():
         path = FOLDER / f"{name}.png"
         assert path.stat().st_size < 60_000, name
         assert size["width"] == 360 and 0 < size["height"] <= 900
+
+
+def test_a_member_asked_to_accept_new_terms_may_still_read_the_guides(client_for, shop, staff):
+    pages.save_version(staff, "seller-terms", pages.PageData(
+        "Điều khoản mới", "New terms", "Nội dung.", "Text.", effective_on=pages.local_today()))
+    member = client_for()  # signs in after the change: the seller area waits for her acceptance
+    assert member.get("/sell/products").headers["Location"].startswith("/sell/terms")
+    assert member.get("/sell/help").status_code == 200
+    assert member.get("/sell/help/payouts").status_code == 200
