@@ -28,3 +28,25 @@ def test_an_unknown_picture_name_is_refused(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["guides", "screenshots", "--out", str(tmp_path), "--only", "nothing"])
     assert result.exit_code != 0 and "nothing" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.e2e
+def test_a_would_be_seller_reads_a_guide_on_a_phone(live_server, phone, axe):
+    """From /sell to a guide with its pictures, at 360 px: nothing wider than the screen, the
+    pictures load, and axe finds nothing serious."""
+    phone.goto(live_server + "/sell")
+    phone.locator("a[href='/sell/help']").first.click()
+    phone.wait_for_url("**/sell/help")
+    axe(phone, "/sell/help")
+    phone.locator("a[href='/sell/help/deliver-order']").click()
+    phone.wait_for_url("**/sell/help/deliver-order")
+    figures = phone.locator("figure.guide-picture img")
+    assert figures.count() == 2
+    for index in range(figures.count()):
+        figures.nth(index).scroll_into_view_if_needed()
+        assert figures.nth(index).evaluate("img => img.decode().then(() => img.naturalWidth)") == 360
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    axe(phone, "/sell/help/deliver-order")
+    phone.goto(live_server + "/how-to-buy")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    axe(phone, "/how-to-buy")
