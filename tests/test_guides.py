@@ -248,3 +248,17 @@ def test_a_member_asked_to_accept_new_terms_may_still_read_the_guides(client_for
     assert member.get("/sell/products").headers["Location"].startswith("/sell/terms")
     assert member.get("/sell/help").status_code == 200
     assert member.get("/sell/help/payouts").status_code == 200
+
+
+def test_the_staff_list_of_pages_reads_them_in_a_few_queries(client_for, staff):
+    from datetime import date
+
+    from tests.builders import counted_queries
+
+    editor = client_for(staff.email)
+    for slug in ("guide-figures", "rules"):
+        pages.save_version(staff, slug, pages.PageData("Sắp tới", "Coming", "a", "b", effective_on=date(2026, 12, 20)))
+    with counted_queries() as queries:
+        listing = editor.get("/staff/pages", headers=EN).get_data(as_text=True)
+    assert listing.count("Version 2 from Dec 20, 2026") == 2
+    assert len(queries) <= 10, queries  # not a query or two per page (18 pages)

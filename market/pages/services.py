@@ -159,6 +159,22 @@ def scheduled_versions(slug: str, today: date | None = None) -> list[Page]:
     return [page for page in page_history(slug) if page.version > current and page.effective_on > today]
 
 
+def scheduled_by_slug(pages: list[Page], today: date | None = None) -> dict[str, list[Page]]:
+    """For each of `pages` (at their version in effect), its saved versions still to come,
+    newest first, read in one query (the staff list)."""
+    today = today or local_today()
+    current = {page.slug: page.version for page in pages}
+    rows = db.session.scalars(
+        select(PageVersion).where(PageVersion.slug.in_(current), PageVersion.effective_on > today)
+        .order_by(PageVersion.version.desc())
+    )
+    coming: dict[str, list[Page]] = {slug: [] for slug in current}
+    for row in rows:
+        if row.version > current[row.slug]:
+            coming[row.slug].append(_from_row(row))
+    return coming
+
+
 def save_version(staff: User, slug: str, data: PageData, today: date | None = None) -> PageVersion:
     """Save `data` as the next version of `slug` (central staff only; audited).
 

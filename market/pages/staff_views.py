@@ -41,7 +41,9 @@ def _preview(text: str):
 def staff_pages():
     _central_only()
     today = services.local_today()
-    pages = [(page, services.scheduled_versions(page.slug, today)) for page in services.current_pages(today)]
+    current = services.current_pages(today)
+    coming = services.scheduled_by_slug(current, today)
+    pages = [(page, coming[page.slug]) for page in current]
     return render_template("pages/staff/pages.html", pages=pages, labels=services.PAGE_LABELS, public_url=public_url)
 
 
