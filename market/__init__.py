@@ -105,6 +105,12 @@ def register_extensions(app: Flask) -> None:
     from market.sellers.terms import seller_terms_baseline
 
     init_terms_reminder(app, seller_terms_baseline)  # a new version of the seller terms is asked for at sign-in
+    from market.orders.guide_example import pricing_example
+    from market.pages.guides import register_guide_lookups
+    from market.sellers.services import seller_of
+
+    # The guides (pages) show the seller area's menu to members and work the pricing example.
+    register_guide_lookups(lambda user: seller_of(user) is not None, pricing_example)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -185,6 +191,7 @@ def register_commands(app: Flask) -> None:
     from market.catalog.commands import catalog_cli
     from market.core.mail import mail_cli
     from market.demo.commands import seed_demo_command
+    from market.demo.screenshots import guides_cli
     from market.orders.commands import orders_cli
     from market.reviews.commands import reviews_cli
     from market.search.commands import search_cli
@@ -195,6 +202,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(guides_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(orders_cli)
     app.cli.add_command(reviews_cli)

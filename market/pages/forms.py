@@ -11,7 +11,9 @@ from market.pages.services import MAX_BODY, MAX_NOTE, MAX_TITLE
 
 FORMAT_HELP = _l(
     "Plain text. A blank line starts a new paragraph; a line starting with “## ” is a heading, "
-    "a line starting with “- ” an item of a list. {hotline}, {email} and {address} show the union's contact details."
+    "a line starting with “- ” an item of a list; [words](/path) links to a page of the marketplace, and a line "
+    "[picture: name] shows one of the guides' pictures. {hotline}, {email} and {address} show the union's contact "
+    "details, {commission} the standard commission rate."
 )
 
 

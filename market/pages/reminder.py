@@ -34,7 +34,12 @@ def _on_sign_in(sender, user, **extra) -> None:
 
 
 def _in_seller_area(path: str) -> bool:
-    return path == "/sell" or (path.startswith("/sell/") and path != "/sell/terms")
+    # The guides are read, never held up: a member with new terms to accept may still read them.
+    return path == "/sell" or (path.startswith("/sell/") and path != "/sell/terms" and not _is_help(path))
+
+
+def _is_help(path: str) -> bool:
+    return path == "/sell/help" or path.startswith("/sell/help/")
 
 
 def _hold_seller_area():

@@ -26,18 +26,24 @@ from market.core.clock import utcnow
 from market.core.domain import DomainError
 from market.extensions import db
 from market.pages import defaults
+from market.pages.guides import GUIDE_SLUGS, GUIDES, HOW_TO_BUY
 from market.pages.models import PageVersion, TermsAcceptance
 
 SELLER_TERMS = "seller-terms"
-# Every page, in the order the staff list shows them; the first four are in the footer.
-SLUGS = ("rules", "privacy", "returns", "contact", SELLER_TERMS)
+# The rules and policies, read at /pages/<slug>; the first four are in the footer.
+LEGAL_SLUGS = ("rules", "privacy", "returns", "contact", SELLER_TERMS)
 FOOTER_SLUGS = ("rules", "privacy", "returns", "contact")
+# Every page central staff edit, in the order their list shows them: the rules and policies,
+# the shoppers' "How to buy" (/how-to-buy) and the sellers' guides (/sell/help/<topic>).
+SLUGS = LEGAL_SLUGS + (HOW_TO_BUY,) + GUIDE_SLUGS
 PAGE_LABELS = {
     "rules": _l("Operating rules"),
     "privacy": _l("Privacy policy"),
     "returns": _l("Returns and complaints"),
     "contact": _l("Contact"),
     SELLER_TERMS: _l("Seller terms"),
+    HOW_TO_BUY: _l("How to buy"),
+    **{guide.slug: guide.label for guide in GUIDES},
 }
 MAX_TITLE = 150
 MAX_BODY = 60_000
@@ -118,9 +124,22 @@ def current_version(slug: str, today: date | None = None) -> int:
     return current_page(slug, today).version
 
 
-def current_pages(today: date | None = None) -> list[Page]:
-    """Every page at the version in effect (the staff list)."""
-    return [current_page(slug, today) for slug in SLUGS]
+def current_pages(today: date | None = None, slugs: tuple[str, ...] = SLUGS) -> list[Page]:
+    """The pages `slugs` (every page by default: the staff list) at the version in effect,
+    in that order, read in one query."""
+    for slug in slugs:
+        _check_slug(slug)
+    today = today or local_today()
+    newest: dict[str, PageVersion] = {}
+    rows = db.session.scalars(
+        select(PageVersion)
+        .where(PageVersion.slug.in_(slugs), PageVersion.effective_on <= today)
+        .options(selectinload(PageVersion.created_by))
+        .order_by(PageVersion.slug, PageVersion.version.desc())
+    )
+    for row in rows:
+        newest.setdefault(row.slug, row)
+    return [_from_row(newest[slug]) if slug in newest else _shipped(slug) for slug in slugs]
 
 
 def page_history(slug: str) -> list[Page]:
@@ -138,6 +157,22 @@ def scheduled_versions(slug: str, today: date | None = None) -> list[Page]:
     today = today or local_today()
     current = current_version(slug, today)
     return [page for page in page_history(slug) if page.version > current and page.effective_on > today]
+
+
+def scheduled_by_slug(pages: list[Page], today: date | None = None) -> dict[str, list[Page]]:
+    """For each of `pages` (at their version in effect), its saved versions still to come,
+    newest first, read in one query (the staff list)."""
+    today = today or local_today()
+    current = {page.slug: page.version for page in pages}
+    rows = db.session.scalars(
+        select(PageVersion).where(PageVersion.slug.in_(current), PageVersion.effective_on > today)
+        .order_by(PageVersion.version.desc())
+    )
+    coming: dict[str, list[Page]] = {slug: [] for slug in current}
+    for row in rows:
+        if row.version > current[row.slug]:
+            coming[row.slug].append(_from_row(row))
+    return coming
 
 
 def save_version(staff: User, slug: str, data: PageData, today: date | None = None) -> PageVersion:

@@ -12,6 +12,8 @@ from market.core.security import roles_required
 from market.pages import bp, services
 from market.pages.formatting import render_body
 from market.pages.forms import PageVersionForm
+from market.pages.guides import HOW_TO_BUY, guide_for_slug
+from market.pages.pictures import PICTURES, picture
 
 
 def _central_only() -> None:
@@ -19,13 +21,30 @@ def _central_only() -> None:
         abort(403)
 
 
+def public_url(slug: str) -> str:
+    """Where visitors read the page: a guide at /sell/help/<topic>, "How to buy" at
+    /how-to-buy, the rules and policies at /pages/<slug>."""
+    guide = guide_for_slug(slug)
+    if guide is not None:
+        return url_for("pages.help_topic", topic=guide.topic)
+    if slug == HOW_TO_BUY:
+        return url_for("pages.how_to_buy")
+    return url_for("pages.show", slug=slug)
+
+
+def _preview(text: str):
+    return render_body(text, picture)
+
+
 @bp.route("/staff/pages")
 @roles_required("staff")
 def staff_pages():
     _central_only()
     today = services.local_today()
-    pages = [(page, services.scheduled_versions(page.slug, today)) for page in services.current_pages(today)]
-    return render_template("pages/staff/pages.html", pages=pages, labels=services.PAGE_LABELS)
+    current = services.current_pages(today)
+    coming = services.scheduled_by_slug(current, today)
+    pages = [(page, coming[page.slug]) for page in current]
+    return render_template("pages/staff/pages.html", pages=pages, labels=services.PAGE_LABELS, public_url=public_url)
 
 
 @bp.route("/staff/pages/<slug>", methods=["GET", "POST"])
@@ -61,5 +80,6 @@ def staff_page(slug: str):
             return redirect(url_for("pages.staff_page", slug=slug))
     return render_template(
         "pages/staff/page.html", slug=slug, label=services.PAGE_LABELS[slug], current=current, form=form,
-        history=services.page_history(slug), today=today, render_body=render_body,
+        history=services.page_history(slug), today=today, render_body=_preview, public_url=public_url(slug),
+        pictures=PICTURES,
     )
