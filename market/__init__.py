@@ -102,6 +102,9 @@ def register_extensions(app: Flask) -> None:
     from market.sellers.terms import seller_terms_baseline
 
     init_terms_reminder(app, seller_terms_baseline)  # a new version of the seller terms is asked for at sign-in
+    from market.sellers.acting import init_acting
+
+    init_acting(app)  # staff helping a seller with its consent: checked on every request, banner
 
 
 def register_blueprints(app: Flask) -> None:
@@ -138,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from market.sellers import views as sellers_views
     from market.sellers import seller_views as sellers_seller_views  # noqa: F401  (/sell on the sellers blueprint)
     from market.sellers import staff_views as sellers_staff_views  # noqa: F401
+    from market.sellers import help_views as sellers_help_views  # noqa: F401  (/sell/help-from-union)
     from market.staff import views as staff_views
 
     app.register_blueprint(core_views.bp)
@@ -185,11 +189,13 @@ def register_commands(app: Flask) -> None:
     from market.orders.commands import orders_cli
     from market.reviews.commands import reviews_cli
     from market.search.commands import search_cli
+    from market.sellers.commands import sellers_cli
     from market.staff.commands import report_command
     from market.staff.digest import staff_cli
 
     app.cli.add_command(catalog_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(sellers_cli)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(mail_cli)

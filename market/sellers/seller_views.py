@@ -288,4 +288,6 @@ def figures(membership):
 @bp.route("/sell/history")
 @member_required
 def seller_history(membership):
-    return render_template("sellers/seller/history.html", seller=membership.seller, entries=history("seller", membership.seller_id))
+    # What the union did on the seller's behalf is hers too, whatever it was done to.
+    entries = history("seller", membership.seller_id, on_behalf_of=membership.seller_id)
+    return render_template("sellers/seller/history.html", seller=membership.seller, entries=entries)
