@@ -156,7 +156,7 @@ def test_the_helper_sets_stock_and_price(helper, shop, tam):
     assert (entry.actor_id, entry.on_behalf_of_seller_id) == (tam.id, shop.seller.id)
 
 
-def test_the_helper_confirms_and_ships_an_order(helper, shop, tam, goods):
+def test_the_helper_confirms_and_ships_an_order(helper, shop, tam, goods, staff, client_for):
     order = place((goods.honey, 1))
     part = db.session.scalar(select(SellerOrder).where(SellerOrder.order_id == order.id,
                                                        SellerOrder.seller_id == shop.seller.id))
@@ -170,6 +170,10 @@ def test_the_helper_confirms_and_ships_an_order(helper, shop, tam, goods):
     moves = db.session.scalars(select(AuditEntry).where(AuditEntry.subject_type == "seller_order",
                                                         AuditEntry.action.in_(("confirm", "ship")))).all()
     assert len(moves) == 2 and {(m.actor_id, m.on_behalf_of_seller_id) for m in moves} == {(tam.id, shop.seller.id)}
+    # The owner's order page and the central staff's audit log say the union did it.
+    assert "done by the union (Trần Thị Tâm)" in text(client_for().get(url, headers=EN))
+    audit_log = text(client_for(staff.email).get("/staff/audit", headers=EN))
+    assert "on the seller&#39;s behalf" in audit_log
     # Another seller's order stays out of reach.
     theirs = place((goods.tea, 1))
     other = db.session.scalar(select(SellerOrder).where(SellerOrder.order_id == theirs.id))
