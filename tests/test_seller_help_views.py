@@ -251,7 +251,7 @@ def test_help_ended_by_the_owner_stops_the_helper_at_her_next_request(helper, sh
     assert "Help this seller" not in page
 
 
-def test_an_expired_period_stops_the_helper_and_tells_the_owner_once(helper, shop):
+def test_an_expired_period_stops_the_helper_and_tells_the_owner_once(helper, shop, client_for):
     past = utcnow() - timedelta(minutes=1)
     db.session.execute(update(SellerHelpGrant).values(starts_at=past - timedelta(days=1), ends_at=past))
     db.session.commit()
@@ -264,6 +264,9 @@ def test_an_expired_period_stops_the_helper_and_tells_the_owner_once(helper, sho
     assert [n.user_id for n in new] == [shop.owner.id]
     grant = db.session.scalar(select(SellerHelpGrant))
     assert grant.ended_at is not None and grant.ended_by_id is None
+    page = text(client_for().get("/sell/help-from-union", headers=EN))
+    assert "Help in force" not in page and "the period ran out" in page
+    assert db.session.scalars(select(Notification).where(Notification.id > told)).all() == new  # told once
 
 
 def test_the_owner_is_told_when_help_starts_and_ends(shop, tam, client_for):

@@ -1,6 +1,7 @@
 """Emails to an applicant, each with its account message (`notify`), inside the caller's
 transaction: "application received" when she submits, and a staff decision with its
-reason and what to do next (`emails/application_received.*`, `emails/seller_decision.*`)."""
+reason and what to do next (`emails/application_received.*`, `emails/seller_decision.*`);
+and to the owner, the union's help on her seller's behalf starting and ending (`helping`)."""
 from flask import current_app
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
