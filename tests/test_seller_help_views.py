@@ -167,6 +167,11 @@ def test_the_helper_confirms_and_ships_an_order(helper, shop, tam, goods, staff,
                      headers=EN).status_code == 302
     db.session.expire_all()
     assert db.session.get(SellerOrder, part.id).status == "shipped"
+    # Saying it was delivered and the cash collected is the seller's to say.
+    token = csrf_token_from(helper.get(url))
+    assert helper.post(f"{url}/deliver", data={"csrf_token": token, "cash_collected": "y"}).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(SellerOrder, part.id).status == "shipped"
     moves = db.session.scalars(select(AuditEntry).where(AuditEntry.subject_type == "seller_order",
                                                         AuditEntry.action.in_(("confirm", "ship")))).all()
     assert len(moves) == 2 and {(m.actor_id, m.on_behalf_of_seller_id) for m in moves} == {(tam.id, shop.seller.id)}

@@ -7,10 +7,12 @@ seller's staff page. While it holds:
 - in the seller area (/sell...) `core.on_behalf` counts her as a plain member of that seller
   for this request only, and marks the audit rows she writes with the seller;
 - every page shows the banner "Acting for <seller>" with the way back (`stop`);
-- what the union must never do for a seller is closed (`CLOSED`): its members and
-  invitations, money, terms, its consent to help, the application, the figures it declares
-  to the union, applications to the union's programs and answers to complaints the union
-  decides; and the account pages (they would be hers, not the seller's users').
+- what the union must never do for a seller is closed (`CLOSED`, `READ_ONLY`,
+  `CLOSED_MOVES`): its members and invitations, money (the statement, a shopper's transfer
+  receipt, "delivered, cash collected"), terms, its consent to help, the application, the
+  figures it declares to the union, applications to the union's programs and answers to
+  complaints the union decides; and the account pages (they would be hers, not the seller's
+  users').
 """
 from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -28,12 +30,14 @@ CLOSED = frozenset({
     "sellers.members", "sellers.revoke_invitation", "sellers.remove_member", "sellers.accept_invitation",
     "sellers.apply", "sellers.delete_document", "sellers.profile",
     "sellers.help_from_union", "sellers.end_help_from_union",
-    "orders.seller_statement",
+    "orders.seller_statement", "orders.seller_order_receipt",
     "pages.accept_terms",
     "programs.apply",
 })
 # Readable, but not sent: the seller's own declarations and answers.
 READ_ONLY = frozenset({"sellers.figures", "complaints.seller_complaint"})
+# Order moves that say money reached the seller (cash collected on delivery): hers to say.
+CLOSED_MOVES = {"orders.seller_order_action": frozenset({"deliver"})}
 # What stays open of the account area: signing out.
 ACCOUNT_OPEN = frozenset({"accounts.logout"})
 
@@ -63,6 +67,8 @@ def _closed(endpoint: str | None) -> bool:
     if endpoint in CLOSED:
         return True
     if endpoint in READ_ONLY and request.method not in ("GET", "HEAD"):
+        return True
+    if (request.view_args or {}).get("action") in CLOSED_MOVES.get(endpoint, ()):
         return True
     if request.path == "/account" or request.path.startswith("/account/"):
         return endpoint not in ACCOUNT_OPEN
