@@ -105,6 +105,11 @@ def register_extensions(app: Flask) -> None:
     from market.sellers.acting import init_acting
 
     init_acting(app)  # staff helping a seller with its consent: checked on every request, banner
+    from market.core.audit import register_subject_namer
+    from market.staff.audit_log import subjects
+
+    # A seller's history names what the union did for it (a product, an order) by its name.
+    register_subject_namer(lambda entries: {key: subject.name for key, subject in subjects(entries).items()})
 
 
 def register_blueprints(app: Flask) -> None:

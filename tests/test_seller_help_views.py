@@ -142,7 +142,9 @@ def test_the_helper_lists_a_product_audited_with_both_names(helper, shop, tam, c
     assert (entry.actor_id, entry.on_behalf_of_seller_id) == (tam.id, shop.seller.id)
     # The owner sees it in her history, done by the union.
     history = text(client_for().get("/sell/history", headers=EN))
-    assert "done by the union (Trần Thị Tâm)" in history and "Product created" in history
+    assert "done by the union (Trần Thị Tâm)" in history and "Product created" in history and "Mật ong rừng" in history
+    staff_page = text(client_for(TAM).get(f"/staff/sellers/{shop.seller.id}", headers=EN))
+    assert "done by the union (Trần Thị Tâm)" in staff_page and "Mật ong rừng" in staff_page
 
 
 def test_the_helper_sets_stock_and_price(helper, shop, tam):

@@ -1,4 +1,5 @@
 """The audit trail: who did what to which object, when, from which status to which, and why."""
+from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -170,3 +171,19 @@ def history(subject_type: str, subject_id: int, on_behalf_of: int | None = None)
         .order_by(AuditEntry.created_at, AuditEntry.id)
     )
     return list(db.session.scalars(query))
+
+
+# How to name the objects of audit rows (a product's name, an order's number): the packages
+# that know them sit above core, so create_app hands the staff audit log's namer down.
+_subject_namer: Callable[[list], dict] | None = None
+
+
+def register_subject_namer(namer: Callable[[list], dict]) -> None:
+    """`namer(entries)` -> {(subject_type, subject_id): name} for rows of the audit trail."""
+    global _subject_namer
+    _subject_namer = namer
+
+
+def subject_names(entries: list) -> dict[tuple[str, int], str]:
+    """The names of the entries' objects, when a namer was registered (else none)."""
+    return _subject_namer(entries) if _subject_namer is not None and entries else {}

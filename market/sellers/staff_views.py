@@ -9,7 +9,7 @@ from flask_babel import to_user_timezone
 from flask_login import current_user
 
 from market.core import uploads
-from market.core.audit import history
+from market.core.audit import history, subject_names
 from market.core.clock import utcnow
 from market.core.csv_export import csv_download
 from market.core.domain import DomainError, get_in_scope_or_404
@@ -84,12 +84,14 @@ def staff_seller(seller_id: int):
         # "cancel": back to the seller's file, the reason kept in its box.
     seller = services.load_for_review(seller_id)
     grant = helping.grant_in_force(seller_id, utcnow())
+    entries = history("seller", seller_id, on_behalf_of=seller_id)
     return render_template(
         "sellers/staff/seller.html",
         seller=seller,
         form=form,
         decisions=allowed_decisions(seller.status),
-        entries=history("seller", seller_id, on_behalf_of=seller_id),
+        entries=entries,
+        subject_names=subject_names([entry for entry in entries if entry.subject_type != "seller"]),
         figures=services.figures_history(seller_id),
         help_grant=grant,
         may_help=grant is not None and helping.covers(grant, current_user),
