@@ -16,11 +16,13 @@ from market.sellers.models import MemberRole
 
 
 def _choices(seller) -> list[tuple[str, str]]:
-    province = [(PROVINCE, _("The staff of the Women's Union of my province"))]
-    people = [(str(user.id), _("%(name)s (central staff)", name=user.full_name) if user.staff_province_code is None
-               else _("%(name)s (staff of my province)", name=user.full_name))
-              for user in helping.staff_who_may_help(seller)]
-    return province + people
+    choices = [(PROVINCE, _("The staff of the Women's Union of my province"))]
+    for user in helping.staff_who_may_help(seller):
+        name = user.full_name or user.email
+        label = (_("%(name)s (central staff)", name=name) if user.staff_province_code is None
+                 else _("%(name)s (staff of my province)", name=name))
+        choices.append((str(user.id), label))
+    return choices
 
 
 @bp.route("/sell/help-from-union", methods=["GET", "POST"])
