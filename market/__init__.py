@@ -111,6 +111,14 @@ def register_extensions(app: Flask) -> None:
 
     # The guides (pages) show the seller area's menu to members and work the pricing example.
     register_guide_lookups(lambda user: seller_of(user) is not None, pricing_example)
+    from market.sellers.acting import init_acting
+
+    init_acting(app)  # staff helping a seller with its consent: checked on every request, banner
+    from market.core.audit import register_subject_namer
+    from market.staff.audit_log import subjects
+
+    # A seller's history names what the union did for it (a product, an order) by its name.
+    register_subject_namer(lambda entries: {key: subject.name for key, subject in subjects(entries).items()})
 
 
 def register_blueprints(app: Flask) -> None:
@@ -147,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     from market.sellers import views as sellers_views
     from market.sellers import seller_views as sellers_seller_views  # noqa: F401  (/sell on the sellers blueprint)
     from market.sellers import staff_views as sellers_staff_views  # noqa: F401
+    from market.sellers import help_views as sellers_help_views  # noqa: F401  (/sell/help-from-union)
     from market.staff import views as staff_views
 
     app.register_blueprint(core_views.bp)
@@ -195,11 +204,13 @@ def register_commands(app: Flask) -> None:
     from market.orders.commands import orders_cli
     from market.reviews.commands import reviews_cli
     from market.search.commands import search_cli
+    from market.sellers.commands import sellers_cli
     from market.staff.commands import report_command
     from market.staff.digest import staff_cli
 
     app.cli.add_command(catalog_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(sellers_cli)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(guides_cli)

@@ -33,7 +33,7 @@ from market.core.urls import site_path
 from market.extensions import db
 from market.geo.provinces import get_by_code
 from market.geo.provinces import lookup as lookup_province
-from market.sellers.models import Seller, SellerMember, SellerStatus
+from market.sellers.models import Seller, SellerStatus, member_seller_ids
 from market.sellers.services import ValidationFailed
 
 PHOTO_AREA = "products"
@@ -76,9 +76,7 @@ class ProductData:
 
 def acting_seller(member: User) -> Seller:
     """The approved seller `member` acts for; DomainError when there is none."""
-    seller = db.session.scalar(
-        select(Seller).join(SellerMember).where(SellerMember.user_id == member.id)
-    )
+    seller = db.session.scalar(select(Seller).where(Seller.id.in_(member_seller_ids(member))))
     if seller is None:
         raise DomainError(_("You are not a member of a seller."))
     if seller.status != SellerStatus.APPROVED:

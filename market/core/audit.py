@@ -1,10 +1,12 @@
 """The audit trail: who did what to which object, when, from which status to which, and why."""
+from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Index, String, Text, select, text
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
+from market.core import on_behalf
 from market.core.clock import utcnow
 from market.extensions import db
 
@@ -78,6 +80,12 @@ ACTION_LABELS = {
     "review_hidden": _l("Review hidden"),
     "review_shown": _l("Review shown again"),
     "page_saved": _l("New version of a public page saved"),
+    # Help on a seller's behalf (market.sellers.helping): the owner's consent, its end, and
+    # each time a staff member opened the seller area under it.
+    "help_granted": _l("The union may help on the seller's behalf"),
+    "help_ended": _l("Help from the union ended"),
+    "help_expired": _l("Help from the union ended: its period ran out"),
+    "help_opened": _l("The union opened the seller area to help"),
 }
 
 
@@ -110,6 +118,11 @@ class AuditEntry(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     # Extra context (e.g. which email was invited); plain text, shown to staff.
     detail: Mapped[str | None] = mapped_column(String(300))
+    # Set when a staff member did this in a seller's area with the seller's consent (the
+    # seller's own history then lists it, whatever its subject). By table name: core sits
+    # below sellers.
+    on_behalf_of_seller_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sellers.id", ondelete="SET NULL"), index=True)
 
     # By name, not by import: core sits below accounts, and the mapper resolves "User" once
     # every model is loaded.
@@ -126,8 +139,12 @@ def record_audit(
     reason: str | None = None,
     detail: str | None = None,
 ) -> AuditEntry:
-    """Add an audit row to the current transaction (the caller commits it with the change)."""
+    """Add an audit row to the current transaction (the caller commits it with the change).
+
+    While `actor_id` acts for a seller in this request (`core.on_behalf`), the row names that
+    seller too: services need not know whether a member or the union did it."""
     entry = AuditEntry(
+        on_behalf_of_seller_id=on_behalf.seller_for(actor_id),
         actor_id=actor_id,
         subject_type=subject_type,
         subject_id=subject_id,
@@ -141,12 +158,32 @@ def record_audit(
     return entry
 
 
-def history(subject_type: str, subject_id: int) -> list[AuditEntry]:
-    """Every audit row of one object, oldest first, with its actor loaded."""
+def history(subject_type: str, subject_id: int, on_behalf_of: int | None = None) -> list[AuditEntry]:
+    """Every audit row of one object, oldest first, with its actor loaded; with
+    `on_behalf_of`, also every row done on behalf of that seller (any subject)."""
+    about = (AuditEntry.subject_type == subject_type) & (AuditEntry.subject_id == subject_id)
+    if on_behalf_of is not None:
+        about = about | (AuditEntry.on_behalf_of_seller_id == on_behalf_of)
     query = (
         select(AuditEntry)
-        .where(AuditEntry.subject_type == subject_type, AuditEntry.subject_id == subject_id)
+        .where(about)
         .options(joinedload(AuditEntry.actor))
         .order_by(AuditEntry.created_at, AuditEntry.id)
     )
     return list(db.session.scalars(query))
+
+
+# How to name the objects of audit rows (a product's name, an order's number): the packages
+# that know them sit above core, so create_app hands the staff audit log's namer down.
+_subject_namer: Callable[[list], dict] | None = None
+
+
+def register_subject_namer(namer: Callable[[list], dict]) -> None:
+    """`namer(entries)` -> {(subject_type, subject_id): name} for rows of the audit trail."""
+    global _subject_namer
+    _subject_namer = namer
+
+
+def subject_names(entries: list) -> dict[tuple[str, int], str]:
+    """The names of the entries' objects, when a namer was registered (else none)."""
+    return _subject_namer(entries) if _subject_namer is not None and entries else {}

@@ -20,7 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.accounts.models import User
-from market.core.clock import utcnow
+from market.core import on_behalf
+from market.core.clock import aware, utcnow
 from market.extensions import db
 from market.geo.provinces import get_by_code
 
@@ -159,7 +160,16 @@ class Seller(db.Model):
 
 
 def member_seller_ids(user):
-    """Subquery: the id of the seller `user` belongs to (none or one)."""
+    """Subquery: the id of the seller `user` belongs to (none or one).
+
+    The one place where a staff member helping a seller with its consent counts as its
+    member, for the request she acts in (`core.on_behalf`, set by `sellers.acting` after
+    checking the consent): every "is this the member's?" of the seller area goes through
+    here (`owned_by` of sellers and of every row with a `seller_id`, `seller_of`,
+    `membership_of`)."""
+    helped = on_behalf.seller_for(getattr(user, "id", None))
+    if helped is not None:
+        return select(Seller.id).where(Seller.id == helped).scalar_subquery()
     return select(SellerMember.seller_id).where(SellerMember.user_id == user.id).scalar_subquery()
 
 
@@ -267,3 +277,35 @@ class SellerFigures(db.Model):
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     reported_by: Mapped[User | None] = relationship()
+
+
+class SellerHelpGrant(db.Model):
+    """A seller's owner lets the union help on the seller's behalf for a period: the staff of
+    the seller's province (`staff_id` None) or one named staff member. In force from
+    `starts_at` until `ends_at`, unless ended earlier (`ended_at`, by the owner) or ended
+    when its period ran out (`ended_at` set, `ended_by_id` None: the owner was told then)."""
+
+    __tablename__ = "seller_help_grants"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="period_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    seller: Mapped[Seller] = relationship()
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
+    staff: Mapped[User | None] = relationship(foreign_keys=[staff_id])
+    ended_by: Mapped[User | None] = relationship(foreign_keys=[ended_by_id])
+
+    @property
+    def closed_at(self) -> datetime:
+        """When help stopped or stops: ended early, or the end of its period."""
+        return aware(self.ended_at or self.ends_at)
+
+    def in_force(self, now: datetime) -> bool:
+        return self.ended_at is None and aware(self.starts_at) <= now < aware(self.ends_at)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from market.core import uploads
-from market.core.audit import history
+from market.core.audit import history, subject_names
 from market.core.clock import utcnow
 from market.core.domain import DomainError, get_owned_or_404
 from market.core.forms import ActionForm, show_errors
@@ -291,4 +291,8 @@ def figures(membership):
 @bp.route("/sell/history")
 @member_required
 def seller_history(membership):
-    return render_template("sellers/seller/history.html", seller=membership.seller, entries=history("seller", membership.seller_id))
+    # What the union did on the seller's behalf is hers too, whatever it was done to.
+    entries = history("seller", membership.seller_id, on_behalf_of=membership.seller_id)
+    others = [entry for entry in entries if entry.subject_type != "seller"]
+    return render_template("sellers/seller/history.html", seller=membership.seller, entries=entries,
+                           subject_names=subject_names(others))

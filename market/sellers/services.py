@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from market.accounts.models import Role, User
-from market.core import uploads
+from market.core import on_behalf, uploads
 from market.core.audit import record_audit
 from market.core.clock import utcnow
 from market.core.domain import DomainError
@@ -33,6 +33,7 @@ from market.sellers.models import (
     SellerFigures,
     SellerMember,
     SellerStatus,
+    member_seller_ids,
 )
 
 MAX_COUNT = 100_000  # members or workers; more is a typing mistake for these sellers
@@ -77,14 +78,37 @@ class ApplicationData:
 # --- finding sellers --------------------------------------------------------------------
 
 def seller_of(user: User) -> Seller | None:
-    """The seller `user` is a member of, if any."""
+    """The seller `user` is a member of (or helps, in this request: `member_seller_ids`), if any."""
     if user is None or not user.is_authenticated:
         return None
-    query = select(Seller).join(SellerMember).where(SellerMember.user_id == user.id)
-    return db.session.scalar(query)
+    return db.session.scalar(select(Seller).where(Seller.id.in_(member_seller_ids(user))))
 
 
-def membership_of(user: User) -> SellerMember | None:
+@dataclass(frozen=True)
+class HelperMembership:
+    """A staff member helping a seller with its consent, seen by the seller area as a plain
+    member (never the owner); not a row, so nothing of it is ever saved."""
+
+    seller: Seller
+    user: User
+    role: str = MemberRole.MEMBER
+    id: None = None
+
+    @property
+    def seller_id(self) -> int:
+        return self.seller.id
+
+    @property
+    def user_id(self) -> int:
+        return self.user.id
+
+
+def membership_of(user: User) -> SellerMember | HelperMembership | None:
+    """`user`'s membership of a seller; for a staff member helping a seller in this request,
+    a stand-in plain membership of that seller."""
+    if on_behalf.seller_for(user.id) is not None:
+        seller = seller_of(user)
+        return HelperMembership(seller, user) if seller is not None else None
     return db.session.scalar(select(SellerMember).where(SellerMember.user_id == user.id))
 
 

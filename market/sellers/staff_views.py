@@ -9,14 +9,14 @@ from flask_babel import to_user_timezone
 from flask_login import current_user
 
 from market.core import uploads
-from market.core.audit import history
+from market.core.audit import history, subject_names
 from market.core.clock import utcnow
 from market.core.csv_export import csv_download
 from market.core.domain import DomainError, get_in_scope_or_404
-from market.core.forms import show_errors
+from market.core.forms import ActionForm, show_errors
 from market.core.paging import page_number
 from market.core.security import roles_required
-from market.sellers import bp, services, staff_queries
+from market.sellers import acting, bp, helping, services, staff_queries
 from market.sellers.models import Seller, SellerDocument
 from market.sellers.staff_forms import (
     DECISION_LABELS,
@@ -83,14 +83,40 @@ def staff_seller(seller_id: int):
                 return redirect(url_for("sellers.staff_seller", seller_id=seller_id))
         # "cancel": back to the seller's file, the reason kept in its box.
     seller = services.load_for_review(seller_id)
+    grant = helping.grant_in_force(seller_id, utcnow())
+    entries = history("seller", seller_id, on_behalf_of=seller_id)
     return render_template(
         "sellers/staff/seller.html",
         seller=seller,
         form=form,
         decisions=allowed_decisions(seller.status),
-        entries=history("seller", seller_id),
+        entries=entries,
+        subject_names=subject_names([entry for entry in entries if entry.subject_type != "seller"]),
         figures=services.figures_history(seller_id),
+        help_grant=grant,
+        may_help=grant is not None and helping.covers(grant, current_user),
+        help_form=ActionForm(),
+        helper_label=helping.helper_label,
     )
+
+
+@bp.route("/staff/sellers/<int:seller_id>/help", methods=["POST"])
+@roles_required("staff")
+def start_helping(seller_id: int):
+    """"Help this seller": with the seller's consent covering her, the staff member opens the
+    seller area as the seller's member would see it (`sellers.acting`)."""
+    get_in_scope_or_404(Seller, seller_id, current_user)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        grant = helping.open_help(current_user, seller_id, utcnow())
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("sellers.staff_seller", seller_id=seller_id))
+    acting.start(current_user.id, seller_id)
+    flash(_("You now act for %(seller)s. Everything you do is recorded in its history.", seller=grant.seller.name),
+          "success")
+    return redirect(url_for("sellers.dashboard"))
 
 
 @bp.route("/staff/sellers/<int:seller_id>/documents/<int:document_id>")
