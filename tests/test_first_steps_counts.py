@@ -12,7 +12,10 @@ from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from market.catalog import services as catalog
+from market.core import on_behalf
+from market.core.clock import utcnow
 from market.orders import services as orders
+from market.sellers import first_steps, helping
 from market.staff.first_steps import count_first_steps, first_steps_for_staff, union_year
 from market.staff.reports import periods
 from market.staff.reports.figures import build_report, scope_for
@@ -76,7 +79,7 @@ def test_counts_and_medians_per_province_and_in_total(cohort):
     total = counts.total
     assert total.approved == 4  # A, B, C and E (its first approval is November's); not D
     assert total.reached == {"profile": 0, "shipping": 0, "photo": 3, "on_sale": 2, "confirmed": 1,
-                             "delivered": 1, "figures": 0}
+                             "delivered": 1, "figures": 0, "helped": 0}
     assert total.median_days("first_product") == 1.0  # 3, 1, 1
     assert (total.measured("first_order"), total.median_days("first_order")) == (1, 8.0)  # B's was cancelled
     assert total.median_days("first_delivery") == 12.0
@@ -85,6 +88,29 @@ def test_counts_and_medians_per_province_and_in_total(cohort):
     assert lam_dong.median_days("first_product") == 2.0  # 3 and 1
     assert ha_noi.reached["photo"] == 1 and ha_noi.reached["on_sale"] == 0  # C hid its product
     assert ha_noi.median_days("first_order") is None
+
+
+def test_the_sellers_union_staff_helped_on_their_behalf_are_counted(cohort, staff):
+    """Helped: staff did something for her with her consent (the audit row names her seller);
+    a grant never used, or staff acting for themselves, is not help."""
+    a, c = cohort["a"], cohort["c"]
+    helper = builders.make_user("tam@example.vn", role="staff", province=LAM_DONG)
+    with at("2026-11-16 03:00"):
+        helping.grant_help(a.owner, helper.id, 14, utcnow())
+        helping.grant_help(c.owner, staff.id, 14, utcnow())  # consent given, never used
+        on_behalf.begin(helper.id, a.id)
+        try:
+            builders.make_product(helper, name="Mật ong rừng A")
+        finally:
+            on_behalf.end()
+        builders.make_product(a.owner, name="Sáp ong A")  # her own work: not help
+    counts = count_first_steps(Seller.id.is_not(None), NOVEMBER)
+    assert counts.total.reached["helped"] == 1
+    assert counts.by_province["68"].reached["helped"] == 1 and counts.by_province["01"].reached["helped"] == 0
+    assert helping.helped_seller_ids(*periods.bounds(NOVEMBER), acted_only=True) == {a.id}
+    # The seller's own home does not show it as one of her steps.
+    with at("2026-11-16 04:00"):
+        assert "helped" not in [step.key for step in first_steps.first_steps(a, utcnow()).steps]
 
 
 def test_another_period_counts_its_own_sellers(cohort):
@@ -137,8 +163,8 @@ def test_the_report_has_the_section_per_province(cohort):
             ("Days to first product", 3, 1.0), ("Days to first order", 1, 8.0), ("Days to first delivery", 1, 12.0)]
         by_province = {row[0]: row for row in report.table("first_steps_by_province").rows}
         assert len(by_province) == 34
-        assert by_province[LAM_DONG][1:] == (2, 0, 0, 2, 2, 1, 1, 0, 2.0, 8.0, 12.0)
-        assert by_province["Huế"][1:] == (0, 0, 0, 0, 0, 0, 0, 0, None, None, None)
+        assert by_province[LAM_DONG][1:] == (2, 0, 0, 2, 2, 1, 1, 0, 0, 2.0, 8.0, 12.0)
+        assert by_province["Huế"][1:] == (0, 0, 0, 0, 0, 0, 0, 0, 0, None, None, None)
         own = build_report(NOVEMBER, scope_for(None, HA_NOI, None))
         assert [row[0] for row in own.table("first_steps_by_province").rows] == [HA_NOI]
         assert own.table("first_steps").rows[0][1] == 2
@@ -164,7 +190,7 @@ def test_the_csv_and_the_workbook_carry_the_section(cohort, client_for):
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Province", "Sellers approved", "Profile and logo"]
     assert rows[0][-1] == "Days to first delivery"
-    assert next(row for row in rows if row[0] == LAM_DONG)[1:] == ["2", "0", "0", "2", "2", "1", "1", "0", "2.0", "8.0",
+    assert next(row for row in rows if row[0] == LAM_DONG)[1:] == ["2", "0", "0", "2", "2", "1", "1", "0", "0", "2.0", "8.0",
                                                                     "12.0"]
     workbook = load_workbook(io.BytesIO(client.get("/staff/reports.xlsx?period=month&year=2026&month=11",
                                                    headers=EN).data))

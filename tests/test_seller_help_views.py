@@ -88,7 +88,9 @@ def test_the_owners_form_refuses_bad_input_without_a_crash(shop, tam, client_for
 def test_a_plain_member_a_shopper_and_staff_cannot_grant_help(shop, tam, client_for):
     add_member(shop.owner, "mai@example.vn")
     member = client_for("mai@example.vn")
-    assert member.get("/sell/help-from-union").status_code == 403
+    page = member.get("/sell/help-from-union")  # she reads it, without the form
+    assert page.status_code == 200 and "Chỉ chủ gian hàng mới có thể đề nghị" in page.get_data(as_text=True)
+    assert 'name="helper"' not in page.get_data(as_text=True)
     token = csrf_token_from(member.get("/sell"))
     assert member.post("/sell/help-from-union", data={"csrf_token": token, "helper": "province",
                                                       "days": "5"}).status_code == 403

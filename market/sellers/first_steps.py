@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, select
 
@@ -95,10 +95,8 @@ def register(provider: Provider) -> Provider:
 
 
 def guide_url(topic: str) -> str | None:
-    """The guide of a step, or None while the guides are not part of the app."""
-    if not topic or GUIDE_ENDPOINT not in current_app.view_functions:
-        return None
-    return url_for(GUIDE_ENDPOINT, topic=topic)
+    """The guide of a step (market.pages' /sell/help/<topic>), or None for a step without one."""
+    return url_for(GUIDE_ENDPOINT, topic=topic) if topic else None
 
 
 def _first(action: str, column=AuditEntry.created_at, condition=None):
@@ -119,6 +117,14 @@ def sellers_own_facts(seller_ids: Select) -> Facts:
         .group_by(AuditEntry.subject_id)
         .subquery()
     )
+    # Not a step of hers: the union's own count of the sellers its staff helped (with consent,
+    # market.sellers.helping), from the first thing done on her behalf.
+    helped = (
+        select(AuditEntry.on_behalf_of_seller_id.label("seller_id"), func.min(AuditEntry.created_at).label("helped"))
+        .where(AuditEntry.on_behalf_of_seller_id.in_(seller_ids))
+        .group_by(AuditEntry.on_behalf_of_seller_id)
+        .subquery()
+    )
     figures = (
         select(SellerFigures.seller_id.label("seller_id"), func.min(SellerFigures.reported_at).label("reported"))
         .where(SellerFigures.seller_id.in_(seller_ids))
@@ -127,13 +133,15 @@ def sellers_own_facts(seller_ids: Select) -> Facts:
     )
     rows = db.session.execute(
         select(Seller.id, Seller.story, Seller.logo_name, Seller.submitted_at, Seller.decided_at, Seller.created_at,
-               trail.c.approved, trail.c.shipping, trail.c.profile, trail.c.figures, figures.c.reported)
+               trail.c.approved, trail.c.shipping, trail.c.profile, trail.c.figures, figures.c.reported, helped.c.helped)
         .outerjoin(trail, trail.c.seller_id == Seller.id)
+        .outerjoin(helped, helped.c.seller_id == Seller.id)
         .outerjoin(figures, figures.c.seller_id == Seller.id)
         .where(Seller.id.in_(seller_ids))
     )
     facts: Facts = {}
-    for seller_id, story, logo, submitted, decided, created, approved, shipping, profile, reported, figures_on in rows:
+    for (seller_id, story, logo, submitted, decided, created, approved, shipping, profile, reported, figures_on,
+         helped_on) in rows:
         found = facts.setdefault(seller_id, {})
         if approved or decided:
             found["approved"] = approved or decided
@@ -144,6 +152,8 @@ def sellers_own_facts(seller_ids: Select) -> Facts:
             found["shipping"] = shipping
         if reported or figures_on:
             found["figures"] = min(moment for moment in (reported, figures_on) if moment)
+        if helped_on:
+            found["helped"] = helped_on
     return facts
 
 

@@ -2,7 +2,7 @@
 `sellers.acting`): the owner's page /sell/help-from-union (her consent, its end, the past
 ones), and the banner's "back to the staff page". The staff's "Help this seller" is in
 `staff_views.py`. Kept apart from `seller_views.py`, which holds the seller's own pages."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -28,14 +28,18 @@ def _choices(seller) -> list[tuple[str, str]]:
 @bp.route("/sell/help-from-union", methods=["GET", "POST"])
 @member_required
 def help_from_union(membership):
-    if membership.role != MemberRole.OWNER:
+    """The owner's consent page. A plain member reads it (whether the union may help, until
+    when, and before) without the forms: only the owner decides."""
+    is_owner = membership.role == MemberRole.OWNER
+    if not is_owner and request.method != "GET":
         abort(403)
     seller = membership.seller
     now = utcnow()
     helping.settle_expired_help(now, seller.id)  # a period that ran out is ended (and told) first
-    form = HelpGrantForm()
-    form.helper.choices = _choices(seller)
-    if form.validate_on_submit():
+    form = HelpGrantForm() if is_owner else None
+    if form is not None:
+        form.helper.choices = _choices(seller)
+    if form is not None and form.validate_on_submit():
         try:
             helping.grant_help(current_user, form.staff_id(), form.days.data, now)
         except DomainError as error:
@@ -47,7 +51,7 @@ def help_from_union(membership):
         "sellers/seller/help_from_union.html", seller=seller, form=form, end_form=ActionForm(),
         grant=helping.grant_in_force(seller.id, now), past=helping.past_grants(seller.id, now),
         helper_label=helping.helper_label,
-    ), 400 if form.errors else 200
+    ), 400 if form is not None and form.errors else 200
 
 
 @bp.route("/sell/help-from-union/end", methods=["POST"])

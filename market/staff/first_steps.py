@@ -10,8 +10,9 @@ with the sellers' products or orders. Medians are taken in Python from each sell
 (the same on SQLite and PostgreSQL). A step lost again (a product hidden, an order cancelled)
 is not reached, as the seller's home says.
 
-To count one more figure per seller (the integrator's "helped by staff"), add its key to
-`COUNTED` and put it in each seller's facts (a provider of market.sellers.first_steps).
+Besides the steps it counts the sellers union staff helped on their behalf, with their consent
+(the fact "helped", from the audit rows that name the seller). One more figure per seller is
+one more key in `COUNTED`, put in each seller's facts by a provider of market.sellers.first_steps.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,8 +29,9 @@ from market.sellers.models import Seller
 from market.staff.reports import periods
 from market.staff.reports.tables import Period
 
-# The figures counted per seller: each step of the seller home, in its order.
-COUNTED = first_steps.STEP_KEYS
+# The figures counted per seller: each step of the seller home, in its order, and whether union
+# staff helped her on her behalf (market.sellers.helping; the first thing done for her).
+COUNTED = (*first_steps.STEP_KEYS, "helped")
 # The days measured from approval: (key, the fact that ends them).
 MEASURED = (("first_product", "photo"), ("first_order", "first_order"), ("first_delivery", "delivered"))
 

@@ -16,6 +16,7 @@ STEP_LABELS = {
     "confirmed": _l("Order confirmed"),
     "delivered": _l("Order delivered"),
     "figures": _l("Quarterly figures sent"),
+    "helped": _l("Helped by union staff"),
 }
 MEASURE_LABELS = {
     "first_product": _l("Days to first product"),
