@@ -1,6 +1,7 @@
 """`flask guides screenshots` shoots the guides' pictures from the demo data in Chromium:
 here one picture (--only), into a temporary folder, so the real ones stay as committed."""
 import json
+import threading
 
 import pytest
 from PIL import Image
@@ -8,12 +9,23 @@ from PIL import Image
 from tests.e2e.conftest import CHROMIUM
 
 
+def _in_own_thread(call):
+    """Run `call` in a thread of its own: Playwright's sync API refuses a thread where an
+    asyncio loop runs, as it does in a test worker whose browser tests ran before."""
+    results = []
+    worker = threading.Thread(target=lambda: results.append(call()))
+    worker.start()
+    worker.join()
+    return results[0]
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing")
 def test_the_screenshots_command_shoots_a_picture_from_the_demo(app, tmp_path, monkeypatch):
     from market.demo import photos
 
     monkeypatch.setattr(photos, "PHOTO_SIDE", 200)  # small demo photos: same path, less encoding
-    result = app.test_cli_runner().invoke(args=["guides", "screenshots", "--out", str(tmp_path), "--only", "shipping-fee"])
+    result = _in_own_thread(lambda: app.test_cli_runner().invoke(
+        args=["guides", "screenshots", "--out", str(tmp_path), "--only", "shipping-fee"]))
     assert result.exit_code == 0, result.output
     assert sorted(path.name for path in tmp_path.iterdir()) == ["pictures.json", "shipping-fee.png"]
     made = json.loads((tmp_path / "pictures.json").read_text(encoding="utf-8"))
