@@ -2,6 +2,7 @@
 small tables kept per worker (core/kept_data.py) are dropped when this worker commits a
 change to them or undoes one, product cards are kept by their values, URLs by their
 arguments, and templates still speak the language of the page or of the e-mail."""
+import json
 import time
 
 import pytest
@@ -160,6 +161,41 @@ def test_remembered_urls_differ_by_their_arguments(app):
         assert template.render(a="mat-ong", b="tra") == "/c/mat-ong|/c/tra?page=2|/c/mat-ong|/products/mat-ong#reviews"
     with app.test_request_context("/", base_url="http://localhost/cho"):  # mounted under /cho
         assert template.render(a="mat-ong", b="tra").startswith("/cho/c/mat-ong|/cho/c/tra?page=2")
+
+
+def test_remembered_public_urls_follow_their_arguments_and_the_base_url(app, monkeypatch):
+    from market.core.urls import public_url
+
+    with app.app_context():
+        assert public_url("catalog.product", slug="mat-ong") == "http://localhost/products/mat-ong"
+        assert public_url("catalog.category", slug="tra", page=2) == "http://localhost/c/tra?page=2"
+        assert public_url("catalog.product", slug="mat-ong") == "http://localhost/products/mat-ong"
+        assert public_url("search.results", q=["a", "b"]).endswith("/search?q=a&q=b")  # not a key: built
+        monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://cho.example.vn/shop")
+        assert public_url("catalog.product", slug="mat-ong") == "https://cho.example.vn/shop/products/mat-ong"
+
+
+def test_a_product_pages_kept_head_follows_price_and_stock_changed_elsewhere(app, client, goods, monkeypatch):
+    """The head (canonical, Open Graph, JSON-LD) is kept per worker, keyed by the product's
+    price, stock state and last edit: a change another worker made (an UPDATE this worker did
+    not see) shows at once all the same."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0)  # each request renders the page
+    url = f"/products/{goods.honey.slug}"
+    price, stock = goods.honey.price_vnd, goods.honey.stock
+
+    def offer():
+        page = client.get(url).get_data(as_text=True)
+        return json.loads(page.split('<script type="application/ld+json">')[1].split("</script>")[0])["offers"]
+
+    assert offer()["price"] == goods.honey.price_vnd and offer()["availability"].endswith("/InStock")
+    with db.engine.begin() as connection:  # another worker's write: this worker's session never sees it
+        connection.execute(update(Product).where(Product.id == goods.honey.id).values(price_vnd=99_000, stock=0))
+    db.session.expire_all()  # the test's session spans its requests; a worker's request reads afresh
+    assert offer() == {**offer(), "price": 99_000, "availability": "https://schema.org/OutOfStock"}
+    with db.engine.begin() as connection:  # as it was, for the search index's check after the test
+        connection.execute(update(Product).where(Product.id == goods.honey.id).values(price_vnd=price, stock=stock))
+    db.session.expire_all()
+    assert offer()["price"] == price
 
 
 def test_templates_follow_force_locale_inside_a_request(app):

@@ -101,18 +101,16 @@ def seller_products_page(seller_id: int, page: int, sort: str = "newest") -> Pag
 
 @cache
 def _visible_product_by_slug() -> Select:
-    # One statement: photos joined (a product has a handful), the category from the kept
-    # tree (category_nodes), the statement built once per process.
-    return (
-        visible_products()
-        .where(Product.slug == bindparam("slug"))
-        .options(joinedload(Product.images), joinedload(Product.seller))
-    )
+    # One statement with its seller; the category comes from the kept tree (category_nodes).
+    # The photos are not joined: the page's parts that show them are kept per worker
+    # (product.html), so they are read, one more statement, only when one is rendered again.
+    # Built once per process.
+    return visible_products().where(Product.slug == bindparam("slug")).options(joinedload(Product.seller))
 
 
 def visible_product(slug: str) -> Product | None:
-    """A product shown to shoppers (404 otherwise), with its photos and seller."""
-    return db.session.scalars(_visible_product_by_slug(), {"slug": slug}).unique().first()
+    """A product shown to shoppers (404 otherwise), with its seller; its photos load when asked for."""
+    return db.session.scalars(_visible_product_by_slug(), {"slug": slug}).first()
 
 
 @cache

@@ -72,7 +72,8 @@ def product(slug: str):
     if product is None:
         abort(404)
     more = queries.more_from_seller(product)
-    return render_template("catalog/product.html", product=product, more=more, json_ld=_json_ld(product),
+    # The JSON-LD is built only when the page's kept head is (re)rendered (product.html).
+    return render_template("catalog/product.html", product=product, more=more, json_ld=lambda: _json_ld(product),
                            category=category_nodes.category_by_id(product.category_id),
                            badges=queries.seller_badges([product] + more))
 

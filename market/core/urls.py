@@ -17,10 +17,29 @@ def public_host() -> str:
     return urlsplit(public_base_url()).netloc
 
 
+# Distinct absolute URLs remembered per worker before the memory starts afresh.
+MAX_KEPT_URLS = 20_000
+
+
 def public_url(endpoint: str, **values) -> str:
     """The absolute URL of `endpoint` on the public site, built the same inside a request,
-    a command or a test (the path a site mounted under a prefix has comes from the base URL)."""
-    return public_url_builder()(endpoint, **values)
+    a command or a test (the path a site mounted under a prefix has comes from the base URL).
+
+    Remembered per worker for the same base URL and arguments: it depends on nothing else,
+    and a product page asks for half a dozen (canonical, Open Graph, JSON-LD)."""
+    base = public_base_url()
+    kept = current_app.extensions.setdefault("kept_public_urls", {})
+    try:
+        key = (base, endpoint, *sorted(values.items()))
+        url = kept.get(key)
+    except TypeError:  # a value that cannot be a key (a list): build it
+        return public_url_builder()(endpoint, **values)
+    if url is None:
+        url = public_url_builder()(endpoint, **values)
+        if len(kept) >= MAX_KEPT_URLS:
+            kept.clear()
+        kept[key] = url
+    return url
 
 
 def public_url_builder() -> Callable[..., str]:
