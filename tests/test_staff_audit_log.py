@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timezone
 
 import pytest
+from market.core import on_behalf
 from market.core.audit import AuditEntry, record_audit
 from market.extensions import db
 from market.staff import audit_log
@@ -282,12 +283,25 @@ def test_the_csv_holds_every_filtered_row_with_readers_headers(shop, staff, cent
     assert re.search(r'filename="audit-\d{4}-\d{2}-\d{2}-from-2026-01-01\.csv"', response.headers["Content-Disposition"])
     rows = csv_rows(response)
     assert rows[0] == ["When (Vietnam time)", "Who", "Email", "Action", "Action code", "Object", "Object id",
-                       "Object name", "From status", "To status", "Reason", "Details"]
+                       "Object name", "From status", "To status", "Reason", "Details", "Done on behalf of seller"]
     assert len(rows) == 1 + audit_log.PAGE_SIZE + 5  # all pages
     assert rows[1][1:8] == [staff.full_name, staff.email, "Suspended", "suspend", "Seller", str(shop.seller.id),
                             shop.seller.name]
     assert rows[1][10] == f"lý do {audit_log.PAGE_SIZE + 4}"  # newest first
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", rows[1][0])
+
+
+def test_the_csv_names_the_seller_a_staff_member_acted_for(shop, staff, central):
+    on_behalf.begin(staff.id, shop.seller.id)
+    try:
+        add_row(staff, "product", 1, "product_created")
+    finally:
+        on_behalf.end()
+    add_row(staff, "product", 1, "product_updated")  # her own work: no seller named
+    rows = csv_rows(central.get("/staff/audit.csv?from=2026-01-01", headers=EN))
+    by_action = {row[4]: row for row in rows[1:]}
+    assert by_action["product_created"][12] == f"{shop.seller.name} (#{shop.seller.id})"
+    assert by_action["product_updated"][12] == ""
 
 
 def test_the_csv_speaks_vietnamese_to_a_vietnamese_reader(shop, central):
