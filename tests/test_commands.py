@@ -80,3 +80,8 @@ def test_seed_demo_is_idempotent_and_prints_accounts(runner, monkeypatch):
     assert {part.status for order in orders for part in order.seller_orders} >= {
         "pending", "delivered", "confirmed", "awaiting_payment"}
     assert db.session.scalar(select(LedgerEntry)).kind == "commission_owed"
+    from market.sellers.models import SellerHelpGrant
+
+    # The demo seller lets her province's staff help her, once (staff.lamdong sees "Help this seller").
+    grant = db.session.scalar(select(SellerHelpGrant))
+    assert grant.staff_id is None and grant.seller.name == "HTX Cà phê Phụ nữ Cầu Đất" and len(before["seller_help_grants"]) == 1

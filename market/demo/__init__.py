@@ -15,7 +15,7 @@ from market.demo.accounts import DEMO_ACCOUNTS, STAFF, DemoAccount, account
 from market.demo.catalog import seed_demo_catalog
 from market.demo.orders import seed_demo_orders
 from market.demo.programs import COOPERATIVES_PROGRAM, START_UPS_PROGRAM, program
-from market.demo.sellers import DEMO_SELLERS, seed_seller, seller_accounts
+from market.demo.sellers import DEMO_SELLERS, seed_help, seed_seller, seller_accounts
 
 
 def seed_demo() -> tuple[DemoAccount, ...]:
@@ -30,5 +30,6 @@ def seed_demo() -> tuple[DemoAccount, ...]:
             seed_seller(demo, staff, program_ids)
         seed_demo_catalog()
         seed_demo_orders(DEMO_ACCOUNTS[0].email, DEMO_ACCOUNTS[1].email, STAFF.email)
+        seed_help(DEMO_ACCOUNTS[1].email)
     return DEMO_ACCOUNTS + tuple(seller_accounts())
 

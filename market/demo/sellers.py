@@ -4,11 +4,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from market.accounts.models import Role
+from market.accounts.services import find_user_by_email
+from market.core.clock import utcnow
 from market.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DOMAIN, DemoAccount, account
 from market.demo.files import certificate, logo
 from market.demo.programs import COOPERATIVES_PROGRAM, START_UPS_PROGRAM
 from market.programs import services as programs
-from market.sellers import invitations
+from market.sellers import helping, invitations
 from market.sellers import services as sellers
 from market.sellers.models import DocumentKind
 
@@ -141,6 +143,16 @@ def seed_seller(demo: DemoSeller, staff, program_ids: dict) -> None:
             demo.data.women_members_count, demo.data.women_workers_count, today,
         )
         programs.decide_enrolment(staff, enrolment.id, "approve")
+
+
+def seed_help(owner_email: str) -> None:
+    """The demo seller lets her province's union staff help her (staff.lamdong sees "Help this
+    seller"), once: never again after that consent, even once ended or run out."""
+    owner = find_user_by_email(owner_email)
+    seller = sellers.seller_of(owner) if owner else None
+    if seller is None or helping.grant_in_force(seller.id, utcnow()) or helping.past_grants(seller.id, utcnow()):
+        return
+    helping.grant_help(owner, None, helping.DEFAULT_DAYS, utcnow())
 
 
 def seller_accounts():
