@@ -110,10 +110,13 @@ def test_hiding_the_only_product_on_sale_undoes_the_step(shop, categories):
     assert states(shop.seller)["on_sale"] == date(2026, 11, 9)  # on sale again: since its return
 
 
-def test_a_product_without_a_photo_is_no_step(shop, categories):
+def test_a_product_without_a_photo_is_no_step_until_its_photo_is_added(shop, categories):
     with at("2026-11-04 03:00"):
-        builders.make_product(shop.owner, publish=False, photos=0)
+        product = builders.make_product(shop.owner, publish=False, photos=0)
     assert states(shop.seller)["photo"] is None
+    with at("2026-11-07 03:00"):  # the photo is dated, not the product
+        catalog.update_product(shop.owner, product.id, builders.product_data(), new_photos=[builders.photo()])
+    assert states(shop.seller)["photo"] == date(2026, 11, 7)
 
 
 def test_a_confirmed_order_cancelled_afterwards_does_not_count(shop, goods):

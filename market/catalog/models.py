@@ -190,5 +190,8 @@ class ProductImage(db.Model):
     token: Mapped[str] = mapped_column(String(40), unique=True)
     width: Mapped[int]
     height: Mapped[int]
+    # When the photo was added (a new seller's first steps date "first product with a photo"
+    # by it). Photos from before migration 0016 carry their product's creation.
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     product: Mapped[Product] = relationship(back_populates="images")
