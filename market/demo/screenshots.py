@@ -56,7 +56,8 @@ def _throwaway_app(folder: Path):
         SEARCH_BACKEND="whoosh",
         PAGE_CACHE_SECONDS=0,
         MAIL_SERVER=None,
-        RATELIMIT_ENABLED=False,
+        # Rate limits stay on: the Limiter is one object for the process, and an app built
+        # with them off would switch them off for every app after it (tests, a shell).
         SESSION_COOKIE_SECURE=False,
         REMEMBER_COOKIE_SECURE=False,
         DEMO_SEED_ALLOWED=True,

@@ -27,6 +27,9 @@ def test_the_screenshots_command_shoots_a_picture_from_the_demo(app, tmp_path, m
     result = _in_own_thread(lambda: app.test_cli_runner().invoke(
         args=["guides", "screenshots", "--out", str(tmp_path), "--only", "shipping-fee"]))
     assert result.exit_code == 0, result.output
+    from market.extensions import limiter
+
+    assert limiter.enabled  # its throwaway app left the process's rate limits on
     assert sorted(path.name for path in tmp_path.iterdir()) == ["pictures.json", "shipping-fee.png"]
     made = json.loads((tmp_path / "pictures.json").read_text(encoding="utf-8"))
     with Image.open(tmp_path / "shipping-fee.png") as picture:
