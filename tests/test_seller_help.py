@@ -206,3 +206,55 @@ def test_helped_seller_ids_counts_actions_and_grants_in_the_span(shop, rival, pe
     assert helping.helped_seller_ids(now - timedelta(days=1), now + timedelta(days=11), acted_only=True) == {
         rival.seller.id}
     assert helping.helped_seller_ids(now + timedelta(days=14), now + timedelta(days=20)) == set()
+
+
+# --- what the union does for her stays hers to check -------------------------------------------
+
+def acting_as(staff, seller):
+    """A context in which `staff` acts for `seller`, as sellers.acting sets it per request."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def scope():
+        on_behalf.begin(staff.id, seller.id)
+        try:
+            yield
+        finally:
+            on_behalf.end()
+    return scope()
+
+
+def test_staff_who_filed_an_ocop_claim_for_her_cannot_verify_it(shop, people):
+    from market.catalog import services as catalog
+    from tests.builders import pdf, photo, product_data
+
+    helping.grant_help(shop.owner, people["tam"].id, 14, utcnow())
+    with acting_as(people["tam"], shop.seller):
+        product = catalog.create_product(people["tam"], product_data(ocop_stars=4), photos=[photo()],
+                                         ocop_certificate=pdf(), publish=True)
+    assert "another staff member decides" in refused(catalog.decide_ocop, people["tam"], product.id, True)
+    assert catalog.decide_ocop(people["nga"], product.id, True).ocop_status == "verified"
+
+
+def test_an_order_moved_for_her_and_a_review_answered_for_her_are_hers_to_know(shop, goods, people):
+    from market.orders import services as orders
+    from market.reviews import services as reviews
+    from tests import builders
+
+    helping.grant_help(shop.owner, people["tam"].id, 14, utcnow())
+    shopper = make_user("mua@example.vn")
+    order = builders.place((goods.honey, 1), user=shopper)
+    part = next(part for part in order.seller_orders if part.seller_id == shop.seller.id)
+    told_before = len(messages_of(shop.owner))
+    with acting_as(people["tam"], shop.seller):
+        orders.fulfil(people["tam"], part, "confirm")
+    assert len(messages_of(shop.owner)) == told_before + 1  # the owner hears the union moved her order
+    orders.fulfil(shop.owner, part, "ship", carrier="VNPost", tracking_number="EE1")
+    orders.fulfil(shop.owner, part, "deliver", cash_collected=True)
+    assert len(messages_of(shop.owner)) == told_before + 1  # her own moves are not news to her
+    line = builders.reload(order).seller_orders[0].lines[0]
+    review = reviews.submit_review(shopper, builders.reload(order), line.id, 5, "Ngon", ())
+    with acting_as(people["tam"], shop.seller):
+        reviews.reply(people["tam"], review.id, "Cảm ơn chị!")
+    replied = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "review_replied"))
+    assert (replied.actor_id, replied.on_behalf_of_seller_id) == (people["tam"].id, shop.seller.id)

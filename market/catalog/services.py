@@ -530,6 +530,10 @@ def decide_ocop(
     product = db.session.scalar(select(Product).where(Product.id == product_id, Product.in_staff_scope(staff)))
     if product is None:
         raise DomainError(_("This product does not exist."))
+    if product.updated_by_id == staff.id:
+        # She last changed the product while helping the seller (sellers.acting): the claim
+        # may be hers, and the union does not check its own work.
+        raise DomainError(_("You last changed this product for the seller: another staff member decides its OCOP claim."))
     reason = (reason or "").strip() or None
     if not verify and not reason:
         raise ReasonRequired(_("Give a reason: the seller will see it."), "reason")

@@ -79,6 +79,7 @@ ACTION_LABELS = {
     "complaint_refund_due": _l("A complaint was decided: refund due"),
     "review_hidden": _l("Review hidden"),
     "review_shown": _l("Review shown again"),
+    "review_replied": _l("Review answered by the seller"),
     "page_saved": _l("New version of a public page saved"),
     # Help on a seller's behalf (market.sellers.helping): the owner's consent, its end, and
     # each time a staff member opened the seller area under it.

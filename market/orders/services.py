@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from market.accounts.models import User
 from market.catalog.models import Product
-from market.core import uploads
+from market.core import on_behalf, uploads
 from market.core.audit import history, record_audit
 from market.core.changes import forget_loaded, note_changed, note_stock_changed
 from market.core.clock import utcnow
@@ -212,7 +212,8 @@ def fulfil(member: User, seller_order: SellerOrder, action: str, reason: str | N
         _deliver(member, seller_order, cash_collected)
     else:
         raise DomainError(_("This cannot be done now."))
-    notices.seller_order_changed(seller_order, reason)
+    # Union staff moving an order for the seller (sellers.acting): she hears of it too.
+    notices.seller_order_changed(seller_order, reason, tell_seller=on_behalf.seller_for(member.id) is not None)
     db.session.commit()
 
 

@@ -181,6 +181,8 @@ def reply(member: User, review_id: int, text: str) -> Review:
         db.session.rollback()
         raise DomainError(_("Your shop has already replied to this review."))
     db.session.refresh(review)
+    # In the seller's history, with both names when union staff answered for her (sellers.acting).
+    record_audit(member.id, "review", review.id, "review_replied")
     author = review.author
     if author is not None and author.deleted_at is None:
         with force_locale(author.locale or "vi"):

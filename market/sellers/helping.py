@@ -106,6 +106,9 @@ def grant_help(owner: User, staff_id: int | None, days: int | None, now: datetim
         raise DomainError(_("The union can help once your seller is approved."))
     if days is None or not MIN_DAYS <= days <= MAX_DAYS:
         raise DomainError(_("Choose between %(min)s and %(max)s days.", min=MIN_DAYS, max=MAX_DAYS), "days")
+    # One grant in force at a time: a double submit waits here for the first to commit, then
+    # finds its grant (the seller's row is locked on PostgreSQL; SQLite writes one at a time).
+    db.session.execute(select(Seller.id).where(Seller.id == seller.id).with_for_update())
     if grant_in_force(seller.id, now) is not None:
         raise DomainError(_("The union may already help you: end that help first to name someone else."))
     if staff_id is None:
