@@ -7,20 +7,14 @@ from playwright.sync_api import expect
 
 from market.orders import shipping
 from tests import builders
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
 
-def _sign_in(page, base, email="hoa@example.vn"):
-    page.goto(base + "/account/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(builders.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_a_new_seller_reads_her_steps_on_a_phone(live_server, new_phone, shop, axe, snap):
     page = new_phone("en-US").new_page()
-    _sign_in(page, live_server)
+    sign_in(page, live_server)
     page.goto(live_server + "/sell")
     steps = page.locator(".first-steps")
     expect(steps).to_contain_text("All the steps (0 of 7 done)")

@@ -11,18 +11,12 @@ from sqlalchemy import select
 from market.catalog.models import Product
 from market.extensions import db
 from tests.builders import approved_seller, make_product, make_user
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
 AXE = Path("/work/npm/node_modules/axe-core/axe.min.js")
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def _sign_in(page, base, email):
-    page.goto(base + "/account/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
 
 
 def _serious_axe_violations(page) -> list[str]:
@@ -43,7 +37,7 @@ def test_price_typed_with_dots_and_a_photo_that_survives_a_form_error(live_serve
 
     phone = new_phone("en-US")
     page = phone.new_page()
-    _sign_in(page, live_server, "hoa@example.vn")
+    sign_in(page, live_server, "hoa@example.vn")
     page.goto(live_server + "/sell/products/new")
     page.get_by_label("Product name").fill("Rau muống Đà Lạt")
     page.get_by_label("Category").select_option(label="Fresh produce › Leafy vegetables")
@@ -88,7 +82,7 @@ def test_removing_a_product_asks_first(live_server, new_phone, snap, categories)
     owner, _seller = approved_seller(staff, "hoa@example.vn", name="HTX Rau sạch Đà Lạt")
     product_id = make_product(owner, name="Cải ngọt", category="rau-xanh").id
     page = new_phone("en-US").new_page()
-    _sign_in(page, live_server, "hoa@example.vn")
+    sign_in(page, live_server, "hoa@example.vn")
     page.goto(live_server + "/sell/products")
     page.get_by_role("link", name="Delete…").click()
     expect(page.get_by_role("heading", name="Delete “Cải ngọt”?")).to_be_visible()

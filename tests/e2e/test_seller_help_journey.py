@@ -9,15 +9,9 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests import builders
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page, base, email):
-    page.goto(base + "/account/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(builders.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_a_seller_grants_help_staff_list_a_product_she_sees_it_and_ends_it(live_server, new_phone, shop, tmp_path,
@@ -28,7 +22,7 @@ def test_a_seller_grants_help_staff_list_a_product_she_sees_it_and_ends_it(live_
 
     # The owner asks for help from her phone.
     owner = new_phone("en-US").new_page()
-    _sign_in(owner, live_server, "hoa@example.vn")
+    sign_in(owner, live_server, "hoa@example.vn")
     owner.goto(live_server + "/sell")
     owner.get_by_text("More", exact=True).click()
     owner.get_by_role("link", name="Help from the union").click()
@@ -42,7 +36,7 @@ def test_a_seller_grants_help_staff_list_a_product_she_sees_it_and_ends_it(live_
 
     # Tâm, provincial staff, opens the seller area from the seller's staff page.
     staff = new_phone("en-US").new_page()
-    _sign_in(staff, live_server, "tam@example.vn")
+    sign_in(staff, live_server, "tam@example.vn")
     staff.goto(f"{live_server}/staff/sellers/{shop.seller.id}")
     staff.get_by_role("button", name="Help this seller").click()
     expect(staff).to_have_url(re.compile(r"/sell$"))

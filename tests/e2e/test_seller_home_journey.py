@@ -8,15 +8,9 @@ from playwright.sync_api import expect
 
 from market.orders import services as orders
 from tests import builders
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page, base, email="hoa@example.vn"):
-    page.goto(base + "/account/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(builders.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.fixture
@@ -35,7 +29,7 @@ def busy(goods):
 
 def test_the_home_fits_one_phone_screen_and_the_menu_opens(live_server, new_phone, busy, axe, snap):
     page = new_phone("en-US").new_page()
-    _sign_in(page, live_server)
+    sign_in(page, live_server)
     page.goto(live_server + "/sell")
     tasks = page.locator(".task-list")
     expect(tasks.get_by_role("link", name=re.compile("Orders to confirm"))).to_contain_text("3")
@@ -76,7 +70,7 @@ def _sign_in_vi(page, base, email="hoa@example.vn"):
 
 def test_delivering_cod_is_one_press_with_the_cash(live_server, new_phone, busy, axe, snap):
     page = new_phone("en-US").new_page()
-    _sign_in(page, live_server)
+    sign_in(page, live_server)
     page.goto(f"{live_server}/sell/orders/{busy.id}")
     form = page.locator("#deliver-form")
     expect(form).to_contain_text("Cash to collect")
@@ -93,7 +87,7 @@ def test_delivering_cod_is_one_press_with_the_cash(live_server, new_phone, busy,
 
 def test_an_invitation_link_shared_and_opened(live_server, new_phone, shop, axe, snap):
     owner = new_phone("en-US").new_page()
-    _sign_in(owner, live_server)
+    sign_in(owner, live_server)
     owner.goto(live_server + "/sell/members")
     owner.get_by_label("Email of the person to invite").fill("ngoc@example.vn")
     owner.get_by_role("button", name="Get a link to share").click()

@@ -3,15 +3,9 @@
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page, base, email):
-    page.goto(base + "/account/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
 
 
 def _logo_file(tmp_path):
@@ -31,7 +25,7 @@ def test_apply_then_staff_approve(live_server, browser, new_phone, make_user, tm
     make_user("ld@example.vn", role="staff", province="Lâm Đồng")
     phone = new_phone("en-US")
     page = phone.new_page()
-    _sign_in(page, live_server, "hoa@example.vn")
+    sign_in(page, live_server, "hoa@example.vn")
     page.locator(".site-header .menu summary").click()
     page.get_by_role("link", name="Sell with us").first.click()
     page.get_by_role("link", name="Start your application").first.click()  # /sell tells what selling here means
@@ -61,7 +55,7 @@ def test_apply_then_staff_approve(live_server, browser, new_phone, make_user, tm
 
     desk = browser.new_context(locale="en-US")
     page = desk.new_page()
-    _sign_in(page, live_server, "ld@example.vn")
+    sign_in(page, live_server, "ld@example.vn")
     page.locator(".site-header .menu summary").click()
     page.get_by_role("link", name="Staff console").click()
     page.get_by_role("link", name="HTX Cà phê Cầu Đất").first.click()

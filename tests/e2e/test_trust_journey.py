@@ -7,6 +7,7 @@ from market.extensions import db
 from market.orders import services as orders
 from market.orders.models import SellerOrder
 from tests import builders
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -22,13 +23,6 @@ def _delivered_order(goods, shopper):
     return builders.reload(order)
 
 
-def _sign_in(page, base, email):
-    page.goto(base + "/account/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(builders.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_review_report_and_takedown(live_server, goods, staff, new_phone, snap):
     shopper = builders.make_user("mai@example.vn", full_name="Nguyễn Thị Mai")
     shopper.locale = "en"
@@ -37,7 +31,7 @@ def test_review_report_and_takedown(live_server, goods, staff, new_phone, snap):
     tea_slug = goods.tea.slug
 
     page = new_phone("en-US").new_page()
-    _sign_in(page, live_server, "mai@example.vn")
+    sign_in(page, live_server, "mai@example.vn")
     page.goto(f"{live_server}/orders/{order.token}")
     page.get_by_role("link", name="Write a review").click()
     page.get_by_label("4 stars").check()
@@ -60,7 +54,7 @@ def test_review_report_and_takedown(live_server, goods, staff, new_phone, snap):
 
     desk = new_phone("en-US").new_page()
     desk.set_viewport_size({"width": 1280, "height": 900})
-    _sign_in(desk, live_server, staff.email)
+    sign_in(desk, live_server, staff.email)
     desk.goto(live_server + "/staff/complaints")
     desk.get_by_role("link", name="#", exact=False).first.click()
     desk.get_by_label("Decision").select_option(label="Product taken down")
