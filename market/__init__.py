@@ -5,6 +5,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, config_for
+from market.core.template_languages import LanguageEnvironment
 
 
 def create_app(config: type[Config] | None = None, **overrides) -> Flask:
@@ -16,6 +17,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     config = config or config_for()
     instance = Path(overrides.get("INSTANCE_PATH", config.INSTANCE_PATH))
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    app.jinja_environment = LanguageEnvironment  # templates compiled per language (core/template_languages.py)
     app.config.from_object(config)
     app.config.update(overrides)
     _check_production_settings(app)
