@@ -41,6 +41,8 @@ def test_a_literal_is_translated_when_the_template_is_compiled(app):
     ('{% trans %}Cart{% endtrans %}', {}),
     ('{% trans n=3 %}{{ n }} item{% pluralize %}{{ n }} items{% endtrans %}', {}),
     ('{{ _("A text no catalog has, 100%%") }}', {}),
+    ('{{ icon("search") }}{{ icon("user", 22) }}{{ icon("store", size=16, class_="x") }}', {}),
+    ('{{ icon(name) }}{{ icon("search", size) }}', {"name": "bell", "size": 30}),
 ])
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_pages_show_what_the_i18n_extension_gave(app, language, source, context):
@@ -52,6 +54,12 @@ def test_pages_show_what_the_i18n_extension_gave(app, language, source, context)
     assert compiled == at_run_time
     if "Mai" in str(context.get("name", "")):
         assert "&lt;b&gt;Mai &amp; Lan&lt;/b&gt;" in compiled
+
+
+def test_an_icon_with_literal_arguments_is_drawn_when_the_template_is_compiled(app):
+    with app.test_request_context():
+        source = _compiled_source(app, "vi", '{{ icon("search") }}{{ icon(name) }}')
+    assert source.count("<svg") == 1 and "resolve('icon')" in source  # the second is drawn each time
 
 
 def test_a_text_that_cannot_be_formatted_still_fails_when_drawn(app):

@@ -7,10 +7,13 @@ Jinja overlay of the app's environment, with its own template cache) in which `_
 `gettext("text")` on a literal is the translated literal, and `_("text %(name)s", name=x)` is
 the translated literal formatted with `x` (escaped, as the i18n extension does).
 
+Icons are drawn then too: `icon("search")` with literal arguments is its SVG.
+
 Everything else stays as it was: a call on a text that is not a literal, with `*args` or
 `**kwargs`, `ngettext` (its choice depends on the number), templates made from strings
 (`from_string`, compiled by the app's own environment) and work outside an app context.
-`_` and `gettext` are the i18n extension's names: no template or view may rebind them.
+`_` and `gettext` are the i18n extension's names and `icon` is core/icons.py's: no template
+or view may rebind them.
 """
 from flask import has_app_context
 from flask.templating import Environment
@@ -20,6 +23,7 @@ from jinja2.compiler import CodeGenerator
 from jinja2.visitor import NodeTransformer
 
 from market.core.i18n import current_locale
+from market.core.icons import UnknownIcon, icon
 
 TRANSLATED_CALLS = ("_", "gettext")
 
@@ -38,8 +42,10 @@ class _TranslatedLiterals(NodeTransformer):
 
     def visit_Call(self, node: nodes.Call) -> nodes.Node:
         node = self.generic_visit(node)  # a keyword's value may hold a gettext of its own
-        translated = translated_call(node, self.environment.translations)
-        return node if translated is None else translated.set_environment(self.environment)
+        fixed = translated_call(node, self.environment.translations)
+        if fixed is None:
+            fixed = drawn_icon(node)
+        return node if fixed is None else fixed.set_environment(self.environment)
 
 
 def translated_call(call: nodes.Call, translations) -> nodes.Expr | None:
@@ -69,6 +75,22 @@ def translated_call(call: nodes.Call, translations) -> nodes.Expr | None:
     variables = nodes.Dict([nodes.Pair(nodes.Const(keyword.key), keyword.value, lineno=call.lineno)
                             for keyword in call.kwargs], lineno=call.lineno)
     return nodes.Mod(translated, variables, lineno=call.lineno)
+
+
+def drawn_icon(call: nodes.Call) -> nodes.Expr | None:
+    """`icon("name", 22)` with literal arguments as its SVG (core/icons.py: the same markup for
+    the same arguments), or None for any other call."""
+    if not (isinstance(call.node, nodes.Name) and call.node.name == "icon") or call.dyn_args or call.dyn_kwargs:
+        return None
+    arguments = [*call.args, *(keyword.value for keyword in call.kwargs)]
+    if not all(isinstance(argument, nodes.Const) for argument in arguments):
+        return None
+    try:
+        svg = icon(*(argument.value for argument in call.args),
+                   **{keyword.key: keyword.value.value for keyword in call.kwargs})
+    except (UnknownIcon, TypeError):  # left to fail when drawn, where tests/test_icons.py looks
+        return None
+    return nodes.MarkSafe(nodes.Const(str(svg)), lineno=call.lineno)
 
 
 class LanguageEnvironment(Environment):
