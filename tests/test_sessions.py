@@ -4,6 +4,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select, update
 
+from flask_wtf.csrf import generate_csrf
+
 from market.accounts import sessions
 from market.accounts.models import User, UserSession
 from market.accounts.user_agents import describe
@@ -317,3 +319,47 @@ def test_sign_in_records_when_and_from_where(app, lan):
 def test_user_agents_in_plain_words(app, user_agent, words):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert describe(user_agent) == words
+
+
+# --- the sign-out form's CSRF token, signed once per worker (core/security.py) -------------
+
+def _menu_token(client) -> str:
+    from tests.conftest import CSRF_RE
+
+    return CSRF_RE.search(client.get("/").get_data(as_text=True)).group(1)
+
+
+def test_a_session_keeps_its_signed_csrf_token_and_it_still_signs_out(app, lan, monkeypatch):
+    from market.core import security
+
+    signed = []
+    monkeypatch.setattr(security, "generate_csrf", lambda: signed.append(1) or generate_csrf())
+    browser = sign_in(new_browser(app))
+    token = _menu_token(browser)
+    signed.clear()
+    assert _menu_token(browser) == token and _menu_token(browser) == token
+    assert signed == []  # not signed again
+    other = sign_in(new_browser(app, LAPTOP))
+    assert _menu_token(other) != token
+    assert browser.post("/account/sign-out", data={"csrf_token": token}).status_code == 302
+    assert not signed_in(browser) and signed_in(other)
+
+
+def test_the_kept_token_is_the_one_the_pages_forms_carry(app, lan):
+    browser = sign_in(new_browser(app))
+    _menu_token(browser)
+    page = browser.get("/account/profile").get_data(as_text=True)
+    from tests.conftest import CSRF_RE
+
+    assert len(set(CSRF_RE.findall(page))) == 1
+
+
+def test_with_a_time_limit_every_token_is_signed_afresh(app, lan):
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    try:
+        browser = sign_in(new_browser(app))
+        app.extensions.pop("kept_csrf_tokens", None)
+        _menu_token(browser)
+        assert not app.extensions.get("kept_csrf_tokens")
+    finally:
+        app.config["WTF_CSRF_TIME_LIMIT"] = None

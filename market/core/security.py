@@ -1,9 +1,10 @@
-"""Safety helpers: same-site redirects, role gates, response headers."""
+"""Safety helpers: same-site redirects, role gates, response headers, CSRF tokens."""
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -64,3 +65,32 @@ def add_security_headers(response):
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+# Signed CSRF tokens remembered per worker before the memory starts afresh.
+MAX_KEPT_CSRF_TOKENS = 10_000
+
+
+def kept_csrf_token() -> str:
+    """Templates' `csrf_token()`: Flask-WTF's token for this session, signed once per worker.
+
+    Flask-WTF signs the session's secret anew on every request (an HMAC and a serializer,
+    about 20 µs), and every signed-in page carries the sign-out form. The signature holds the
+    time it was made, which matters only with a time limit: with WTF_CSRF_TIME_LIMIT None a
+    token is good for as long as its session, so one this worker signed before is as good.
+    """
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field in g or config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
+        return generate_csrf()
+    kept = current_app.extensions.setdefault("kept_csrf_tokens", {})
+    secret = session.get(field)
+    signed = kept.get(secret) if isinstance(secret, str) else None
+    if signed is not None:
+        setattr(g, field, signed)  # where Flask-WTF looks first, for this request's forms
+        return signed
+    signed = generate_csrf()
+    if len(kept) >= MAX_KEPT_CSRF_TOKENS:
+        kept.clear()
+    kept[session[field]] = signed
+    return signed

@@ -3,12 +3,12 @@ from datetime import datetime, timezone
 
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_decimal, format_timedelta
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from market.core.audit import ACTION_LABELS
 from market.core.page_cache import page_hole, register_page_hole
 from market.core.phones import display_phone
+from market.core.security import kept_csrf_token
 from market.core.states import status_label
 from market.core.urls import public_url
 from market.geo.provinces import get_by_code
@@ -119,4 +119,5 @@ def register_filters_and_globals(app: Flask) -> None:
     app.add_template_global(_kept_fragment, "kept_fragment")
     install_template_gettext(app)
     # A form on a cached page carries `page_hole("csrf_token")`: each visitor gets their own.
-    register_page_hole("csrf_token", generate_csrf)
+    register_page_hole("csrf_token", kept_csrf_token)
+    app.add_template_global(kept_csrf_token, "csrf_token")  # after Flask-WTF's own (extensions come first)
