@@ -10,7 +10,7 @@ from flask import g, request_finished
 from flask_babel import lazy_gettext as _l
 
 from market.accounts import sessions
-from market.accounts.models import User, UserSession
+from market.accounts.models import User
 from market.extensions import login_manager
 
 login_manager.login_message = _l("Please sign in to open this page.")
@@ -38,7 +38,7 @@ def load_user(cookie_id: str) -> User | None:
     return user
 
 
-def current_session() -> UserSession | None:
+def current_session() -> sessions.FoundSession | None:
     """The server session of this request's signed-in browser (once the user is loaded)."""
     return g.get("user_session")
 
