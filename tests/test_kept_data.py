@@ -9,6 +9,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import text, update
 
+from market.accounts.models import Role
 from market.catalog import category_nodes, queries
 from market.catalog import services as catalog
 from market.catalog.cards import Card, card_html
@@ -270,3 +271,29 @@ def test_a_savepoint_undone_keeps_the_outer_change_noted(app, categories):
     assert category_nodes.category_by_id(top.id).name_vi == "Không bao giờ lưu"  # read inside the transaction
     db.session.rollback()  # the outer transaction undone too
     assert category_nodes.category_by_id(top.id).name_vi == top.name_vi
+
+
+def test_the_account_menu_is_kept_per_kind_with_each_visitors_name_count_and_token(app, client_for, make_user):
+    """The signed-in menu is drawn once per kind of account; the holes take each visitor's own
+    values, escaped, and a value that looks like a hole is shown as it is."""
+    from market.accounts.services import notify
+    from tests.conftest import CSRF_RE
+
+    mai = make_user("mai@example.vn", full_name="<b>Mai</b> \ue000token\ue001")
+    make_user("lan@example.vn", full_name="Trần Thị Lan")
+    make_user("tam@example.vn", Role.STAFF, full_name="Lê Thị Tâm")
+    mai_page = client_for("mai@example.vn").get("/").get_data(as_text=True)
+    lan_browser = client_for("lan@example.vn")
+    lan_page = lan_browser.get("/").get_data(as_text=True)
+    staff_page = client_for("tam@example.vn").get("/").get_data(as_text=True)
+    assert '<p class="menu-who">&lt;b&gt;Mai&lt;/b&gt; \ue000token\ue001</p>' in mai_page
+    assert '<p class="menu-who">Trần Thị Lan</p>' in lan_page and "Mai" not in lan_page
+    assert CSRF_RE.search(mai_page).group(1) != CSRF_RE.search(lan_page).group(1)
+    assert "/staff" in staff_page and "/staff" not in lan_page
+    assert 'class="dot"' not in lan_page
+    notify(mai, "Đơn hàng đã giao", "Đơn của bạn đã được giao.")
+    db.session.commit()
+    mai_page = client_for("mai@example.vn").get("/").get_data(as_text=True)
+    assert '<span class="dot">1<' in mai_page and '<span class="count badge">1</span>' in mai_page
+    assert 'class="dot"' not in lan_browser.get("/").get_data(as_text=True)
+    assert lan_browser.post("/account/sign-out", data={"csrf_token": CSRF_RE.search(lan_page).group(1)}).status_code == 302

@@ -1,9 +1,11 @@
 """Jinja filters and globals shared by every template."""
+import re
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, has_request_context, request, url_for
+from flask.globals import request_ctx
 from flask_babel import format_decimal, format_timedelta
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from market.core.audit import ACTION_LABELS
 from market.core.page_cache import page_hole, register_page_hole
@@ -56,12 +58,20 @@ def _kept_url_for(endpoint: str, /, **values) -> str:
     app's mount point is remembered: relative URLs to absolute endpoint names; anything
     else (`_external`, `_scheme`, a ".relative" endpoint, unhashable values) is built each time.
     """
-    if (not has_request_context() or endpoint.startswith(".")
-            or any(name.startswith("_") and name != "_anchor" for name in values)):
+    context = request_ctx._get_current_object() if has_request_context() else None
+    if context is None or endpoint.startswith("."):
         return url_for(endpoint, **values)
-    kept = current_app.extensions.setdefault("kept_urls", {})
+    kept = context.app.extensions.get("kept_urls")
+    if kept is None:
+        kept = context.app.extensions["kept_urls"] = {}
+    if values:
+        for name in values:
+            if name[0] == "_" and name != "_anchor":
+                return url_for(endpoint, **values)
+        key = (context.request.script_root, endpoint, *sorted(values.items()))
+    else:
+        key = (context.request.script_root, endpoint)
     try:
-        key = (request.script_root, endpoint, *sorted(values.items()))
         url = kept.get(key)
     except TypeError:  # a value that cannot be a key (a list): build it
         return url_for(endpoint, **values)
@@ -83,6 +93,25 @@ def _kept_html(name: str, caller) -> Markup:
     if html is None:
         html = kept[key] = Markup(caller())
     return html
+
+
+# A hole's marker: Unicode private-use characters, which escaping leaves alone and no text of ours holds.
+_HOLE = re.compile("\ue000([a-z_]+)\ue001")
+
+
+def _kept_html_with_holes(name: str, holes: dict, caller) -> Markup:
+    """`{% call(hole) kept_html_with_holes("name", {"who": user.full_name}) %}...{{ hole.who }}
+    ...{% endcall %}`: the block rendered once per worker and language with a marker in each
+    hole, then on each use the markers replaced by the values, escaped. For a block that
+    differs between visitors only by a few values shown as they are; whatever decides what is
+    drawn (an `if`) belongs in `name`."""
+    kept = current_app.extensions.setdefault("kept_html", {})
+    key = (name, current_locale())
+    html = kept.get(key)
+    if html is None:
+        html = kept[key] = str(caller({hole: f"\ue000{hole}\ue001" for hole in holes}))
+    # One pass: a value holding a marker is not filled in again.
+    return Markup(_HOLE.sub(lambda found: escape(holes[found.group(1)]), html))
 
 
 def _kept_fragment(name: str, key, tables: tuple[str, ...], caller) -> Markup:
@@ -117,6 +146,7 @@ def register_filters_and_globals(app: Flask) -> None:
     app.add_template_global(_kept_url_for, "url_for")
     app.add_template_global(_kept_html, "kept_html")
     app.add_template_global(_kept_fragment, "kept_fragment")
+    app.add_template_global(_kept_html_with_holes, "kept_html_with_holes")
     install_template_gettext(app)
     # A form on a cached page carries `page_hole("csrf_token")`: each visitor gets their own.
     register_page_hole("csrf_token", kept_csrf_token)
