@@ -259,3 +259,27 @@ def test_database_and_files_live_under_the_instance_path(monkeypatch, tmp_path):
     finally:
         monkeypatch.undo()
         importlib.reload(config)
+
+
+def test_reads_let_past_the_rate_limiter_have_no_limit_declared(app):
+    """Storefront reads skip Flask-Limiter's per-request work (extensions.UNLIMITED_READS):
+    only right while no limit of any kind applies to them."""
+    from market.extensions import UNLIMITED_READS, limiter
+
+    manager = limiter.limit_manager
+    assert not manager.application_limits and not manager.default_limits
+    assert UNLIMITED_READS <= set(app.view_functions)
+    for endpoint in UNLIMITED_READS:
+        blueprint = endpoint.partition(".")[0]
+        for in_middleware in (True, False):
+            assert manager.resolve_limits(app, endpoint, blueprint, None, in_middleware) == ([], [])
+
+
+def test_only_reads_of_those_pages_skip_the_rate_limiter(app):
+    from market.extensions import _unlimited_read
+
+    for path, method, skipped in [("/products/mat-ong", "GET", True), ("/search", "HEAD", True),
+                                  ("/account/sign-in", "GET", False), ("/api/v1/products", "GET", False),
+                                  ("/products/mat-ong", "POST", False)]:
+        with app.test_request_context(path, method=method):
+            assert _unlimited_read() is skipped, (path, method)

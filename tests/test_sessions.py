@@ -4,8 +4,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select, update
 
-from flask_wtf.csrf import generate_csrf
-
 from market.accounts import sessions
 from market.accounts.models import User, UserSession
 from market.accounts.user_agents import describe
@@ -330,10 +328,16 @@ def _menu_token(client) -> str:
 
 
 def test_a_session_keeps_its_signed_csrf_token_and_it_still_signs_out(app, lan, monkeypatch):
-    from market.core import security
+    import flask_wtf.csrf
 
     signed = []
-    monkeypatch.setattr(security, "generate_csrf", lambda: signed.append(1) or generate_csrf())
+
+    class CountingSerializer(flask_wtf.csrf.URLSafeTimedSerializer):
+        def dumps(self, *args, **kwargs):
+            signed.append(1)
+            return super().dumps(*args, **kwargs)
+
+    monkeypatch.setattr(flask_wtf.csrf, "URLSafeTimedSerializer", CountingSerializer)
     browser = sign_in(new_browser(app))
     token = _menu_token(browser)
     signed.clear()

@@ -150,4 +150,5 @@ def register_filters_and_globals(app: Flask) -> None:
     install_template_gettext(app)
     # A form on a cached page carries `page_hole("csrf_token")`: each visitor gets their own.
     register_page_hole("csrf_token", kept_csrf_token)
-    app.add_template_global(kept_csrf_token, "csrf_token")  # after Flask-WTF's own (extensions come first)
+    # Flask-WTF puts its own `csrf_token` in every template's context: this one, added later, wins.
+    app.context_processor(lambda: {"csrf_token": kept_csrf_token})
