@@ -2,11 +2,12 @@
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date
+from functools import cache
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from market.accounts.models import Role, User
@@ -112,9 +113,16 @@ def membership_of(user: User) -> SellerMember | HelperMembership | None:
     return db.session.scalar(select(SellerMember).where(SellerMember.user_id == user.id))
 
 
+@cache
+def _public_seller_by_slug():
+    # Built once per process: building it (and its cache key, with the slug as a literal)
+    # cost as much as running it, on every seller page.
+    return select(Seller).where(Seller.slug == bindparam("slug"), Seller.status == SellerStatus.APPROVED)
+
+
 def public_seller(slug: str) -> Seller | None:
     """An approved seller by slug; suspended, pending and rejected ones are not public."""
-    return db.session.scalar(select(Seller).where(Seller.slug == slug, Seller.status == SellerStatus.APPROVED))
+    return db.session.scalar(_public_seller_by_slug(), {"slug": slug})
 
 
 def public_sellers() -> list[Seller]:
