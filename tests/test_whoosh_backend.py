@@ -312,6 +312,23 @@ def test_update_replaces_and_removes(fresh):
     assert sum(search(backend).facets["province"].values()) == len(DOCS) - 1
 
 
+def test_stored_fields_are_read_once_per_document_and_follow_updates(fresh, monkeypatch):
+    """A results page reads its hits' stored fields from memory after the first time; an
+    updated document is a new document (a new segment), so its new name shows."""
+    from whoosh.reading import SegmentReader
+
+    reads = []
+    original = SegmentReader.stored_fields
+    monkeypatch.setattr(SegmentReader, "stored_fields", lambda self, docnum: reads.append(docnum) or original(self, docnum))
+    first = names(search(fresh, "mat ong"))
+    assert reads
+    reads.clear()
+    assert names(search(fresh, "mat ong")) == first and reads == []
+    honey = ID_OF["Mật ong rừng U Minh"]
+    fresh.update([make_doc(honey, "Mật ong rừng Cà Mau")], [])
+    assert "Mật ong rừng Cà Mau" in names(search(fresh, "mat ong")) and "Mật ong rừng U Minh" not in names(search(fresh, "mat ong"))
+
+
 def test_a_searcher_opened_before_an_update_sees_it(tmp_path):
     backend = WhooshBackend(str(tmp_path / "ix"))
     backend.update([make_doc(1, "Cà phê Culi", in_stock=True), make_doc(2, "Trà xanh")], [])

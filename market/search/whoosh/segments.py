@@ -15,6 +15,8 @@ import weakref
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
@@ -38,6 +40,9 @@ SORT_COLUMNS = ("price", "listed_at", "pid")
 # Raw postings of terms kept per segment and process (~8 bytes each, plus bit sets).
 TERM_CACHE_POSTINGS = 4_000_000
 TYPO_CACHE_ENTRIES = 4_096  # query words whose typos are kept per segment and process
+# Documents whose stored fields are kept per segment and process: a results page reads a
+# page of them, each unpickled and decompressed by Whoosh (a tenth of a search page's time).
+STORED_CACHE_ENTRIES = 2_048
 _MISSING = object()
 
 
@@ -76,6 +81,7 @@ class SegmentData:
         self._term_cache: OrderedDict = OrderedDict()  # (field, term) -> Term | None
         self._term_cache_cost = 0
         self._typos: OrderedDict = OrderedDict()  # query word -> {loose field: its typos}
+        self._stored: OrderedDict = OrderedDict()  # docnum -> its stored fields (read-only)
         self._lengths: dict[str, bytes] = {}
         self._orders: dict[str, array] = {}
         self.columns = {name: column_array(reader, name, size) for name in SORT_COLUMNS}
@@ -177,9 +183,18 @@ class SegmentData:
                 found = self._lengths[field] = length_bytes(self.reader, field, self.size)
         return found
 
-    def stored_fields(self, docnum: int) -> dict:
-        with self._read_lock:
-            return self.reader.stored_fields(docnum)
+    def stored_fields(self, docnum: int) -> Mapping:
+        """A document's stored fields, read-only: a segment's documents never change
+        (a deletion is masked by each generation), so what was read once is kept."""
+        found = self._stored.get(docnum)
+        if found is None:
+            with self._read_lock:
+                found = MappingProxyType(self.reader.stored_fields(docnum))
+            with self._lock:
+                self._stored[docnum] = found
+                if len(self._stored) > STORED_CACHE_ENTRIES:
+                    self._stored.popitem(last=False)
+        return found
 
     def order(self, column: str) -> array:
         """The segment's documents by (column, product id), ascending."""
