@@ -367,3 +367,22 @@ def test_with_a_time_limit_every_token_is_signed_afresh(app, lan):
         assert not app.extensions.get("kept_csrf_tokens")
     finally:
         app.config["WTF_CSRF_TIME_LIMIT"] = None
+
+
+def test_the_signed_in_user_is_a_clean_object_of_the_requests_session(app, lan):
+    """The lookup builds the user from its row (sessions._attached_user): she is held by the
+    session as if loaded, with nothing to write, a change to her is saved, and a user the
+    session already held is the one returned."""
+    key = sessions.start_session(lan, PHONE, None)
+    lan_id = lan.id
+    db.session.expunge_all()
+    found = sessions.find_live_session(lan_id, key)
+    user = found.user
+    assert user.email == "lan@example.vn" and user in db.session
+    assert not db.session.is_modified(user) and not db.session.dirty and not db.session.new
+    assert sessions.find_live_session(lan_id, key).user is user
+    user.full_name = "Lan đổi tên"
+    db.session.commit()
+    db.session.expunge_all()
+    assert db.session.get(User, lan_id).full_name == "Lan đổi tên"
+    assert sessions.find_live_session(lan_id + 1, key) is None

@@ -17,6 +17,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from market.accounts.models import Notification, User, UserSession
 from market.core.clock import aware, utcnow
@@ -112,6 +114,11 @@ class FoundSession:
 
 
 @cache
+def _user_columns() -> tuple[str, ...]:
+    return tuple(column.key for column in User.__mapper__.column_attrs)
+
+
+@cache
 def _live_session_by_key():
     """Built once per process: this runs on every signed-in request, and building the
     statement (with its cache key) cost more than running it. The header's count of unread
@@ -123,8 +130,8 @@ def _live_session_by_key():
         .scalar_subquery()
     )
     return (
-        select(User, UserSession.id, UserSession.last_seen_at, unread,
-               *(subquery() for subquery in _read_with_session.values()))
+        select(*(getattr(User, name) for name in _user_columns()), UserSession.id, UserSession.last_seen_at,
+               unread, *(subquery() for subquery in _read_with_session.values()))
         .join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.key_hash == bindparam("key_hash"), UserSession.ended_at.is_(None),
                UserSession.last_seen_at > bindparam("seen_after"))
@@ -136,12 +143,27 @@ def find_live_session(user_id: int, key: str) -> FoundSession | None:
     unread messages (`unread_messages`), in one unique-index lookup."""
     if not key:
         return None
-    row = db.session.execute(_live_session_by_key(),
-                             {"key_hash": hash_key(key), "seen_after": utcnow() - idle_limit()}).first()
-    if row is None or row[0].id != user_id:
+    row = db.session.connection().execute(
+        _live_session_by_key(), {"key_hash": hash_key(key), "seen_after": utcnow() - idle_limit()}).first()
+    names = _user_columns()
+    if row is None or row.id != user_id:
         return None
-    user, session_id, last_seen_at, unread, *extras = row
+    session_id, last_seen_at, unread, *extras = row[len(names):]
+    user = _attached_user(dict(zip(names, row)))
     return FoundSession(session_id, last_seen_at, user, unread, dict(zip(_read_with_session, extras)))
+
+
+def _attached_user(values: dict) -> User:
+    """The user in this request's session, made from her row's values: the ORM's loading of
+    one row cost more than the lookup's query. As with a query, a user the session already
+    holds is the one returned."""
+    held = db.session.identity_map.get(identity_key(User, values["id"]))
+    if held is not None:
+        return held
+    user = User(**values)
+    make_transient_to_detached(user)  # as if loaded: persistent once added, nothing to write
+    db.session.add(user)
+    return user
 
 
 def last_seen_is_stale(user_session: FoundSession) -> bool:
