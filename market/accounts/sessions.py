@@ -145,12 +145,14 @@ def find_live_session(user_id: int, key: str) -> FoundSession | None:
         return None
     row = db.session.connection().execute(
         _live_session_by_key(), {"key_hash": hash_key(key), "seen_after": utcnow() - idle_limit()}).first()
+    if row is None:
+        return None
     names = _user_columns()
-    if row is None or row.id != user_id:
+    values = dict(zip(names, row))
+    if values["id"] != user_id:
         return None
     session_id, last_seen_at, unread, *extras = row[len(names):]
-    user = _attached_user(dict(zip(names, row)))
-    return FoundSession(session_id, last_seen_at, user, unread, dict(zip(_read_with_session, extras)))
+    return FoundSession(session_id, last_seen_at, _attached_user(values), unread, dict(zip(_read_with_session, extras)))
 
 
 def _attached_user(values: dict) -> User:

@@ -29,14 +29,15 @@ TRANSLATED_CALLS = ("_", "gettext")
 
 
 class TranslatingCodeGenerator(CodeGenerator):
-    """Jinja's code generator, writing each call of `_` on a literal as its translation."""
+    """Jinja's code generator, writing each call of `_` on a literal as its translation and
+    each `icon(...)` with literal arguments as its SVG."""
 
     def visit_Template(self, node: nodes.Template, frame=None) -> None:
         # Before Jinja looks at the names a template uses: a translated text needs no `_`.
-        super().visit_Template(_TranslatedLiterals(self.environment).visit(node), frame)
+        super().visit_Template(_CallsKnownWhenCompiled(self.environment).visit(node), frame)
 
 
-class _TranslatedLiterals(NodeTransformer):
+class _CallsKnownWhenCompiled(NodeTransformer):
     def __init__(self, environment) -> None:
         self.environment = environment
 
