@@ -9,6 +9,7 @@ from market.accounts.models import User, UserSession
 from market.accounts.user_agents import describe
 from market.core.clock import utcnow
 from market.extensions import db
+from tests.builders import counted_queries
 from tests.conftest import AuthActions, post_form
 
 PHONE = "Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0 Mobile Safari/537.36"
@@ -382,7 +383,11 @@ def test_the_signed_in_user_is_a_clean_object_of_the_requests_session(app, lan):
     assert not db.session.is_modified(user) and not db.session.dirty and not db.session.new
     assert sessions.find_live_session(lan_id, key).user is user
     user.full_name = "Lan đổi tên"
-    db.session.commit()
+    db.session.commit()  # expires her
+    with counted_queries() as statements:
+        again = sessions.find_live_session(lan_id, key).user
+        assert again is user and again.full_name == "Lan đổi tên" and again.email == "lan@example.vn"
+    assert len(statements) == 1  # filled in from the lookup's row, not read again
     db.session.expunge_all()
     assert db.session.get(User, lan_id).full_name == "Lan đổi tên"
     assert sessions.find_live_session(lan_id + 1, key) is None

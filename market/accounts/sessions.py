@@ -15,9 +15,10 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, inspect, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from market.accounts.models import Notification, User, UserSession
@@ -158,9 +159,11 @@ def find_live_session(user_id: int, key: str) -> FoundSession | None:
 def _attached_user(values: dict) -> User:
     """The user in this request's session, made from her row's values: the ORM's loading of
     one row cost more than the lookup's query. As with a query, a user the session already
-    holds is the one returned."""
+    holds is the one returned, what it had expired filled in from the row."""
     held = db.session.identity_map.get(identity_key(User, values["id"]))
     if held is not None:
+        for name in inspect(held).unloaded & values.keys():
+            set_committed_value(held, name, values[name])
         return held
     user = User(**values)
     make_transient_to_detached(user)  # as if loaded: persistent once added, nothing to write
