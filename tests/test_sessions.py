@@ -391,3 +391,22 @@ def test_the_signed_in_user_is_a_clean_object_of_the_requests_session(app, lan):
     db.session.expunge_all()
     assert db.session.get(User, lan_id).full_name == "Lan đổi tên"
     assert sessions.find_live_session(lan_id + 1, key) is None
+
+
+def test_a_sign_out_racing_another_still_signs_this_browser_out(app, lan, monkeypatch):
+    """A double tap on "Sign out": the second request found the session live, then the first
+    ended it. The second still signs the browser out, without an error page."""
+    lan_id = lan.id
+    browser = sign_in(new_browser(app))
+    token = _menu_token(browser)
+    original = sessions.end_session
+
+    def ended_meanwhile(found):
+        sessions.end_all_sessions(lan_id)
+        db.session.commit()
+        original(found)
+
+    monkeypatch.setattr(sessions, "end_session", ended_meanwhile)
+    response = browser.post("/account/sign-out", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert not signed_in(browser)

@@ -47,7 +47,10 @@ def _sign_in(user: User, remember: bool = False, session_key: str | None = None)
 def _sign_out() -> None:
     """End this browser's server session, then its cookies."""
     if current_user.is_authenticated and current_session() is not None:
-        sessions.end_session(current_session())
+        try:
+            sessions.end_session(current_session())
+        except sessions.SessionError:
+            pass  # ended meanwhile (a double tap, or from another device): sign this browser out all the same
     # Renewed before logout_user(), which leaves in the session Flask-Login's note to
     # delete the remember cookie: renewing after it lost the note, and the cookie stayed.
     _renew_session()
