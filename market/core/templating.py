@@ -105,11 +105,7 @@ def _kept_html_with_holes(name: str, holes: dict, caller) -> Markup:
     hole, then on each use the markers replaced by the values, escaped. For a block that
     differs between visitors only by a few values shown as they are; whatever decides what is
     drawn (an `if`) belongs in `name`."""
-    kept = current_app.extensions.setdefault("kept_html", {})
-    key = (name, current_locale())
-    html = kept.get(key)
-    if html is None:
-        html = kept[key] = str(caller({hole: f"\ue000{hole}\ue001" for hole in holes}))
+    html = _kept_html(name, lambda: caller({hole: f"\ue000{hole}\ue001" for hole in holes}))
     # One pass: a value holding a marker is not filled in again.
     return Markup(_HOLE.sub(lambda found: escape(holes[found.group(1)]), html))
 
